@@ -1,0 +1,13 @@
+"""SemPLeS for mmsegmentation 1.x.
+
+Importing this package registers every module (datasets, transforms, models,
+losses, loops, hooks, metrics) into mmseg's registries.
+"""
+from .utils import check_openmmlab_stack
+
+check_openmmlab_stack()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__']

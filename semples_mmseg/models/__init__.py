@@ -1,0 +1,2 @@
+"""Models: CAM networks, the frozen CLIP guide, prompts, losses, segmentors."""
+from . import cam_nets, clip, losses, segmentors, utils  # noqa: F401
