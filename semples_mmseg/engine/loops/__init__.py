@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Training loops."""
+from .semples_train_loop import SemPLeSTrainLoop
+
+__all__ = ['SemPLeSTrainLoop']

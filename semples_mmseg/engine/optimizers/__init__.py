@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Optimizer constructors."""
+from .stage_param_groups import StageParamGroupsConstructor
+
+__all__ = ['StageParamGroupsConstructor']

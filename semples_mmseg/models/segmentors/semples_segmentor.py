@@ -1,0 +1,336 @@
+"""The segmentor that hands the raw image and the image-level labels to CLIP.
+
+Like mmseg's ``MultimodalEncoderDecoder`` it gives its parts more than
+features: the CAM network sees the image, the frozen CLIP sees the masked
+image of every labelled (image, class) pair, and the losses see both.
+
+Which losses run (and so which parameters receive gradients) is the *stage*:
+
+================  ==========================  ==============================
+stage             active losses               what learns
+================  ==========================  ==============================
+1 matching        ``match`` (+ ``cam``)       CAM network (head + AAF)
+2 prompts         ``prompt``                  background prompts only
+3 refinement      ``match`` + ``refine``      CAM network (head + AAF)
+WeakTr baseline   ``cam``                     CAM network
+CLIMS baseline    ``match`` + ``background_text`` + ``cam``
+================  ==========================  ==============================
+
+The train loop switches stages with :meth:`set_stage`; single-stage
+baselines set ``train_cfg=dict(losses=[...])`` and use a stock loop.
+"""
+from contextlib import nullcontext
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from torch import Tensor, nn
+
+from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.registry import MODELS
+from mmseg.utils import OptSampleList, SampleList
+
+from ..utils.cam_inference import multiscale_flip_cams
+from ..utils.soft_masks import (labelled_pairs, masked_pair_images,
+                                minmax_soft_masks, resize_to,
+                                sigmoid_soft_masks)
+
+CLIP_LOSSES = ('match', 'prompt', 'refine', 'background_text')
+ALL_LOSSES = CLIP_LOSSES + ('cam', )
+
+
+@MODELS.register_module()
+class SemPLeSSegmentor(BaseSegmentor):
+    """CAM network + frozen CLIP + learnable background prompts.
+
+    Args:
+        cam_net: config of a CAM network (DESIGN.md CAM contract).
+        clip_guide: config of ``FrozenCLIPGuide``; needed by every CLIP loss.
+        prompt_learner: config of ``BackgroundPromptLearner`` (stages 2, 3).
+        match_loss / prompt_loss / refine_loss: the three SemPLeS losses.
+        background_text_loss: CLIMS' manual background-prompt loss.
+        cam_losses: losses computed on the CAM network output and the
+            labels (WeakTr classification, CLIMS area regulariser).
+        soft_mask: ``dict(mode='minmax', eps=0.1)`` (WeakTr) or
+            ``dict(mode='sigmoid')`` (CLIMS, uses ``cam_logits``).
+        clip_pixels: ``'imagenet'`` feeds CLIP the masked ImageNet-normalised
+            tensor (the reference's quirk, default: needed to reproduce its
+            numbers; black = ImageNet mean); ``'clip'`` masks the raw pixels
+            and normalises them with CLIP's own mean and std.
+        train_cfg: ``dict(losses=[...], mask_eps=0.1)``: the active losses
+            when no train loop calls :meth:`set_stage`.
+        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43)``.
+    """
+
+    def __init__(self,
+                 *,
+                 cam_net: dict,
+                 clip_guide: Optional[dict] = None,
+                 prompt_learner: Optional[dict] = None,
+                 match_loss: Optional[dict] = None,
+                 prompt_loss: Optional[dict] = None,
+                 refine_loss: Optional[dict] = None,
+                 background_text_loss: Optional[dict] = None,
+                 cam_losses: Sequence[dict] = (),
+                 soft_mask: Optional[dict] = None,
+                 clip_pixels: str = 'imagenet',
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.cam_net = MODELS.build(cam_net)
+        self.clip_guide = MODELS.build(clip_guide) if clip_guide else None
+        self.prompt_learner = (
+            MODELS.build(prompt_learner) if prompt_learner else None)
+        self.match_loss = MODELS.build(match_loss) if match_loss else None
+        self.prompt_loss = MODELS.build(prompt_loss) if prompt_loss else None
+        self.refine_loss = MODELS.build(refine_loss) if refine_loss else None
+        self.background_text_loss = (
+            MODELS.build(background_text_loss)
+            if background_text_loss else None)
+        self.cam_losses = nn.ModuleList(MODELS.build(c) for c in cam_losses)
+
+        self.soft_mask = dict(mode='minmax', eps=0.1)
+        self.soft_mask.update(soft_mask or {})
+        if self.soft_mask['mode'] not in ('minmax', 'sigmoid'):
+            raise ValueError("soft_mask['mode'] must be 'minmax' or "
+                             f"'sigmoid', got {self.soft_mask['mode']!r}")
+        if clip_pixels not in ('imagenet', 'clip'):
+            raise ValueError("clip_pixels must be 'imagenet' or 'clip', "
+                             f'got {clip_pixels!r}')
+        self.clip_pixels = clip_pixels
+        self.test_cfg = dict(scales=(1.0, ), flip=False, bg_threshold=0.43)
+        self.test_cfg.update(test_cfg or {})
+        self.align_corners = False
+        self._prompt_cache: Optional[Tuple[tuple, Tensor]] = None
+
+        train_cfg = dict(train_cfg or {})
+        self.active_losses: Tuple[str, ...] = ()
+        self.set_stage(
+            losses=train_cfg.get('losses', self._configured_losses()),
+            mask_eps=train_cfg.get('mask_eps', self.soft_mask.get('eps')))
+
+    # ------------------------------------------------------------------
+    # stages
+    def _configured_losses(self) -> List[str]:
+        """Every configured loss except the prompt loss (a stage-2 affair)."""
+        have = dict(
+            match=self.match_loss,
+            refine=self.refine_loss,
+            background_text=self.background_text_loss,
+            cam=len(self.cam_losses) > 0)
+        return [name for name, present in have.items() if present]
+
+    def set_stage(self, *, losses: Sequence[str],
+                  mask_eps: Optional[float] = None) -> None:
+        """Choose the active losses and the min-max eps of the soft masks.
+
+        ``'prompt'`` (stage 2) runs the CAM network without autograd and in
+        eval mode: S is frozen, so its masks must not drift either.
+        """
+        losses = tuple(losses)
+        unknown = set(losses) - set(ALL_LOSSES)
+        if unknown:
+            raise ValueError(f'unknown loss name(s) {sorted(unknown)}; '
+                             f'choose from {ALL_LOSSES}')
+        for name in losses:
+            if name == 'cam':
+                if not len(self.cam_losses):
+                    raise ValueError("stage uses loss 'cam' but the "
+                                     'segmentor has no cam_losses')
+            elif getattr(self, f'{name}_loss') is None:
+                raise ValueError(f'stage uses loss {name!r} but the '
+                                 f'segmentor has no {name}_loss configured')
+        if set(losses) & set(CLIP_LOSSES) and self.clip_guide is None:
+            raise ValueError(f'losses {losses} need a clip_guide')
+        if set(losses) & {'prompt', 'refine'} and self.prompt_learner is None:
+            raise ValueError(f'losses {losses} need a prompt_learner')
+        if 'prompt' in losses and len(losses) > 1:
+            raise ValueError("'prompt' (stage 2) trains the prompts alone; "
+                             f'got losses {losses}')
+        self.active_losses = losses
+        if mask_eps is not None:
+            self.soft_mask['eps'] = mask_eps
+        self._prompt_cache = None
+
+    @property
+    def prompt_stage(self) -> bool:
+        return 'prompt' in self.active_losses
+
+    # ------------------------------------------------------------------
+    # helpers
+    def image_labels(self, data_samples: SampleList, device) -> Tensor:
+        """(B, K) multi-hot labels from each sample's ``metainfo['img_labels']``."""
+        rows = []
+        for sample in data_samples:
+            if 'img_labels' not in sample.metainfo:
+                raise KeyError(
+                    f"data sample of {sample.metainfo.get('img_path')} has "
+                    "no 'img_labels' in its metainfo; end the pipeline with "
+                    'PackWeakSegInputs')
+            rows.append(torch.as_tensor(sample.metainfo['img_labels']))
+        return torch.stack(rows).to(device=device, dtype=torch.float32)
+
+    def soft_masks(self, cam_out: Dict[str, Tensor], size: int) -> Tensor:
+        """(B, K, S, S) soft masks M from the CAM network output."""
+        if self.soft_mask['mode'] == 'sigmoid':
+            return sigmoid_soft_masks(cam_out['cam_logits'], size)
+        return minmax_soft_masks(cam_out['cams'], size, self.soft_mask['eps'])
+
+    def clip_input(self, inputs: Tensor, size: int) -> Tensor:
+        """Images in the space CLIP is fed, resized to (B, 3, S, S)."""
+        x = resize_to(inputs, size)
+        if self.clip_pixels == 'imagenet':
+            return x
+        # Undo the data preprocessor's normalisation: raw 0-255 pixels;
+        # masking then blacks out to 0 and CLIP's own statistics apply.
+        mean = self.data_preprocessor.mean.to(x)
+        std = self.data_preprocessor.std.to(x)
+        return x * std + mean
+
+    def to_clip_space(self, x: Tensor) -> Tensor:
+        """Identity for ``'imagenet'``; CLIP normalisation for ``'clip'``."""
+        if self.clip_pixels == 'imagenet':
+            return x
+        mean = x.new_tensor(self.clip_guide.image_mean).view(1, 3, 1, 1)
+        std = x.new_tensor(self.clip_guide.image_std).view(1, 3, 1, 1)
+        return (x / 255. - mean) / std
+
+    def frozen_prompt_features(self) -> Tensor:
+        """(K, D) background-prompt embeddings, encoded once per prompt version.
+
+        In stage 3 the prompts are fixed, so encoding them every step would
+        only repeat work; the cache is keyed on the tensor's version counter
+        and is invalidated by any in-place update (optimizer, checkpoint).
+        """
+        param = self.prompt_learner.prompts
+        key = (param.data_ptr(), param._version, param.device, param.dtype)
+        if self._prompt_cache is None or self._prompt_cache[0] != key:
+            with torch.no_grad():
+                feats = self.prompt_learner(self.clip_guide)
+            self._prompt_cache = (key, feats)
+        return self._prompt_cache[1]
+
+    # ------------------------------------------------------------------
+    # training
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Losses of the active stage; unweighted terms are logged beside."""
+        labels = self.image_labels(data_samples, inputs.device)
+        losses: Dict[str, Tensor] = {}
+        frozen_cam = self.prompt_stage
+        if frozen_cam:
+            was_training = self.cam_net.training
+            self.cam_net.eval()
+        with torch.no_grad() if frozen_cam else nullcontext():
+            cam_out = self.cam_net(inputs)
+        if frozen_cam:
+            self.cam_net.train(was_training)
+
+        if 'cam' in self.active_losses:
+            for loss in self.cam_losses:
+                losses[loss.loss_name] = loss(cam_out, labels)
+                self._log_terms(losses, loss.terms(cam_out, labels))
+        if set(self.active_losses) & set(CLIP_LOSSES):
+            losses.update(self._clip_losses(inputs, labels, cam_out))
+        return losses
+
+    def _clip_losses(self, inputs: Tensor, labels: Tensor,
+                     cam_out: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        guide = self.clip_guide
+        size = guide.image_size
+        img_idx, cls_idx = labelled_pairs(labels)
+        n_pairs = img_idx.numel()
+        masks = self.soft_masks(cam_out, size)
+        fg, bg = masked_pair_images(
+            self.clip_input(inputs, size), masks, img_idx, cls_idx)
+        text_cls = guide.class_text_features[cls_idx]
+        losses: Dict[str, Tensor] = {}
+
+        if self.prompt_stage:
+            with torch.no_grad():  # S is frozen: images need no autograd
+                img_bg = guide.encode_images(self.to_clip_space(bg))
+            prompt_bg = self.prompt_learner(guide)[cls_idx]
+            loss = self.prompt_loss
+            losses[loss.loss_name] = loss(img_bg, prompt_bg, text_cls)
+            self._log_terms(losses, loss.terms(img_bg, prompt_bg, text_cls))
+            return losses
+
+        # One image-encoder call for foreground and background together.
+        need_bg = 'match' in self.active_losses
+        batch = torch.cat([fg, bg]) if need_bg else fg
+        emb = guide.encode_images(self.to_clip_space(batch))
+        img_fg, img_bg = emb[:n_pairs], emb[n_pairs:]
+        if need_bg:
+            loss = self.match_loss
+            losses[loss.loss_name] = loss(img_fg, img_bg, text_cls)
+            self._log_terms(losses, loss.terms(img_fg, img_bg, text_cls))
+        if 'refine' in self.active_losses:
+            prompt_bg = self.frozen_prompt_features()[cls_idx]
+            loss = self.refine_loss
+            losses[loss.loss_name] = loss(img_fg, prompt_bg)
+            self._log_terms(losses, loss.terms(img_fg, prompt_bg))
+        if 'background_text' in self.active_losses:
+            loss = self.background_text_loss
+            bg_text = guide.encode_texts(list(loss.background_prompts))
+            losses[loss.loss_name] = loss(img_fg, bg_text)
+        return losses
+
+    @staticmethod
+    def _log_terms(losses: Dict[str, Tensor], terms: Dict[str,
+                                                           Tensor]) -> None:
+        """Log unweighted terms; their keys hold no 'loss', so none is summed."""
+        for name, value in terms.items():
+            assert 'loss' not in name, name
+            losses[name] = value.detach()
+
+    # ------------------------------------------------------------------
+    # inference
+    def predict_cams(self, inputs: Tensor, labels: Tensor) -> Tensor:
+        """(B, K, H, W) multi-scale + flip CAMs in [0, 1], absent classes 0."""
+        return multiscale_flip_cams(
+            lambda x: self.cam_net(x)['cams'],
+            inputs,
+            labels,
+            scales=tuple(self.test_cfg['scales']),
+            flip=self.test_cfg['flip'])
+
+    def predict(self, inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """Fill ``pred_cams``, ``seg_logits`` and ``pred_sem_seg`` per sample.
+
+        ``seg_logits`` channel 0 is the constant background threshold, so
+        its argmax is the seed label map that mmseg's ``IoUMetric``,
+        ``tools/test.py --out`` and ``--show-dir`` consume unchanged.
+        """
+        if data_samples is None:
+            raise ValueError('CAM inference needs data samples carrying '
+                             "metainfo['img_labels'] (image-level labels)")
+        labels = self.image_labels(data_samples, inputs.device)
+        cams = self.predict_cams(inputs, labels)
+        bg = cams.new_full((cams.shape[0], 1, *cams.shape[2:]),
+                           float(self.test_cfg['bg_threshold']))
+        samples = self.postprocess_result(
+            torch.cat([bg, cams], dim=1), data_samples)
+        for sample in samples:
+            sample.set_data(
+                dict(pred_cams=PixelData(data=sample.seg_logits.data[1:])))
+        return samples
+
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """(B, K, h, w) raw class maps F of the CAM network."""
+        return self.cam_net(inputs)['cams']
+
+    def extract_feat(self, inputs: Tensor) -> Dict[str, Tensor]:
+        return self.cam_net(inputs)
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """(B, K, H, W) single-scale class maps upsampled to the input size."""
+        cams = self.cam_net(inputs)['cams']
+        return F.interpolate(
+            cams, size=inputs.shape[-2:], mode='bilinear', align_corners=False)
