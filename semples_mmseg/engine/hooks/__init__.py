@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Hooks."""
+from .cam_visualization_hook import CAMVisualizationHook
+
+__all__ = ['CAMVisualizationHook']

@@ -1,0 +1,39 @@
+# SemPLeS schedule (METHOD section 5): three sequential stages of 60 epochs in
+# one run. AdamW (0.9, 0.999), weight decay 0.03 on every trained tensor,
+# per-stage cosine to 0 stepped per epoch, no warm-up. The learning rates are
+# the *effective* ones of the reference (nominal rate x total batch / 512);
+# they are tied to the total batch sizes of the dataset config (VOC: 64, 128,
+# 64). Stage 3 restarts the CAM network from its initial (baseline) weights.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='StageParamGroupsConstructor',
+    optimizer=dict(
+        type='AdamW', lr=6.4e-5, betas=(0.9, 0.999), weight_decay=0.03))
+param_scheduler = []  # the loop sets each stage's per-epoch cosine itself
+
+train_cfg = dict(
+    type='SemPLeSTrainLoop',
+    val_interval=1,
+    best_metric='mIoU',
+    stages=[
+        dict(stage=1, max_epochs=60, lr=dict(cam_net=6.4e-5)),
+        dict(stage=2, max_epochs=60, lr=dict(prompt_learner=2.5e-2)),
+        dict(stage=3, max_epochs=60, lr=dict(cam_net=6.4e-5)),
+    ])
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+log_processor = dict(by_epoch=True)
+
+# Stage 1 and 3 train the CAM head, stage 2 the prompts: the other part is
+# unused in that stage, so DDP must tolerate parameters without gradients.
+find_unused_parameters = True
+randomness = dict(seed=504)
