@@ -1,1 +1,8 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Losses: one per file, each a ``NamedLoss`` registered in mmseg's MODELS."""
+from .contrastive_prompt import ContrastivePromptLoss
+from .prompt_refinement import PromptRefinementLoss
+from .segment_label_matching import SegmentLabelMatchingLoss
+
+__all__ = [
+    'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss'
+]
