@@ -1,0 +1,228 @@
+"""The frozen CLIP that judges masked images (METHOD section 3)."""
+import os.path as osp
+import zipfile
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import open_clip
+from open_clip.factory import load_state_dict as load_open_clip_state_dict
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from mmseg.registry import MODELS
+
+
+def is_torchscript_archive(path: str) -> bool:
+    """True for OpenAI's released ``.pt`` files (TorchScript zip archives)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith('constants.pkl') for name in archive.namelist())
+
+
+def read_clip_state_dict(path: str) -> Dict[str, Tensor]:
+    """CLIP weights from a local file: an OpenAI TorchScript archive or a
+    (possibly ``state_dict``-nested) open_clip state dict; never unpickles
+    arbitrary objects from a state-dict file (``weights_only``)."""
+    if is_torchscript_archive(path):
+        state = torch.jit.load(path, map_location='cpu').state_dict()
+        for key in ('input_resolution', 'context_length', 'vocab_size'):
+            state.pop(key, None)
+        return state
+    return load_open_clip_state_dict(path, device='cpu', weights_only=True)
+
+
+@MODELS.register_module()
+class FrozenCLIPGuide(nn.Module):
+    """A frozen open_clip model: image and text embeddings, L2-normalised.
+
+    The CLIP model lives *outside* the module tree: it is not in
+    ``state_dict()`` (checkpoints stay small and it is always reloaded from
+    its source), not in ``parameters()`` (never in an optimizer or DDP
+    bucket) and never switched to train mode. ``_apply`` still moves and
+    casts it with the module. Gradients flow through it into its *inputs*.
+
+    Args:
+        class_names: the K names put into ``template`` for the class texts.
+        pretrained: a local weights file (OpenAI ``.pt`` or open_clip state
+            dict), an open_clip pretrained tag (e.g. ``'openai'``, cached by
+            open_clip when online), or ``None`` for random weights. There is
+            no default: a random CLIP must be asked for explicitly.
+        arch: an open_clip architecture name (``'ViT-B-32'``).
+        model_cfg: instead of ``arch``, the keyword arguments of
+            ``open_clip.CLIP`` (custom or tiny models).
+        template: the class text, ``'a photo of {}.'`` with the period.
+        quick_gelu: ``None`` picks QuickGELU for OpenAI weights (the
+            ``'openai'`` tag or a TorchScript archive) and GELU otherwise.
+        cache_dir: where open_clip caches downloaded weights.
+    """
+
+    def __init__(self,
+                 *,
+                 class_names: Sequence[str],
+                 pretrained: Optional[str],
+                 arch: str = 'ViT-B-32',
+                 model_cfg: Optional[dict] = None,
+                 template: str = 'a photo of {}.',
+                 quick_gelu: Optional[bool] = None,
+                 cache_dir: Optional[str] = None) -> None:
+        super().__init__()
+        if not class_names:
+            raise ValueError('FrozenCLIPGuide needs class_names')
+        clip = self._build(arch, model_cfg, pretrained, quick_gelu, cache_dir)
+        clip.eval().requires_grad_(False)
+        object.__setattr__(self, 'clip', clip)  # not a registered child
+        if model_cfg is None:
+            self.tokenizer = open_clip.get_tokenizer(arch)
+        else:
+            context = model_cfg.get('text_cfg', {}).get('context_length', 77)
+            self.tokenizer = open_clip.SimpleTokenizer(context_length=context)
+        size = clip.visual.image_size
+        self.image_size = int(size[0] if isinstance(size, (tuple, list)) else
+                              size)
+        self.image_mean = tuple(open_clip.OPENAI_DATASET_MEAN)
+        self.image_std = tuple(open_clip.OPENAI_DATASET_STD)
+        self.class_names = list(class_names)
+        self.template = template
+        self._text_cache: Dict[Tuple, Tensor] = {}
+        with torch.no_grad():
+            feats = self._encode_text_ids(
+                self.tokenizer([template.format(n) for n in class_names]))
+        self.register_buffer('class_text_features', feats, persistent=False)
+
+    @staticmethod
+    def _build(arch: str, model_cfg: Optional[dict],
+               pretrained: Optional[str], quick_gelu: Optional[bool],
+               cache_dir: Optional[str]) -> nn.Module:
+        is_file = pretrained is not None and (
+            osp.sep in pretrained or osp.splitext(pretrained)[1] in (
+                '.pt', '.pth', '.bin', '.safetensors'))
+        if is_file and not osp.isfile(pretrained):
+            raise FileNotFoundError(
+                f'CLIP weights file {pretrained} does not exist. Download the '
+                f'{arch} weights once (e.g. on a machine online: python -c '
+                f'"import open_clip; open_clip.create_model(\'{arch}\', '
+                "pretrained='openai')\" caches them) and point "
+                'clip_guide.pretrained at the file, or use a pretrained tag.')
+        if quick_gelu is None:
+            quick_gelu = pretrained == 'openai' or (
+                is_file and is_torchscript_archive(pretrained))
+        if model_cfg is not None:
+            clip = open_clip.CLIP(**dict(model_cfg, quick_gelu=quick_gelu))
+        elif pretrained is None or is_file:
+            clip = open_clip.create_model(
+                arch, pretrained=None, force_quick_gelu=quick_gelu)
+        else:
+            tags = open_clip.list_pretrained_tags_by_model(arch)
+            if pretrained not in tags:
+                raise ValueError(f'{pretrained!r} is neither a file nor an '
+                                 f'open_clip tag of {arch}; tags: {tags}')
+            try:
+                return open_clip.create_model(
+                    arch,
+                    pretrained=pretrained,
+                    cache_dir=cache_dir,
+                    force_quick_gelu=quick_gelu)
+            except Exception as exc:
+                raise RuntimeError(
+                    f'could not load CLIP {arch} weights {pretrained!r} '
+                    f'(open_clip cache: {cache_dir or "default"}); offline, '
+                    'download them on a machine online or pass a local '
+                    f'file as clip_guide.pretrained: {exc}') from exc
+        if pretrained is None:
+            print_log(
+                'FrozenCLIPGuide: random CLIP weights (pretrained=None)',
+                logger='current')
+            return clip
+        state = read_clip_state_dict(pretrained)
+        target = arch if model_cfg is None else 'model_cfg'
+        try:
+            missing, unexpected = clip.load_state_dict(state, strict=False)
+        except RuntimeError as exc:  # shape mismatches
+            raise ValueError(f'CLIP weights {pretrained} do not fit '
+                             f'{target}: {exc}') from exc
+        if missing or unexpected:
+            raise ValueError(
+                f'CLIP weights {pretrained} do not fit {target}: missing '
+                f'{missing[:5]}, unexpected {unexpected[:5]}')
+        return clip
+
+    # keep the hidden CLIP on the module's device and dtype
+    def _apply(self, fn, recurse: bool = True):
+        self.clip._apply(fn)
+        self._text_cache.clear()
+        return super()._apply(fn, recurse)
+
+    # ------------------------------------------------------------------
+    def tokenize(self, texts: Sequence[str]) -> Tensor:
+        """(Q, context) long token ids with SOT and EOT, on the module's device."""
+        return self.tokenizer(list(texts)).to(self.class_text_features.device)
+
+    def token_embedding(self, ids: Tensor) -> Tensor:
+        """Frozen token-embedding lookup: ids (...,) -> (..., W)."""
+        return self.clip.token_embedding(ids)
+
+    @property
+    def text_width(self) -> int:
+        return self.clip.token_embedding.embedding_dim
+
+    def encode_images(self, images: Tensor) -> Tensor:
+        """(N, 3, S, S) images in CLIP's input space -> (N, D) L2-normalised."""
+        return self.clip.encode_image(images, normalize=True)
+
+    def _encode_text_ids(self, ids: Tensor) -> Tensor:
+        return F.normalize(self.clip.encode_text(ids), dim=-1)
+
+    def encode_texts(self, texts: Sequence[str]) -> Tensor:
+        """(Q, D) L2-normalised text embeddings, encoded once per text list."""
+        key = (tuple(texts), self.class_text_features.device)
+        if key not in self._text_cache:
+            with torch.no_grad():
+                self._text_cache[key] = self._encode_text_ids(
+                    self.tokenize(texts))
+        return self._text_cache[key]
+
+    def encode_token_embeddings(self, embeds: Tensor,
+                                eot_index: Tensor) -> Tensor:
+        """CLIP's text path from token-embedding space.
+
+        Adds the positional embedding, runs the causal transformer (the mask
+        cropped to T), the final LayerNorm, picks the EOT token, projects and
+        L2-normalises. Autograd flows into ``embeds``.
+
+        Args:
+            embeds: (K, T, W) token embeddings, T <= context length.
+            eot_index: (K,) position of the EOT token in each sequence.
+
+        Returns:
+            (K, D) text embeddings.
+        """
+        clip = self.clip
+        length = embeds.shape[1]
+        cast = clip.transformer.get_cast_dtype()
+        x = embeds.to(cast) + clip.positional_embedding[:length].to(cast)
+        x = clip.transformer(x, attn_mask=clip.attn_mask[:length, :length])
+        x = clip.ln_final(x)
+        x = x[torch.arange(x.shape[0], device=x.device), eot_index]
+        if isinstance(clip.text_projection, nn.Linear):
+            x = clip.text_projection(x)
+        elif clip.text_projection is not None:
+            x = x @ clip.text_projection
+        return F.normalize(x, dim=-1)
+
+    def extra_repr(self) -> str:
+        return (f'image_size={self.image_size}, classes='
+                f'{len(self.class_names)}, template={self.template!r}')
+
+    def word_token_ids(self, text: str) -> List[int]:
+        """BPE ids of ``text`` without SOT / EOT."""
+        return list(self.tokenizer.encode(text))
+
+    @property
+    def sot_token_id(self) -> int:
+        return self.tokenizer.sot_token_id
+
+    @property
+    def eot_token_id(self) -> int:
+        return self.tokenizer.eot_token_id

@@ -1,0 +1,103 @@
+import open_clip
+import pytest
+import torch
+import torch.nn.functional as F
+
+from semples_mmseg.models.clip import FrozenCLIPGuide
+from conftest import TINY_CLIP
+
+
+def test_clip_is_frozen_hidden_and_stays_in_eval(tiny_guide):
+    assert list(tiny_guide.parameters()) == []
+    assert tiny_guide.state_dict() == {}
+    tiny_guide.train()
+    assert tiny_guide.training and not tiny_guide.clip.training
+    assert not any(p.requires_grad for p in tiny_guide.clip.parameters())
+
+
+def test_images_get_gradients_weights_do_not(tiny_guide):
+    x = torch.randn(3, 3, 16, 16, requires_grad=True)
+    emb = tiny_guide.encode_images(x)
+    assert emb.shape == (3, 16)
+    assert torch.allclose(emb.norm(dim=1), torch.ones(3), atol=1e-5)
+    emb.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert all(p.grad is None for p in tiny_guide.clip.parameters())
+
+
+def test_class_texts_use_the_template_with_period(tiny_guide):
+    expected = F.normalize(
+        tiny_guide.clip.encode_text(
+            open_clip.tokenize(['a photo of cat.', 'a photo of dining table.'
+                                ])),
+        dim=-1)
+    assert torch.allclose(tiny_guide.class_text_features, expected, atol=1e-6)
+    assert torch.allclose(
+        tiny_guide.encode_texts(['a photo of cat.', 'a photo of dining table.']),
+        expected, atol=1e-6)
+
+
+def test_texts_are_encoded_once(tiny_guide, monkeypatch):
+    calls = []
+    original = tiny_guide.clip.encode_text
+    monkeypatch.setattr(tiny_guide.clip, 'encode_text',
+                        lambda ids: calls.append(1) or original(ids))
+    a = tiny_guide.encode_texts(['a photo of tree.', 'a photo of sea.'])
+    b = tiny_guide.encode_texts(['a photo of tree.', 'a photo of sea.'])
+    assert a is b and len(calls) == 1
+
+
+def test_token_embedding_path_equals_encode_text(tiny_guide):
+    ids = open_clip.tokenize(['a photo of cat.'])
+    eot = ids.argmax(dim=-1)
+    via_embeds = tiny_guide.encode_token_embeddings(
+        tiny_guide.token_embedding(ids), eot)
+    assert torch.allclose(via_embeds, tiny_guide.class_text_features[:1],
+                          atol=1e-6)
+
+
+def test_module_casts_move_the_hidden_clip(tiny_guide):
+    tiny_guide.double()
+    assert next(tiny_guide.clip.parameters()).dtype == torch.float64
+    assert tiny_guide.class_text_features.dtype == torch.float64
+
+
+def test_local_state_dict_file_reproduces_the_model(tmp_path, tiny_guide):
+    path = tmp_path / 'tiny_clip.pt'
+    torch.save({'state_dict': tiny_guide.clip.state_dict()}, path)
+    loaded = FrozenCLIPGuide(class_names=['cat', 'dining table'],
+                             pretrained=str(path), model_cfg=TINY_CLIP)
+    x = torch.randn(2, 3, 16, 16)
+    assert torch.allclose(loaded.encode_images(x),
+                          tiny_guide.encode_images(x), atol=1e-6)
+    assert torch.allclose(loaded.class_text_features,
+                          tiny_guide.class_text_features, atol=1e-6)
+
+
+def test_weights_of_another_shape_name_the_file(tmp_path, tiny_guide):
+    path = tmp_path / 'other.pt'
+    torch.save({'visual.proj': torch.zeros(1)}, path)
+    with pytest.raises(ValueError, match='other.pt'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                        model_cfg=TINY_CLIP)
+
+
+def test_missing_keys_name_the_file(tmp_path, tiny_guide):
+    path = tmp_path / 'partial.pt'
+    state = dict(tiny_guide.clip.state_dict())
+    state.pop('ln_final.weight')
+    torch.save(state, path)
+    with pytest.raises(ValueError, match='partial.pt.*ln_final.weight'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                        model_cfg=TINY_CLIP)
+
+
+def test_missing_weights_fail_at_build_naming_the_path(tmp_path):
+    missing = str(tmp_path / 'ViT-B-32.pt')
+    with pytest.raises(FileNotFoundError, match='ViT-B-32.pt'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=missing)
+
+
+def test_unknown_tag_lists_the_tags():
+    with pytest.raises(ValueError, match="'nonsense'.*openai"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained='nonsense')

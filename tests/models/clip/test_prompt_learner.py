@@ -1,0 +1,57 @@
+import torch
+
+from semples_mmseg.models.clip import BackgroundPromptLearner
+
+
+def full_length(guide, learner):
+    """Reference: the same sequence padded to the full 77-token context."""
+    ids = learner.token_ids(guide)
+    fixed = guide.token_embedding(ids)
+    k, length, width = learner.prompts.shape
+    pad = guide.token_embedding(torch.zeros(77 - ids.numel(), dtype=torch.long))
+    seq = torch.cat([
+        fixed[:4].expand(k, -1, -1), learner.prompts,
+        fixed[-2:].expand(k, -1, -1), pad.expand(k, -1, -1)
+    ], dim=1)
+    assert seq.shape[1] == 77
+    eot = torch.full((k, ), learner.eot_index(guide))
+    return guide.encode_token_embeddings(seq, eot)
+
+
+def test_template_ids_and_eot_position(tiny_guide):
+    learner = BackgroundPromptLearner(num_classes=2, embed_dims=16)
+    ids = learner.token_ids(tiny_guide).tolist()
+    assert ids[:4] == [49406, 320, 1125, 539]  # SOT "a photo of"
+    assert ids[-2:] == [13, 49407]  # bare "." then EOT
+    assert len(ids) == 36 and learner.eot_index(tiny_guide) == 30 + 5
+    assert 0 <= learner.prompts.min() and learner.prompts.max() < 1
+
+
+def test_truncated_sequence_equals_full_context(tiny_guide):
+    torch.manual_seed(0)
+    learner = BackgroundPromptLearner(num_classes=2, embed_dims=16)
+    assert torch.allclose(learner(tiny_guide), full_length(tiny_guide, learner),
+                          atol=1e-5)
+
+
+def test_gradients_reach_prompts_only(tiny_guide):
+    learner = BackgroundPromptLearner(num_classes=2, prompt_length=4,
+                                      embed_dims=16)
+    u = learner(tiny_guide)
+    assert u.shape == (2, 16)
+    (u * tiny_guide.class_text_features).sum().backward()
+    assert learner.prompts.grad.abs().sum() > 0
+    assert all(p.grad is None for p in tiny_guide.clip.parameters())
+
+
+def test_dot_token_is_an_option(tiny_guide):
+    learner = BackgroundPromptLearner(num_classes=1, prompt_length=2,
+                                      embed_dims=16, dot_token_id=269)
+    assert learner.token_ids(tiny_guide).tolist()[-2] == 269
+
+
+def test_width_mismatch_is_named(tiny_guide):
+    import pytest
+    learner = BackgroundPromptLearner(num_classes=1, embed_dims=512)
+    with pytest.raises(ValueError, match='512.*16'):
+        learner(tiny_guide)
