@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""CAM networks: image (B, 3, H, W) -> dict with class maps 'cams' (B, K, h, w)."""
+from .weaktr import WeakTrCAMNet
+
+__all__ = ['WeakTrCAMNet']

@@ -2,7 +2,9 @@
 from .contrastive_prompt import ContrastivePromptLoss
 from .prompt_refinement import PromptRefinementLoss
 from .segment_label_matching import SegmentLabelMatchingLoss
+from .weaktr_classification import WeakTrClassificationLoss
 
 __all__ = [
-    'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss'
+    'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
+    'WeakTrClassificationLoss'
 ]

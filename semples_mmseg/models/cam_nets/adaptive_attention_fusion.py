@@ -1,0 +1,70 @@
+"""WeakTr's adaptive attention fusion (METHOD section 1)."""
+from typing import List
+
+import torch
+from torch import Tensor, nn
+
+
+def per_head_features(branches: List[Tensor], num_heads: int) -> Tensor:
+    """Split attention-branch outputs into per-(head, layer) features.
+
+    The C channels are split *interleaved*: head h owns channels
+    h, h + heads, h + 2 * heads, ... Maps are ordered head-major
+    (index = head * depth + layer).
+
+    Args:
+        branches: depth tensors (B, N, C).
+
+    Returns:
+        (B, heads * depth, N, C / heads).
+    """
+    x = torch.stack(branches, dim=1)  # (B, depth, N, C)
+    b, depth, n, c = x.shape
+    x = x.view(b, depth, n, c // num_heads, num_heads)
+    return x.permute(0, 4, 1, 2, 3).reshape(b, num_heads * depth, n,
+                                            c // num_heads)
+
+
+class AdaptiveAttentionFusion(nn.Module):
+    """One sigmoid weight per attention map and image.
+
+    Pool each map's per-head feature over tokens (max for VOC, mean for
+    COCO), Linear(C/heads, 8) -> Linear(8, 1) (no activation between), then
+    over the heads*depth values Linear(n, n/r, no bias) -> ReLU ->
+    Linear(n/r, n, no bias) -> sigmoid.
+
+    Parameter names follow WeakTr (``attn_feat_ffn``, ``attn_head_ffn``).
+
+    Args:
+        num_maps: heads * depth (72 for DeiT-S).
+        feat_dims: C / heads (64 for DeiT-S).
+        reduction: r (VOC 8, COCO 4).
+        pool: ``'max'`` or ``'mean'``.
+    """
+
+    def __init__(self,
+                 *,
+                 num_maps: int,
+                 feat_dims: int,
+                 reduction: int = 8,
+                 feat_reduction: int = 8,
+                 pool: str = 'max') -> None:
+        super().__init__()
+        if pool not in ('max', 'mean'):
+            raise ValueError(f"pool must be 'max' or 'mean', got {pool!r}")
+        self.pool = pool
+        self.attn_feat_ffn = nn.Sequential(
+            nn.Linear(feat_dims, feat_dims // feat_reduction),
+            nn.Linear(feat_dims // feat_reduction, 1))
+        self.attn_head_ffn = nn.Sequential(
+            nn.Linear(num_maps, num_maps // reduction, bias=False),
+            nn.ReLU(),
+            nn.Linear(num_maps // reduction, num_maps, bias=False),
+            nn.Sigmoid())
+
+    def forward(self, features: Tensor) -> Tensor:
+        """(B, maps, N, C/heads) features -> (B, maps) weights in (0, 1)."""
+        pooled = (features.amax(dim=2)
+                  if self.pool == 'max' else features.mean(dim=2))
+        scores = self.attn_feat_ffn(pooled).squeeze(-1)  # (B, maps)
+        return self.attn_head_ffn(scores)

@@ -1,0 +1,195 @@
+"""WeakTr: DeiT-S with K class tokens, a CAM head and adaptive attention fusion."""
+import os.path as osp
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from mmengine.runner import CheckpointLoader
+from torch import Tensor, nn
+
+from mmseg.registry import MODELS
+from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
+                                        per_head_features)
+from .deit_multi_token import MultiTokenDeiT
+
+
+def read_state_dict(path: str) -> Dict[str, Tensor]:
+    """The tensors of a checkpoint, unwrapping ``model`` / ``state_dict``."""
+    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    for key in ('state_dict', 'model'):
+        if isinstance(ckpt, dict) and key in ckpt:
+            ckpt = ckpt[key]
+    return {k[7:] if k.startswith('module.') else k: v for k, v in ckpt.items()}
+
+
+def expand_deit_tokens(state: Dict[str, Tensor], num_tokens: int,
+                       grid: int) -> Dict[str, Tensor]:
+    """Fit DeiT-layout ``cls_token`` / ``pos_embed`` to K tokens and a grid.
+
+    A one-token checkpoint has its class token and class position repeated
+    K times; patch positions are resized bicubically to ``grid`` x ``grid``.
+    """
+    state = dict(state)
+    cls = state['cls_token']
+    if cls.shape[1] == 1 and num_tokens > 1:
+        state['cls_token'] = cls.repeat(1, num_tokens, 1)
+    elif cls.shape[1] != num_tokens:
+        raise ValueError(f'checkpoint has {cls.shape[1]} class tokens, the '
+                         f'network {num_tokens}')
+    pos = state['pos_embed']
+    n_cls = cls.shape[1]
+    cls_pos, patch_pos = pos[:, :n_cls], pos[:, n_cls:]
+    if n_cls == 1 and num_tokens > 1:
+        cls_pos = cls_pos.repeat(1, num_tokens, 1)
+    side = int(round(patch_pos.shape[1]**0.5))
+    if side != grid:
+        c = patch_pos.shape[-1]
+        patch_pos = F.interpolate(
+            patch_pos.reshape(1, side, side, c).permute(0, 3, 1, 2),
+            size=(grid, grid),
+            mode='bicubic',
+            align_corners=False).permute(0, 2, 3, 1).reshape(1, grid * grid, c)
+    state['pos_embed'] = torch.cat([cls_pos, patch_pos], dim=1)
+    return state
+
+
+@MODELS.register_module()
+class WeakTrCAMNet(BaseModule):
+    """The WeakTr CAM network (METHOD section 1); DESIGN.md CAM contract.
+
+    Output of ``forward(x)`` for x (B, 3, H, W), h = H // 16, w = W // 16:
+
+    - ``cams``: fine CAM F (B, K, h, w): fused CAM refined by patch affinity;
+    - ``fused_cams``: X * ReLU(Z) (B, K, h, w);
+    - ``cam_logits_z``: the CAM head's Z (B, K, h, w);
+    - ``cls_logits``: class-token scores (B, K), the mean over channels.
+
+    Args:
+        num_classes: K, one class token each.
+        freeze_backbone: SemPLeS mode: the DeiT gets no gradient (its
+            parameters are frozen and its patch tokens detached); only the
+            CAM head and AAF learn. Train mode still applies, so drop-path
+            stays active in the frozen backbone.
+        detach_coarse_cam: detach Z inside X * ReLU(Z), as WeakTr's own
+            training does (its head then learns only from GAP(Z)). Off by
+            default: under SemPLeS the head learns through F.
+        pretrained: a DeiT ImageNet checkpoint (one class token, repeated K
+            times), or a checkpoint converted by
+            ``tools/model_converters/weaktr2semples.py``; loaded by
+            ``init_weights()``.
+    """
+
+    def __init__(self,
+                 *,
+                 num_classes: int,
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 embed_dims: int = 384,
+                 depth: int = 12,
+                 num_heads: int = 6,
+                 mlp_ratio: float = 4.,
+                 drop_path_rate: float = 0.1,
+                 aaf_pool: str = 'max',
+                 aaf_reduction: int = 8,
+                 freeze_backbone: bool = False,
+                 detach_coarse_cam: bool = False,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(init_cfg=None)
+        if pretrained is not None and not osp.isfile(pretrained):
+            raise FileNotFoundError(
+                f'WeakTrCAMNet pretrained checkpoint {pretrained} does not '
+                'exist (a DeiT-S ImageNet checkpoint, or an official WeakTr '
+                'checkpoint converted with tools/model_converters/'
+                'weaktr2semples.py)')
+        self.num_classes = num_classes
+        self.num_heads = num_heads
+        self.freeze_backbone = freeze_backbone
+        self.detach_coarse_cam = detach_coarse_cam
+        self.pretrained = pretrained
+        self.backbone = MultiTokenDeiT(
+            num_tokens=num_classes,
+            img_size=img_size,
+            patch_size=patch_size,
+            embed_dims=embed_dims,
+            depth=depth,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            drop_path_rate=drop_path_rate)
+        self.head = nn.Conv2d(embed_dims, num_classes, 3, padding=1)
+        self.aaf = AdaptiveAttentionFusion(
+            num_maps=depth * num_heads,
+            feat_dims=embed_dims // num_heads,
+            reduction=aaf_reduction,
+            pool=aaf_pool)
+        if freeze_backbone:
+            self.backbone.requires_grad_(False)
+
+    def init_weights(self) -> None:
+        if self.pretrained is None:
+            return
+        self.load_pretrained(read_state_dict(self.pretrained),
+                             source=self.pretrained)
+        self._is_init = True
+
+    def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
+        """Load a converted WeakTr state (all keys) or a DeiT one (backbone)."""
+        grid = self.backbone.grid
+        if any(k.startswith('backbone.') for k in state):  # converted WeakTr
+            backbone = {
+                k[len('backbone.'):]: v
+                for k, v in state.items() if k.startswith('backbone.')
+            }
+            backbone = expand_deit_tokens(backbone, self.num_classes, grid)
+            state = dict(state, **{f'backbone.{k}': v
+                                   for k, v in backbone.items()})
+            self._load_strict(self, state, source)
+        else:  # DeiT / timm ImageNet layout: backbone only
+            own = self.backbone.state_dict()
+            state = expand_deit_tokens(state, self.num_classes, grid)
+            self._load_strict(self.backbone,
+                              {k: v for k, v in state.items() if k in own},
+                              source)
+        print_log(f'WeakTrCAMNet: loaded {source}', logger='current')
+
+    @staticmethod
+    def _load_strict(module: nn.Module, state: Dict[str, Tensor],
+                     source: str) -> None:
+        own = module.state_dict()
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        wrong = [
+            f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
+            for k, v in own.items() if k in state and state[k].shape != v.shape
+        ]
+        if missing or unexpected or wrong:
+            raise ValueError(
+                f'{source} does not fit WeakTrCAMNet: missing {missing[:6]}, '
+                f'unexpected {unexpected[:6]}, shape mismatch {wrong[:6]}')
+        module.load_state_dict(state, strict=True)
+
+    def forward(self, x: Tensor) -> Dict[str, Tensor]:
+        cls_tokens, patches, (h, w), maps, branches = self.backbone(x)
+        if self.freeze_backbone:
+            cls_tokens, patches = cls_tokens.detach(), patches.detach()
+        b, _, c = patches.shape
+        k = self.num_classes
+        z = self.head(patches.transpose(1, 2).reshape(b, c, h, w))
+        # (B, heads * depth, N, N), head-major like the per-head features
+        attn = torch.stack(maps, dim=2).flatten(1, 2).detach()
+        weights = self.aaf(
+            per_head_features([br.detach() for br in branches],
+                              self.num_heads))
+        fused = (attn * weights[:, :, None, None]).mean(dim=1)  # (B, N, N)
+        cross = fused[:, :k, k:].reshape(b, k, h, w)
+        coarse = F.relu(z.detach() if self.detach_coarse_cam else z)
+        fused_cams = cross * coarse
+        patch_affinity = fused[:, k:, k:]  # (B, hw, hw)
+        fine = torch.einsum('bij,bkj->bki', patch_affinity,
+                            fused_cams.flatten(2)).reshape(b, k, h, w)
+        return dict(
+            cams=fine,
+            fused_cams=fused_cams,
+            cam_logits_z=z,
+            cls_logits=cls_tokens.mean(dim=-1))

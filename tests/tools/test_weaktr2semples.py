@@ -1,0 +1,81 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from semples_mmseg.models.cam_nets import WeakTrCAMNet
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = dict(num_classes=3, img_size=32, embed_dims=48, depth=2, num_heads=6,
+            aaf_reduction=4)
+
+
+def reference_weaktr_state(dims=48, depth=2, k=3, grid=2, heads=6, r=4):
+    """Key names and shapes of hustvl/WeakTr's deit_small_WeakTr_patch16_224."""
+    g = torch.Generator().manual_seed(0)
+    shapes = {
+        'cls_token': (1, k, dims),
+        'pos_embed': (1, k + grid * grid, dims),
+        'patch_embed.proj.weight': (dims, 3, 16, 16),
+        'patch_embed.proj.bias': (dims, ),
+        'norm.weight': (dims, ),
+        'norm.bias': (dims, ),
+        'head.weight': (k, dims, 3, 3),
+        'head.bias': (k, ),
+        'adaptive_attention_fusion.attn_head_ffn.0.weight':
+        (depth * heads // r, depth * heads),
+        'adaptive_attention_fusion.attn_head_ffn.2.weight':
+        (depth * heads, depth * heads // r),
+        'adaptive_attention_fusion.attn_feat_ffn.0.weight':
+        (dims // heads // 8, dims // heads),
+        'adaptive_attention_fusion.attn_feat_ffn.0.bias': (dims // heads // 8, ),
+        'adaptive_attention_fusion.attn_feat_ffn.1.weight':
+        (1, dims // heads // 8),
+        'adaptive_attention_fusion.attn_feat_ffn.1.bias': (1, ),
+    }
+    for i in range(depth):
+        p = f'blocks.{i}.'
+        shapes.update({
+            p + 'norm1.weight': (dims, ), p + 'norm1.bias': (dims, ),
+            p + 'attn.qkv.weight': (3 * dims, dims),
+            p + 'attn.qkv.bias': (3 * dims, ),
+            p + 'attn.proj.weight': (dims, dims), p + 'attn.proj.bias': (dims, ),
+            p + 'norm2.weight': (dims, ), p + 'norm2.bias': (dims, ),
+            p + 'mlp.fc1.weight': (4 * dims, dims),
+            p + 'mlp.fc1.bias': (4 * dims, ),
+            p + 'mlp.fc2.weight': (dims, 4 * dims), p + 'mlp.fc2.bias': (dims, ),
+        })
+    return {k: torch.randn(s, generator=g) for k, s in shapes.items()}
+
+
+def test_converter_round_trip(tmp_path):
+    state = reference_weaktr_state()
+    src, dst = tmp_path / 'WeakTr_voc.pth', tmp_path / 'converted.pth'
+    torch.save({'model': state}, src)
+    subprocess.run([
+        sys.executable,
+        str(REPO / 'tools/model_converters/weaktr2semples.py'), str(src),
+        str(dst)
+    ], check=True, capture_output=True)
+    net = WeakTrCAMNet(**TINY, pretrained=str(dst))
+    net.init_weights()
+    assert torch.equal(net.head.weight, state['head.weight'])
+    assert torch.equal(net.backbone.cls_token, state['cls_token'])
+    assert torch.equal(
+        net.aaf.attn_head_ffn[2].weight,
+        state['adaptive_attention_fusion.attn_head_ffn.2.weight'])
+    assert torch.equal(net.aaf.attn_feat_ffn[1].bias,
+                       state['adaptive_attention_fusion.attn_feat_ffn.1.bias'])
+    assert torch.equal(net.backbone.blocks[1].attn.qkv.bias,
+                       state['blocks.1.attn.qkv.bias'])
+
+
+def test_converter_rejects_unknown_keys(tmp_path):
+    sys.path.insert(0, str(REPO / 'tools/model_converters'))
+    from weaktr2semples import convert_weaktr
+    state = reference_weaktr_state()
+    state['decoder.weight'] = torch.zeros(1)
+    with pytest.raises(KeyError, match='decoder.weight'):
+        convert_weaktr(state)
