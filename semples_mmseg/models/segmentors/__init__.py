@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Segmentors that hand the raw image and image labels to their parts."""
+from .semples_segmentor import SemPLeSSegmentor
+
+__all__ = ['SemPLeSSegmentor']

@@ -251,7 +251,7 @@ class SemPLeSSegmentor(BaseSegmentor):
 
         if self.prompt_stage:
             with torch.no_grad():  # S is frozen: images need no autograd
-                img_bg = guide.encode_images(self.to_clip_space(bg))
+                img_bg = self._encode(bg)
             prompt_bg = self.prompt_learner(guide)[cls_idx]
             loss = self.prompt_loss
             losses[loss.loss_name] = loss(img_bg, prompt_bg, text_cls)
@@ -261,7 +261,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         # One image-encoder call for foreground and background together.
         need_bg = 'match' in self.active_losses
         batch = torch.cat([fg, bg]) if need_bg else fg
-        emb = guide.encode_images(self.to_clip_space(batch))
+        emb = self._encode(batch)
         img_fg, img_bg = emb[:n_pairs], emb[n_pairs:]
         if need_bg:
             loss = self.match_loss
@@ -277,6 +277,14 @@ class SemPLeSSegmentor(BaseSegmentor):
             bg_text = guide.encode_texts(list(loss.background_prompts))
             losses[loss.loss_name] = loss(img_fg, bg_text)
         return losses
+
+    def _encode(self, images: Tensor) -> Tensor:
+        """(N, 3, S, S) masked images -> (N, D); N = 0 (no labelled pair)
+        gives an empty tensor still connected to the masks' graph."""
+        if images.shape[0] == 0:
+            dims = self.clip_guide.class_text_features.shape[1]
+            return images.new_zeros(0, dims) + images.sum() * 0
+        return self.clip_guide.encode_images(self.to_clip_space(images))
 
     @staticmethod
     def _log_terms(losses: Dict[str, Tensor], terms: Dict[str,

@@ -1,0 +1,192 @@
+import numpy as np
+import pytest
+import torch
+
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from semples_mmseg.models.segmentors import SemPLeSSegmentor  # noqa: F401
+
+K = 3
+TINY_CLIP = dict(
+    embed_dim=16,
+    vision_cfg=dict(layers=1, width=32, patch_size=8, image_size=32,
+                    head_width=16),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=16, heads=2,
+                  layers=1))
+
+
+def build(**overrides):
+    torch.manual_seed(0)
+    cfg = dict(
+        type='SemPLeSSegmentor',
+        data_preprocessor=dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+        cam_net=dict(type='WeakTrCAMNet', num_classes=K, img_size=32,
+                     embed_dims=48, depth=2, num_heads=6, aaf_reduction=4,
+                     freeze_backbone=True),
+        clip_guide=dict(type='FrozenCLIPGuide', pretrained=None,
+                        model_cfg=TINY_CLIP, class_names=['a', 'b', 'c']),
+        prompt_learner=dict(type='BackgroundPromptLearner', num_classes=K,
+                            prompt_length=4, embed_dims=16),
+        match_loss=dict(type='SegmentLabelMatchingLoss', lambda_b=2.4),
+        prompt_loss=dict(type='ContrastivePromptLoss', lambda_t=0.02),
+        refine_loss=dict(type='PromptRefinementLoss', loss_weight=0.05),
+        cam_losses=[dict(type='WeakTrClassificationLoss')],
+        test_cfg=dict(scales=(1.0, 1.5), flip=True, bg_threshold=0.4))
+    cfg.update(overrides)
+    return MODELS.build(cfg)
+
+
+def samples(labels, shape=(32, 32)):
+    out = []
+    for row in labels:
+        s = SegDataSample(metainfo=dict(
+            img_labels=np.asarray(row, np.float32), img_shape=shape,
+            ori_shape=shape, img_path='x.jpg'))
+        out.append(s)
+    return out
+
+
+def grads(module):
+    return [p.grad is not None and p.grad.abs().sum() > 0
+            for p in module.parameters() if p.requires_grad]
+
+
+LABELS = [[1, 0, 1], [0, 1, 0]]
+
+
+def keep_aaf_alive(model):
+    """Tiny random AAFs can start with every ReLU unit dead (zero gradient by
+    construction, as in any network); give it live units for the checks."""
+    aaf = model.cam_net.aaf
+    with torch.no_grad():
+        aaf.attn_feat_ffn[1].bias.fill_(5.)
+        aaf.attn_head_ffn[0].weight.fill_(0.1)
+    return model
+
+
+def test_stage1_trains_head_and_aaf_only_with_one_clip_call(monkeypatch):
+    model = keep_aaf_alive(build())
+    model.set_stage(losses=['match'], mask_eps=0.1)
+    calls = []
+    original = model.clip_guide.encode_images
+    monkeypatch.setattr(model.clip_guide, 'encode_images',
+                        lambda x: calls.append(x.shape[0]) or original(x))
+    losses = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    assert set(losses) == {'loss_match', 'otm', 'btm'}
+    assert calls == [2 * 3]  # fg and bg of the P = 3 pairs in one call
+    losses['loss_match'].backward()
+    assert all(grads(model.cam_net.head)) and all(grads(model.cam_net.aaf))
+    assert not any(p.requires_grad for p in model.cam_net.backbone.parameters())
+    assert model.prompt_learner.prompts.grad is None
+    assert all(p.grad is None for p in model.clip_guide.clip.parameters())
+
+
+def test_stage2_trains_prompts_only_with_a_frozen_cam_net():
+    model = build()
+    model.set_stage(losses=['prompt'], mask_eps=1e-4)
+    model.train()
+    losses = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    assert set(losses) == {'loss_prompt', 'prompt_i', 'prompt_t'}
+    losses['loss_prompt'].backward()
+    assert model.prompt_learner.prompts.grad.abs().sum() > 0
+    assert not any(grads(model.cam_net))
+    assert model.cam_net.training  # restored after the frozen forward
+
+
+def test_stage3_adds_refinement_with_prompts_fixed_and_cached():
+    model = build()
+    model.set_stage(losses=['match', 'refine'], mask_eps=0.1)
+    x, s = torch.randn(2, 3, 32, 32), samples(LABELS)
+    losses = model.loss(x, s)
+    assert {'loss_match', 'loss_refine', 'refine'} <= set(losses)
+    (losses['loss_match'] + losses['loss_refine']).backward()
+    assert model.prompt_learner.prompts.grad is None
+    assert all(grads(model.cam_net.head))
+    first = model.frozen_prompt_features()
+    assert model.frozen_prompt_features() is first  # cached
+    with torch.no_grad():
+        model.prompt_learner.prompts.add_(1.)
+    assert model.frozen_prompt_features() is not first  # invalidated
+
+
+def test_refinement_equals_the_loss_on_hand_gathered_pairs():
+    model = build()
+    model.set_stage(losses=['match', 'refine'], mask_eps=0.1)
+    model.eval()  # no drop-path: two forwards agree
+    x, s = torch.randn(2, 3, 32, 32), samples(LABELS)
+    losses = model.loss(x, s)
+    cams = model.cam_net(x)['cams']
+    masks = model.soft_masks({'cams': cams}, 32)
+    fg = torch.stack([masks[0, 0] * x[0], masks[0, 2] * x[0],
+                      masks[1, 1] * x[1]])
+    emb = model.clip_guide.encode_images(fg)
+    prompts = model.prompt_learner(model.clip_guide)[[0, 2, 1]]
+    sim = (emb * prompts).sum(-1).clamp(1e-4, 0.9999)
+    assert torch.isclose(losses['loss_refine'],
+                         0.05 * (-torch.log(1 - sim)).mean(), atol=1e-6)
+
+
+def test_baseline_losses_need_no_clip():
+    model = build(clip_guide=None, prompt_learner=None, match_loss=None,
+                  prompt_loss=None, refine_loss=None,
+                  cam_net=dict(type='WeakTrCAMNet', num_classes=K,
+                               img_size=32, embed_dims=48, depth=2,
+                               num_heads=6, aaf_reduction=4))
+    assert model.active_losses == ('cam', )
+    losses = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    assert set(losses) == {'loss_weaktr_cls', 'cls_token', 'coarse', 'fine'}
+
+
+def test_no_labelled_pair_gives_finite_zero_clip_losses():
+    model = build()
+    model.set_stage(losses=['match', 'refine'])
+    losses = model.loss(torch.randn(2, 3, 32, 32), samples([[0] * K] * 2))
+    total = losses['loss_match'] + losses['loss_refine']
+    assert total.item() == 0 and torch.isfinite(total)
+    total.backward()
+
+
+def test_prediction_fills_cams_logits_and_label_map():
+    model = build().eval()
+    s = samples([[1, 0, 1]], shape=(40, 56))
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 3, 40, 56), s)[0]
+    cams = out.pred_cams.data
+    assert cams.shape == (3, 40, 56)
+    assert cams[1].abs().max() == 0 and cams[0].max() == pytest.approx(1)
+    assert out.seg_logits.data.shape == (4, 40, 56)
+    assert torch.all(out.seg_logits.data[0] == 0.4)
+    expected = torch.cat([torch.full((1, 40, 56), 0.4), cams]).argmax(0)
+    assert torch.equal(out.pred_sem_seg.data[0], expected)
+
+
+def test_configuration_errors_are_named():
+    model = build()
+    with pytest.raises(ValueError, match="'nonsense'"):
+        model.set_stage(losses=['nonsense'])
+    with pytest.raises(ValueError, match='prompt'):
+        model.set_stage(losses=['prompt', 'match'])
+    with pytest.raises(ValueError, match='background_text_loss'):
+        model.set_stage(losses=['background_text'])
+    with pytest.raises(KeyError, match='img_labels'):
+        model.loss(torch.randn(1, 3, 32, 32), [SegDataSample(
+            metainfo=dict(img_path='dog.jpg'))])
+    with pytest.raises(ValueError, match="'sigmod'"):
+        build(soft_mask=dict(mode='sigmod'))
+
+
+def test_clip_pixel_option_masks_raw_pixels():
+    model = build(clip_pixels='clip')
+    model.set_stage(losses=['match'])
+    x = torch.zeros(1, 3, 32, 32)  # ImageNet mean after normalisation
+    raw = model.clip_input(x, 32)
+    assert torch.allclose(raw[0, :, 0, 0],
+                          torch.tensor([123.675, 116.28, 103.53]))
+    clip_space = model.to_clip_space(raw * 0)  # a fully masked image: black
+    mean = torch.tensor(model.clip_guide.image_mean)
+    std = torch.tensor(model.clip_guide.image_std)
+    assert torch.allclose(clip_space[0, :, 0, 0], -mean / std)
+    losses = model.loss(x, samples([[1, 0, 0]]))
+    assert torch.isfinite(losses['loss_match'])
