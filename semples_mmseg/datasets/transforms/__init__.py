@@ -1,1 +1,7 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Transforms of the weak-label pipelines."""
+from .formatting import PackWeakSegInputs
+from .loading import LoadCheckedImageFromFile, LoadWeakAnnotations
+
+__all__ = [
+    'PackWeakSegInputs', 'LoadCheckedImageFromFile', 'LoadWeakAnnotations'
+]

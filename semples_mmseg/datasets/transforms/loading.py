@@ -1,0 +1,68 @@
+"""Loading that fails loudly on bad files instead of skipping them."""
+from typing import Optional
+
+import mmcv
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmengine import fileio
+
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import TRANSFORMS
+from ..image_labels import check_label_map
+
+JPEG_EOI = b'\xff\xd9'
+PNG_IEND = b'IEND'
+
+
+def check_complete(data: bytes, path: str) -> None:
+    """Raise on an empty or truncated JPEG / PNG (decoders often pass them)."""
+    if not data:
+        raise OSError(f'image {path} is empty')
+    if data[:2] == b'\xff\xd8' and JPEG_EOI not in data[-64:]:
+        raise OSError(f'image {path} is truncated (no JPEG end marker)')
+    if data[:4] == b'\x89PNG' and PNG_IEND not in data[-16:]:
+        raise OSError(f'image {path} is truncated (no PNG IEND chunk)')
+
+
+@TRANSFORMS.register_module()
+class LoadCheckedImageFromFile(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` that raises, naming the file, on an
+    unreadable, empty or truncated image: a sample is never silently
+    replaced by another one."""
+
+    def transform(self, results: dict) -> dict:
+        path = results['img_path']
+        try:
+            data = fileio.get(path, backend_args=self.backend_args)
+        except Exception as exc:
+            raise OSError(f'cannot read image {path}: {exc}') from exc
+        check_complete(data, path)
+        img = mmcv.imfrombytes(
+            data, flag=self.color_type, backend=self.imdecode_backend)
+        if img is None:
+            raise OSError(f'cannot decode image {path}')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadWeakAnnotations(LoadAnnotations):
+    """Loads ``gt_seg_map`` when the sample has a mask, else nothing.
+
+    Mask values must be 0..K or 255 (K = ``len(img_labels)``); anything else
+    is an error naming the file.
+    """
+
+    def transform(self, results: dict) -> Optional[dict]:
+        if results.get('seg_map_path') is None:
+            return results
+        results = super().transform(results)
+        labels = results.get('img_labels')
+        if labels is not None:
+            check_label_map(results['gt_seg_map'], len(labels),
+                            results['seg_map_path'])
+        return results

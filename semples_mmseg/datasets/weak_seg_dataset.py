@@ -1,0 +1,109 @@
+"""The base of our weak-label datasets: images, optional masks, image labels."""
+import os.path as osp
+from typing import List, Optional
+
+import numpy as np
+from mmengine.logging import print_log
+
+from mmseg.datasets import BaseSegDataset
+from .image_labels import labels_from_mask, read_id_list, read_label_file
+
+
+class WeakLabelSegDataset(BaseSegDataset):
+    """Ids from ``ann_file``; each sample carries ``img_labels`` (K,) float32.
+
+    Labels come from ``label_file`` (a pickled dict id -> (K,) multi-hot, the
+    reference format) or, without one, from the masks (0 and 255 ignored).
+    Masks are optional: a sample without one has ``seg_map_path=None`` (so
+    train_aug without masks works); evaluation needs them.
+    K is ``len(metainfo['classes']) - 1`` (``classes`` includes background).
+
+    Nothing is ever written into the data folders.
+    """
+
+    def __init__(self,
+                 *,
+                 ann_file: str,
+                 data_root: str,
+                 label_file: Optional[str] = None,
+                 **kwargs) -> None:
+        if not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data_root {data_root} does not exist')
+        self.label_file = label_file
+        super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.metainfo['classes']) - 1
+
+    def _label_file_path(self) -> Optional[str]:
+        if self.label_file is None:
+            return None
+        if osp.isabs(self.label_file):
+            return self.label_file
+        return osp.join(self.data_root, self.label_file)
+
+    def load_data_list(self) -> List[dict]:
+        ids = read_id_list(self.ann_file)
+        img_dir = self.data_prefix.get('img_path', '')
+        seg_dir = self.data_prefix.get('seg_map_path', '')
+        label_path = self._label_file_path()
+        k = self.num_classes
+        labels = None
+        raw_map = self.raw_label_map()
+        lut = None
+        if raw_map is not None:
+            lut = np.arange(256, dtype=np.uint8)
+            for raw, label in raw_map.items():
+                lut[raw] = label
+        if label_path is not None:
+            labels = read_label_file(label_path, self.raw_label_length())
+        elif not seg_dir or not osp.isdir(seg_dir):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: no label_file and no mask folder '
+                f'{seg_dir!r} to derive image labels from')
+        else:
+            print_log(f'{type(self).__name__}: deriving image labels from the '
+                      f'masks of {len(ids)} images in {seg_dir}',
+                      logger='current')
+        data_list = []
+        for img_id in ids:
+            img_path = osp.join(img_dir, img_id + self.img_suffix)
+            seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix) \
+                if seg_dir else None
+            if seg_path is not None and not osp.isfile(seg_path):
+                seg_path = None
+            if labels is not None:
+                if img_id not in labels:
+                    raise KeyError(f'image id {img_id} (from {self.ann_file}) '
+                                   f'has no entry in label file {label_path}')
+                vec = self.labels_from_raw(labels[img_id])
+            else:
+                if seg_path is None:
+                    raise FileNotFoundError(
+                        f'no mask for image id {img_id} in {seg_dir} and no '
+                        'label_file: cannot derive its image labels')
+                vec = labels_from_mask(seg_path, k, lut)
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    seg_map_path=seg_path,
+                    img_labels=vec.astype(np.float32),
+                    label_map=raw_map,
+                    reduce_zero_label=False,
+                    seg_fields=[]))
+        return data_list
+
+    # hooks for layouts whose files use another id space (COCO 90 ids)
+    def raw_label_length(self) -> int:
+        """Length of the vectors in the label file."""
+        return self.num_classes
+
+    def labels_from_raw(self, vec: np.ndarray) -> np.ndarray:
+        """A label-file vector -> the (K,) vector the model sees."""
+        return vec
+
+    def raw_label_map(self) -> Optional[dict]:
+        """Raw mask value -> label (mmseg's ``label_map``), None if identical."""
+        return None
