@@ -1,1 +1,4 @@
-"""Registered on import; see docs/DESIGN.md for the contracts."""
+"""Metrics."""
+from .cam_seed_metric import CAMSeedMetric
+
+__all__ = ['CAMSeedMetric']
