@@ -1,0 +1,139 @@
+"""CLIMS's CAM network: torchvision ResNet-50 at output stride 16."""
+import os.path as osp
+from typing import Dict, Optional
+
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+from torchvision.models import resnet50
+
+from mmseg.registry import MODELS
+from .weaktr import read_state_dict
+
+# key prefixes of an unconverted CLIMS / IRNet checkpoint (res50_cam.pth)
+REFERENCE_PREFIXES = ('resnet50.', 'stage1.', 'stage2.', 'stage3.', 'stage4.',
+                      'newly_added.')
+
+
+def resnet50_stride16() -> nn.Module:
+    """torchvision ResNet-50 with layer4 at stride 1 and no classifier.
+
+    Strides (conv1, layer2, layer3, layer4) = (2, 2, 2, 1) plus the stride-2
+    max-pool: output stride 16, no dilation (as IRNet / CLIMS). The stride
+    of torchvision's (v1.5) bottleneck sits on its 3x3 ``conv2`` and on the
+    1x1 ``downsample`` conv, as in CLIMS's ``resnet50_v2``.
+    """
+    net = resnet50(weights=None)
+    first = net.layer4[0]
+    first.conv2.stride = (1, 1)
+    first.downsample[0].stride = (1, 1)
+    net.fc = nn.Identity()
+    return net
+
+
+@MODELS.register_module()
+class CLIMSResNet50CAM(BaseModule):
+    """The CLIMS CAM network (METHOD section 1); DESIGN.md CAM contract.
+
+    Output of ``forward(x)`` for x (B, 3, H, W), h = ceil(H / 16),
+    w = ceil(W / 16):
+
+    - ``cam_logits``: the 1x1 classifier applied at every position
+      (B, K, h, w); CLIMS trains on its sigmoid (the soft masks M) and its
+      L_REG is the mean of that sigmoid;
+    - ``cams``: ReLU(cam_logits) (B, K, h, w), the non-negative class maps
+      for inference, as CLIMS's ``CAM.forward`` (net/resnet50_clims.py)
+      computes them before summing scales and flips;
+    - ``cls_logits``: global average of ``cam_logits`` (B, K), which equals
+      CLIMS's classifier on globally pooled features (1x1 conv, no bias).
+
+    conv1 and bn1 are frozen (``requires_grad=False``, re-applied by
+    ``train()`` like CLIMS); every BatchNorm, bn1 included, runs in train
+    mode and updates its running statistics.
+
+    Args:
+        num_classes: K.
+        pretrained: a torchvision ResNet-50 ImageNet state dict (``fc.*``
+            ignored) or a CLIMS / IRNet checkpoint converted by
+            ``tools/model_converters/clims2semples.py``; loaded by
+            ``init_weights()``.
+    """
+
+    def __init__(self,
+                 *,
+                 num_classes: int,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(init_cfg=None)
+        if pretrained is not None and not osp.isfile(pretrained):
+            raise FileNotFoundError(
+                f'CLIMSResNet50CAM pretrained checkpoint {pretrained} does '
+                'not exist (a torchvision ResNet-50 ImageNet state dict, or a '
+                'CLIMS/IRNet res50_cam.pth converted with '
+                'tools/model_converters/clims2semples.py)')
+        self.num_classes = num_classes
+        self.pretrained = pretrained
+        self.backbone = resnet50_stride16()
+        self.classifier = nn.Conv2d(2048, num_classes, 1, bias=False)
+        self._freeze_stem()
+
+    def _freeze_stem(self) -> None:
+        self.backbone.conv1.requires_grad_(False)
+        self.backbone.bn1.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> 'CLIMSResNet50CAM':
+        super().train(mode)
+        self._freeze_stem()
+        return self
+
+    def init_weights(self) -> None:
+        if self.pretrained is None:
+            return
+        self.load_pretrained(read_state_dict(self.pretrained),
+                             source=self.pretrained)
+        self._is_init = True
+
+    def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
+        """Load a converted CLIMS state (all keys) or a torchvision one."""
+        if any(k.startswith(REFERENCE_PREFIXES) for k in state):
+            raise ValueError(
+                f'{source} has CLIMS/IRNet key names (e.g. '
+                f'{next(k for k in state if k.startswith(REFERENCE_PREFIXES))}'
+                '): convert it first with tools/model_converters/'
+                'clims2semples.py')
+        if any(k.startswith(('backbone.', 'classifier.')) for k in state):
+            self._load_strict(self, state, source)
+        else:  # torchvision ImageNet layout: backbone only, fc.* dropped
+            state = {k: v for k, v in state.items() if not k.startswith('fc.')}
+            self._load_strict(self.backbone, state, source)
+        print_log(f'CLIMSResNet50CAM: loaded {source}', logger='current')
+
+    @staticmethod
+    def _load_strict(module: nn.Module, state: Dict[str, Tensor],
+                     source: str) -> None:
+        own = module.state_dict()
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        wrong = [
+            f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
+            for k, v in own.items() if k in state and state[k].shape != v.shape
+        ]
+        if missing or unexpected or wrong:
+            raise ValueError(
+                f'{source} does not fit CLIMSResNet50CAM: missing '
+                f'{missing[:6]}, unexpected {unexpected[:6]}, shape mismatch '
+                f'{wrong[:6]}')
+        module.load_state_dict(state, strict=True)
+
+    def extract(self, x: Tensor) -> Tensor:
+        """(B, 3, H, W) -> layer4 features (B, 2048, h, w)."""
+        net = self.backbone
+        x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+        return net.layer4(net.layer3(net.layer2(net.layer1(x))))
+
+    def forward(self, x: Tensor) -> Dict[str, Tensor]:
+        cam_logits = self.classifier(self.extract(x))
+        return dict(
+            cams=F.relu(cam_logits),
+            cam_logits=cam_logits,
+            cls_logits=cam_logits.mean(dim=(2, 3)))

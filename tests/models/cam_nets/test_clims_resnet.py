@@ -1,0 +1,125 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from torchvision.models import resnet50
+
+from mmseg.registry import MODELS
+from semples_mmseg.models.cam_nets import CLIMSResNet50CAM
+
+
+@pytest.fixture(scope='module')
+def net():
+    torch.manual_seed(0)
+    return CLIMSResNet50CAM(num_classes=3)
+
+
+def test_output_stride_16_and_output_keys(net):
+    net.eval()
+    with torch.no_grad():
+        square = net(torch.randn(1, 3, 64, 64))
+        wide = net(torch.randn(2, 3, 96, 128))
+    assert square['cam_logits'].shape == (1, 3, 4, 4)
+    assert wide['cam_logits'].shape == wide['cams'].shape == (2, 3, 6, 8)
+    assert wide['cls_logits'].shape == (2, 3)
+    assert torch.equal(wide['cams'], F.relu(wide['cam_logits']))
+    assert (wide['cams'] == 0).any() and (wide['cams'] > 0).any()
+    assert torch.allclose(wide['cls_logits'],
+                          wide['cam_logits'].mean(dim=(2, 3)))
+
+
+def test_strides_and_no_dilation(net):
+    b = net.backbone
+    assert b.conv1.stride == (2, 2) and b.maxpool.stride == 2
+    assert b.layer2[0].conv2.stride == b.layer3[0].conv2.stride == (2, 2)
+    assert b.layer4[0].conv2.stride == (1, 1)
+    assert b.layer4[0].downsample[0].stride == (1, 1)
+    assert all(m.dilation == (1, 1) for m in b.modules()
+               if isinstance(m, torch.nn.Conv2d))
+    assert net.classifier.weight.shape == (3, 2048, 1, 1)
+    assert net.classifier.bias is None
+
+
+def test_cls_logits_equal_classifier_on_pooled_features(net):
+    net.eval()
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        pooled = net.extract(x).mean(dim=(2, 3))  # (1, 2048)
+        out = net(x)
+    expected = pooled @ net.classifier.weight[:, :, 0, 0].t()
+    assert torch.allclose(out['cls_logits'], expected, atol=1e-5)
+
+
+def test_stem_frozen_rest_learns_and_stays_frozen_after_train():
+    torch.manual_seed(0)
+    net = CLIMSResNet50CAM(num_classes=2).train()
+    net(torch.randn(2, 3, 64, 64))['cam_logits'].sigmoid().sum().backward()
+    stem = [*net.backbone.conv1.parameters(), *net.backbone.bn1.parameters()]
+    assert all(not p.requires_grad and p.grad is None for p in stem)
+    for module in (net.backbone.layer1, net.backbone.layer4, net.classifier):
+        assert all(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in module.parameters())
+    net.requires_grad_(True)
+    net.train()
+    assert not net.backbone.conv1.weight.requires_grad
+    assert not net.backbone.bn1.bias.requires_grad
+
+
+def test_batchnorm_running_stats_update_in_train_mode_only(net):
+    bns = [net.backbone.bn1, net.backbone.layer4[0].bn2]
+    x = torch.randn(2, 3, 64, 64) * 3 + 1
+    net.eval()
+    before = [bn.running_mean.clone() for bn in bns]
+    with torch.no_grad():
+        net(x)
+    assert all(torch.equal(bn.running_mean, b) for bn, b in zip(bns, before))
+    net.train()
+    with torch.no_grad():
+        net(x)
+    assert all(not torch.equal(bn.running_mean, b)
+               for bn, b in zip(bns, before))
+    assert all(bn.training for bn in bns)
+
+
+def test_builds_from_registry():
+    net = MODELS.build(dict(type='CLIMSResNet50CAM', num_classes=4))
+    assert isinstance(net, CLIMSResNet50CAM)
+    assert net.classifier.out_channels == 4
+
+
+def test_loads_a_torchvision_imagenet_state_dict(tmp_path):
+    torch.manual_seed(1)
+    state = resnet50(weights=None).state_dict()  # has fc.weight / fc.bias
+    state = {k: torch.randn_like(v.float()).to(v.dtype) if v.is_floating_point()
+             else v for k, v in state.items()}
+    path = tmp_path / 'resnet50-imagenet.pth'
+    torch.save(state, path)
+    torch.manual_seed(2)
+    net = CLIMSResNet50CAM(num_classes=3, pretrained=str(path))
+    classifier = net.classifier.weight.clone()
+    net.init_weights()
+    assert torch.equal(net.backbone.conv1.weight, state['conv1.weight'])
+    assert torch.equal(net.backbone.layer4[0].downsample[1].running_var,
+                       state['layer4.0.downsample.1.running_var'])
+    assert torch.equal(net.backbone.layer3[5].conv2.weight,
+                       state['layer3.5.conv2.weight'])
+    assert torch.equal(net.classifier.weight, classifier)  # not in the file
+    assert net.backbone.layer4[0].conv2.stride == (1, 1)
+
+
+def test_bad_checkpoints_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing_res50.pth'):
+        CLIMSResNet50CAM(num_classes=3,
+                         pretrained=str(tmp_path / 'missing_res50.pth'))
+    net = CLIMSResNet50CAM(num_classes=3)
+    state = {f'backbone.{k}': v for k, v in net.backbone.state_dict().items()}
+    state['classifier.weight'] = torch.zeros(3, 2048, 1, 1)
+    state['backbone.layer2.1.conv1.weight'] = torch.zeros(2, 2)
+    del state['backbone.layer1.0.bn3.bias']
+    state['head.weight'] = torch.zeros(1)
+    with pytest.raises(ValueError, match=r'broken\.pth.*layer1\.0\.bn3\.bias'
+                       r".*'head\.weight'.*layer2\.1\.conv1\.weight"):
+        net.load_pretrained(state, source='broken.pth')
+    with pytest.raises(ValueError, match=r'raw\.pth.*stage1\.0\.weight.*'
+                       'clims2semples'):
+        net.load_pretrained({'stage1.0.weight': torch.zeros(1)},
+                            source='raw.pth')
