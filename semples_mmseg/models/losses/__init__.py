@@ -1,4 +1,6 @@
 """Losses: one per file, each a ``NamedLoss`` registered in mmseg's MODELS."""
+from .cam_area import CAMAreaLoss
+from .clims_background_suppression import CLIMSBackgroundSuppressionLoss
 from .contrastive_prompt import ContrastivePromptLoss
 from .prompt_refinement import PromptRefinementLoss
 from .segment_label_matching import SegmentLabelMatchingLoss
@@ -6,5 +8,5 @@ from .weaktr_classification import WeakTrClassificationLoss
 
 __all__ = [
     'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
-    'WeakTrClassificationLoss'
+    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss', 'CAMAreaLoss'
 ]
