@@ -1,6 +1,24 @@
 # Every semples_mmseg config inherits this file: it registers the plug-in into
-# mmseg's registries (so mmseg's own tools/train.py works) and takes mmseg's
-# default runtime unchanged.
-_base_ = ['mmseg::_base_/default_runtime.py']
-
+# mmseg's registries (so mmseg's own tools/train.py works with our configs)
+# and carries mmseg's default runtime (configs/_base_/default_runtime.py of
+# mmsegmentation 1.x). It is written out rather than inherited with
+# 'mmseg::_base_/default_runtime.py' because mmengine resolves 'mmseg::' by
+# the distribution name 'mmsegmentation', which the maintained fork
+# (onedl-mmsegmentation) does not have. log_processor is left to the
+# schedule configs (epoch-based for SemPLeS, iteration-based elsewhere).
 custom_imports = dict(imports=['semples_mmseg'], allow_failed_imports=False)
+
+default_scope = 'mmseg'
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_level = 'INFO'
+load_from = None
+resume = False
+
+tta_model = dict(type='SegTTAModel')

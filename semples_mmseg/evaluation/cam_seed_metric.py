@@ -1,10 +1,14 @@
 """Seed mIoU of CAMs over every background threshold in one pass."""
+import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.dist import is_main_process
 from mmengine.logging import MMLogger, print_log
+from mmengine.utils import mkdir_or_exist
+from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
@@ -43,6 +47,13 @@ class CAMSeedMetric(BaseMetric):
     Args:
         thresholds: background thresholds, ascending.
         ignore_index: GT value left out.
+        output_dir: if set (``tools/test.py --out DIR``), each sample's
+            ``pred_sem_seg`` (the seed label map at the model's threshold)
+            is written there as ``{image name}.png``.
+        keep_results: accepted for ``tools/test.py --out``; the label maps
+            are written whenever ``output_dir`` is set.
+        format_only: only write the label maps, compute no metric (for
+            splits without masks).
     """
 
     default_prefix: Optional[str] = None
@@ -51,9 +62,18 @@ class CAMSeedMetric(BaseMetric):
                  *,
                  thresholds: Optional[Sequence[float]] = None,
                  ignore_index: int = 255,
+                 output_dir: Optional[str] = None,
+                 keep_results: bool = False,
+                 format_only: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if format_only and output_dir is None:
+            raise ValueError('format_only needs an output_dir')
+        self.output_dir = output_dir
+        self.format_only = format_only
+        if output_dir is not None and is_main_process():
+            mkdir_or_exist(output_dir)
         thresholds = default_thresholds() if thresholds is None else tuple(
             float(t) for t in thresholds)
         if not thresholds or list(thresholds) != sorted(set(thresholds)):
@@ -64,6 +84,10 @@ class CAMSeedMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
+            if self.output_dir is not None:
+                self.write_label_map(sample)
+            if self.format_only:
+                continue
             if 'pred_cams' not in sample:
                 raise KeyError('CAMSeedMetric needs pred_cams in the '
                                'predictions (a SemPLeSSegmentor-style model); '
@@ -71,6 +95,13 @@ class CAMSeedMetric(BaseMetric):
             cams = sample['pred_cams']['data'].float().cpu().numpy()
             gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy()
             self.results.append(self.image_histogram(cams, gt))
+
+    def write_label_map(self, sample: dict) -> None:
+        """``pred_sem_seg`` as ``{output_dir}/{image name}.png`` (uint8)."""
+        name = osp.splitext(osp.basename(sample['img_path']))[0]
+        label = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy()
+        Image.fromarray(label.astype(np.uint8)).save(
+            osp.join(self.output_dir, name + '.png'))
 
     def image_histogram(self, cams: np.ndarray,
                         gt: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -120,6 +151,10 @@ class CAMSeedMetric(BaseMetric):
             return inter / union
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
+        if self.format_only:
+            print_log(f'label maps written to {self.output_dir}',
+                      logger='current')
+            return OrderedDict()
         classes = (self.dataset_meta or {}).get('classes')
         if classes is None:
             raise KeyError("CAMSeedMetric needs dataset_meta['classes'] "

@@ -96,3 +96,16 @@ def test_bad_inputs_are_named():
 def test_default_thresholds():
     assert CAMSeedMetric().thresholds.tolist() == [
         round(0.40 + i / 100, 2) for i in range(20)]
+
+
+def test_output_dir_receives_the_seed_label_maps(tmp_path):
+    metric = CAMSeedMetric(output_dir=str(tmp_path / 'out'), format_only=True)
+    label = torch.tensor([[[0, 3], [1, 0]]], dtype=torch.uint8)
+    metric.process({}, [dict(img_path='/data/JPEGImages/2007_000001.jpg',
+                             pred_sem_seg=dict(data=label))])
+    from PIL import Image
+    written = np.array(Image.open(tmp_path / 'out' / '2007_000001.png'))
+    assert written.tolist() == [[0, 3], [1, 0]]
+    assert metric.compute_metrics(metric.results) == {}
+    with pytest.raises(ValueError, match='output_dir'):
+        CAMSeedMetric(format_only=True)

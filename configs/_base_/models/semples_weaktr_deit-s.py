@@ -14,6 +14,7 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
+    size=(224, 224),  # training crops; test images keep their own size
     pad_val=0,
     seg_pad_val=255)
 model = dict(
@@ -31,8 +32,7 @@ model = dict(
         aaf_pool='max',
         aaf_reduction=8,
         freeze_backbone=True,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/weaktr_voc_cam.pth')),
+        pretrained='checkpoints/weaktr_voc_cam.pth'),
     clip_guide=dict(
         type='FrozenCLIPGuide',
         arch='ViT-B-32',

@@ -1,7 +1,9 @@
 """Transforms of the weak-label pipelines."""
 from .formatting import PackWeakSegInputs
 from .loading import LoadCheckedImageFromFile, LoadWeakAnnotations
+from .rand_augment import PretrainRandAugment
 
 __all__ = [
-    'PackWeakSegInputs', 'LoadCheckedImageFromFile', 'LoadWeakAnnotations'
+    'PackWeakSegInputs', 'LoadCheckedImageFromFile', 'LoadWeakAnnotations',
+    'PretrainRandAugment'
 ]

@@ -182,8 +182,9 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         return self.runner.model
 
     def run_iter(self, idx, data_batch) -> None:
-        self.runner.message_hub.update_scalar(
-            'train/stage', self.stages[self._active]['stage'])
+        hub = self.runner.message_hub
+        hub.update_scalar('train/stage', self.stages[self._active]['stage'])
+        hub.update_scalar('train/stage_lr', self._stage_lr)
         super().run_iter(idx, data_batch)
 
     # ------------------------------------------------------------------
@@ -195,6 +196,11 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             self.runner.optim_wrapper.optimizer.state.clear()
         segmentor.set_stage(losses=spec['losses'], mask_eps=spec['mask_eps'])
         self.dataloader = self.stage_loaders[index]
+        # the previous stage's loss terms would otherwise stay in every log line
+        scalars = self.runner.message_hub.log_scalars
+        for key in [k for k in scalars if k.startswith('train/')
+                    and k not in ('train/time', 'train/data_time')]:
+            scalars.pop(key)
         groups = [g.get('name') for g in
                   self.runner.optim_wrapper.optimizer.param_groups]
         missing = set(spec['lr']) - set(groups)
@@ -221,6 +227,8 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                                      spec['max_epochs']))
         for group in self.runner.optim_wrapper.optimizer.param_groups:
             group['lr'] = spec['lr'].get(group.get('name'), 0.0) * factor
+        # mmengine logs the first group's lr; log the trained group's too
+        self._stage_lr = max(spec['lr'].values()) * factor
 
     def _should_validate(self, index: int) -> bool:
         spec = self.stages[index]

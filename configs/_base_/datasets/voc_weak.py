@@ -1,0 +1,82 @@
+# PASCAL VOC 2012 + SBD with image-level labels (METHOD section 7).
+# Layout under data_root: JPEGImages/, SegmentationClassAug/,
+# ImageSets/Segmentation/{train_aug,train,val}.txt and the reference's
+# cls_labels.npy (without it, labels are derived from the masks).
+dataset_type = 'VOCWeakDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+crop_size = 224
+
+# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
+# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
+train_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=crop_size,
+        crop_ratio_range=(0.08, 1.0),
+        interpolation='bicubic',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='PretrainRandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+    dict(
+        type='mmpretrain.RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=[103.53, 116.28, 123.675],
+        fill_std=[57.375, 57.12, 58.395]),
+    dict(type='PackWeakSegInputs'),
+]
+# stage 2 (prompt learning): crop + flip only
+crop_flip_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=crop_size,
+        crop_ratio_range=(0.08, 1.0),
+        interpolation='bicubic',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWeakSegInputs'),
+]
+# CAM evaluation: full image, GT mask, labels; scales + flip are the model's
+test_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadWeakAnnotations'),
+    dict(type='PackWeakSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        label_file='cls_labels.npy',
+        pipeline=train_pipeline))
+# Seed mIoU is measured on VOC train (1464 images with masks)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        label_file='cls_labels.npy',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CAMSeedMetric')
+test_evaluator = val_evaluator
