@@ -1,4 +1,5 @@
-"""Small on-disk fixtures for tests and examples (no downloads)."""
+"""Small on-disk fixtures and config helpers for tests and examples."""
+from .offline import offline_model_cfg
 from .voc_layout import make_voc_fixture
 
-__all__ = ['make_voc_fixture']
+__all__ = ['make_voc_fixture', 'offline_model_cfg']
