@@ -1,0 +1,25 @@
+# WeakTr's schedule: AdamW, lr 6e-4 x 64 / 512 = 7.5e-5 (total batch 64),
+# weight decay 0.03, 5 warm-up epochs from 1e-6, cosine to 1e-5, 60 epochs.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=7.5e-5, betas=(0.9, 0.999),
+                   weight_decay=0.03))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6 / 7.5e-5, by_epoch=True, begin=0,
+         end=5, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
+         end=60),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=60, val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1,
+                    max_keep_ckpts=1, save_best='mIoU', rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+log_processor = dict(by_epoch=True)
+randomness = dict(seed=0)
