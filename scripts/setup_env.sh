@@ -17,8 +17,10 @@ stamp="$VENV/.semples_stamp"
 want="$(cat setup.py scripts/setup_env.sh | sha1sum | cut -d' ' -f1)-$STACK"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[setup] installing torch and the $STACK OpenMMLab stack into $VENV (about 2-3 minutes)"
-  "$VENV/bin/pip" install -q torch==2.14.1 torchvision==0.29.1
-  "$VENV/bin/pip" install -q -e ".[$STACK,tests]"
+  # (pip's notes about this machine's absent local index folders are dropped)
+  { "$VENV/bin/pip" install -q torch==2.14.1 torchvision==0.29.1 &&
+    "$VENV/bin/pip" install -q -e ".[$STACK,tests]"; } 2>&1 |
+    { grep -v '^WARNING: Location' || true; }
   echo "$want" > "$stamp"
 else
   echo "[setup] reusing $VENV"
