@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]   (torchrun, one process per GPU;
-# on a host without CUDA, one CPU process each over gloo)
-# NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment; PYTHON picks the interpreter.
+# tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]
+# torchrun with one process per GPU; on a host without CUDA, GPUS CPU
+# processes over gloo (see semples_mmseg/engine/launch.py).
+# NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment;
+# PYTHON picks the interpreter (default: python).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -10,13 +12,13 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-${PYTHON:-python} -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/test.py \
-    $CONFIG $CHECKPOINT \
-    --launcher pytorch ${@:4}
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+"${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" \
+    --master_port="$PORT" \
+    "$(dirname "$0")/test.py" \
+    "$CONFIG" "$CHECKPOINT" \
+    --launcher pytorch "${@:4}"

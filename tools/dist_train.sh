@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# tools/dist_train.sh CONFIG GPUS [args]   (torchrun, one process per GPU;
-# on a host without CUDA, one CPU process each over gloo)
-# NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment; PYTHON picks the interpreter.
+# tools/dist_train.sh CONFIG GPUS [args]
+# torchrun with one process per GPU; on a host without CUDA, GPUS CPU
+# processes over gloo (see semples_mmseg/engine/launch.py).
+# NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment;
+# PYTHON picks the interpreter (default: python).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -9,13 +11,13 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-${PYTHON:-python} -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/train.py \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+"${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" \
+    --master_port="$PORT" \
+    "$(dirname "$0")/train.py" \
+    "$CONFIG" \
+    --launcher pytorch "${@:3}"

@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.launch import prepare_launch
+from semples_mmseg.engine.launch import finish_launch, prepare_launch
 
 
 def parse_args():
@@ -64,6 +64,7 @@ def trigger_visualization_hook(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
@@ -81,8 +82,9 @@ def main():
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    prepare_launch(cfg, args.launcher)
+    prepare_launch(cfg, cfg.launcher)
     Runner.from_cfg(cfg).test()
+    finish_launch()
 
 
 if __name__ == '__main__':

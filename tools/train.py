@@ -1,5 +1,6 @@
 """Train a model; the CLI of mmseg's tools/train.py (our modules registered)."""
 import argparse
+import logging
 import os
 import os.path as osp
 
@@ -9,7 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.launch import prepare_launch
+from semples_mmseg.engine.launch import finish_launch, prepare_launch
 
 
 def parse_args():
@@ -46,6 +47,7 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
@@ -56,7 +58,8 @@ def main():
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config', logger='current')
+            print_log('AMP is already enabled in the config',
+                      logger='current', level=logging.WARNING)
         else:
             if wrapper != 'OptimWrapper':
                 raise ValueError('--amp works with optim_wrapper.type '
@@ -64,10 +67,11 @@ def main():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
-    prepare_launch(cfg, args.launcher)
+    prepare_launch(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
     runner.train()
+    finish_launch()
 
 
 if __name__ == '__main__':

@@ -1,25 +1,36 @@
 """Make ``--launcher pytorch`` work on a host without CUDA.
 
-mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``
-unconditionally and its DDP wrapper defaults to ``device_ids=[LOCAL_RANK]``;
-SyncBN has no CPU kernel. On such a host :func:`prepare_launch` initialises
-the process group with gloo itself (mmengine then skips ``init_dist``), makes
-DDP use ``device_ids=None`` and turns SyncBN into BN, without any change to
-the config file. On a CUDA host it changes nothing.
+mmengine 0.10's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``
+unconditionally, its default DDP wrapper passes ``device_ids=[LOCAL_RANK]``
+and SyncBN has no CPU kernel. On such a host :func:`prepare_launch`
+initialises the process group with gloo from torchrun's environment (the
+Runner then skips ``init_dist`` because ``is_distributed()`` is true), makes
+DDP use ``device_ids=None`` and turns SyncBN into BN, all in the loaded
+config, never in the config file. On a CUDA host, and for every other
+launcher, it changes nothing but ``cfg.launcher``.
 """
+import datetime
 import os
+from inspect import isclass
 from typing import Any
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import MODEL_WRAPPERS
+from torch.nn.parallel import DistributedDataParallel
 
 SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'SyncBatchNorm')
+TORCHRUN_ENV = ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
 
 def replace_sync_bn(node: Any) -> int:
-    """Rewrite every ``type='SyncBN'`` dict under ``node`` to BN; returns count."""
+    """Rewrite every dict with a SyncBN ``type`` under ``node`` to ``'BN'``.
+
+    Works in place on dicts (ConfigDicts included), lists and tuples.
+    Returns how many dicts were rewritten.
+    """
     count = 0
     if isinstance(node, dict):
         if node.get('type') in SYNC_BN_TYPES:
@@ -33,30 +44,97 @@ def replace_sync_bn(node: Any) -> int:
     return count
 
 
+def cpu_model_wrapper_cfg(cfg: Config) -> dict:
+    """The wrapper mmengine would build, with ``device_ids=None`` for DDP.
+
+    Without ``model_wrapper_cfg`` mmengine builds MMDistributedDataParallel
+    with ``broadcast_buffers=False`` and ``cfg.find_unused_parameters``; a
+    user's own wrapper config keeps its type and keys.
+    """
+    user = cfg.get('model_wrapper_cfg')
+    if user is None:
+        return dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper = dict(user)
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper_type = wrapper['type']
+    if isinstance(wrapper_type, str):
+        wrapper_type = MODEL_WRAPPERS.get(wrapper_type)
+    if isclass(wrapper_type) and issubclass(wrapper_type,
+                                            DistributedDataParallel):
+        wrapper['device_ids'] = None
+    return wrapper
+
+
+def init_gloo_from_env(dist_cfg: dict) -> None:
+    """``init_process_group('gloo')`` from the variables torchrun sets."""
+    missing = [key for key in TORCHRUN_ENV if key not in os.environ]
+    if missing:
+        raise RuntimeError(
+            f'--launcher pytorch needs the environment variables {missing} '
+            'that torchrun sets; start the job with tools/dist_train.sh or '
+            'torchrun, not plain python')
+    kwargs = {}
+    if dist_cfg.get('timeout') is not None:
+        kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
+    dist.init_process_group(
+        backend='gloo',
+        rank=int(os.environ['RANK']),
+        world_size=int(os.environ['WORLD_SIZE']),
+        **kwargs)
+
+
 def prepare_launch(cfg: Config, launcher: str) -> Config:
-    """Adapt ``cfg`` (in place) for ``launcher`` on this host and return it."""
+    """Adapt ``cfg`` (in place) for ``launcher`` on this host and return it.
+
+    Sets ``cfg.launcher``. Only for ``launcher == 'pytorch'`` on a host
+    without CUDA: gloo process group, ``env_cfg.dist_cfg.backend='gloo'``,
+    DDP ``device_ids=None``, SyncBN -> BN, ``sync_bn`` off; one log line.
+    """
     cfg.launcher = launcher
     if launcher != 'pytorch' or torch.cuda.is_available():
         return cfg
     n_bn = replace_sync_bn(cfg.get('model', {}))
-    if cfg.get('sync_bn'):
+    dropped_sync_bn = cfg.get('sync_bn') is not None
+    if dropped_sync_bn:
         cfg.sync_bn = None
-    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
-    wrapper.setdefault('type', 'MMDistributedDataParallel')
-    wrapper['device_ids'] = None
-    wrapper.setdefault('find_unused_parameters',
-                       cfg.get('find_unused_parameters', False))
-    wrapper.setdefault('broadcast_buffers', False)
-    cfg.model_wrapper_cfg = wrapper
-    env = cfg.setdefault('env_cfg', {})
-    env.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    cfg.model_wrapper_cfg = cpu_model_wrapper_cfg(cfg)
+    if cfg.get('env_cfg') is None:
+        cfg.env_cfg = dict()
+    if cfg.env_cfg.get('dist_cfg') is None:
+        cfg.env_cfg['dist_cfg'] = dict()
+    cfg.env_cfg['dist_cfg']['backend'] = 'gloo'
     if not dist.is_initialized():
-        dist.init_process_group(
-            backend='gloo',
-            rank=int(os.environ['RANK']),
-            world_size=int(os.environ['WORLD_SIZE']))
+        init_gloo_from_env(cfg.env_cfg['dist_cfg'])
     print_log(
         f'CPU host: process group on gloo (rank {dist.get_rank()} of '
-        f'{dist.get_world_size()}), DDP device_ids=None, {n_bn} SyncBN -> BN',
+        f'{dist.get_world_size()}), DDP device_ids=None, {n_bn} SyncBN -> BN'
+        + (', cfg.sync_bn ignored' if dropped_sync_bn else ''),
         logger='current')
     return cfg
+
+
+def finish_launch() -> None:
+    """Tear the process group down once every rank is done.
+
+    Exiting with a live gloo group can abort a rank at interpreter shutdown
+    ("terminate called without an active exception") after a good run.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def finish_launch() -> None:
+    """Tear the process group down once every rank is done (tools call it last).
+
+    mmengine never destroys the group; torch >= 2.4 warns at exit when it is
+    left alive, and a rank that exits early can break its peers' last
+    collective. A no-op when not distributed.
+    """
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
