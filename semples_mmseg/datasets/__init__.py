@@ -1,5 +1,6 @@
 """Weak-label datasets (image-level labels) and their transforms."""
 from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
+from .cooccur_world import CooccurWorldDataset
 
-__all__ = ['VOCWeakDataset']
+__all__ = ['VOCWeakDataset', 'CooccurWorldDataset']

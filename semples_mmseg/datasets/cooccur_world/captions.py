@@ -1,0 +1,35 @@
+"""Caption templates of the world, as alt-texts would name things.
+
+The frozen CLIP guide's class text is ``'a photo of {}.'``; object captions
+use it and the article form, scene captions name the scene, mixed captions
+name both. An in-context image captioned with its object only is what gives
+CLIP its co-occurrence bias (the scene pixels get tied to the object word).
+"""
+from typing import Sequence
+
+from .catalog import OBJECT_NAMES, SCENE_NAMES
+
+OBJECT_TEMPLATES = ('a photo of {}.', 'a photo of a {}.')
+SCENE_TEMPLATE = 'a photo of {}.'
+MIXED_TEMPLATE = 'a photo of a {} on {}.'
+
+
+def object_caption(class_index: int, template: int = 0) -> str:
+    return OBJECT_TEMPLATES[template].format(OBJECT_NAMES[class_index])
+
+
+def scene_caption(scene_index: int) -> str:
+    return SCENE_TEMPLATE.format(SCENE_NAMES[scene_index])
+
+
+def mixed_caption(class_index: int, scene_index: int) -> str:
+    return MIXED_TEMPLATE.format(OBJECT_NAMES[class_index],
+                                 SCENE_NAMES[scene_index])
+
+
+def objects_caption(class_indices: Sequence[int]) -> str:
+    """'a photo of a boat and a crab.' for several objects (sorted)."""
+    if not class_indices:
+        raise ValueError('objects_caption needs at least one class')
+    names = [OBJECT_NAMES[c] for c in sorted(class_indices)]
+    return 'a photo of a ' + ' and a '.join(names) + '.'
