@@ -31,3 +31,17 @@ def test_nothing_trainable_is_an_error_naming_the_model():
     ctor = StageParamGroupsConstructor(dict(optimizer=dict(type='SGD', lr=1)))
     with pytest.raises(ValueError, match='TwoPart'):
         ctor(model)
+
+
+def test_prefix_groups_split_a_module():
+    ctor = StageParamGroupsConstructor(
+        dict(optimizer=dict(type='SGD', lr=0.1)),
+        paramwise_cfg=dict(groups=dict(head='cam_net.1')))
+    groups = ctor(TwoPart()).optimizer.param_groups
+    assert [g['name'] for g in groups] == ['cam_net', 'head', 'prompt_learner']
+    assert [len(g['params']) for g in groups] == [2, 2, 2]
+    ctor = StageParamGroupsConstructor(
+        dict(optimizer=dict(type='SGD', lr=0.1)),
+        paramwise_cfg=dict(groups=dict(x='cam_net.7')))
+    with pytest.raises(ValueError, match=r"\['x'\]"):
+        ctor(TwoPart())

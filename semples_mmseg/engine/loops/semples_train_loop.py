@@ -36,15 +36,25 @@ from mmseg.registry import LOOPS
 
 STAGE_DEFAULTS = {
     1: dict(name='matching', losses=('match', ), mask_eps=0.1,
-            lr=dict(cam_net=6.4e-5), validate=True, start_from='current'),
+            lr=dict(cam_net=6.4e-5), validate=True, start_from='current',
+            schedule='cosine'),
     2: dict(name='prompts', losses=('prompt', ), mask_eps=1e-4,
             lr=dict(prompt_learner=2.5e-2), validate=False,
-            start_from='previous_best'),
+            start_from='previous_best', schedule='cosine'),
     3: dict(name='refinement', losses=('match', 'refine'), mask_eps=0.1,
-            lr=dict(cam_net=6.4e-5), validate=True, start_from='initial'),
+            lr=dict(cam_net=6.4e-5), validate=True, start_from='initial',
+            schedule='cosine'),
 }
 START_FROM = ('current', 'previous_best', 'initial')
+SCHEDULES = ('cosine', 'poly')
 CAM_INIT_FILE = 'semples_cam_init.pth'
+
+
+def lr_factor(schedule: str, progress: float) -> float:
+    """Multiplier of the base lr after ``progress`` (0..1) of a stage."""
+    if schedule == 'cosine':
+        return 0.5 * (1 + math.cos(math.pi * progress))
+    return (1 - progress)**0.9
 
 
 def merge_cfg(base: dict, override: dict) -> dict:
@@ -67,7 +77,8 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         dataloader: the top-level ``train_dataloader`` (config or object).
         stages: one dict per stage, in order: ``stage`` (1, 2 or 3),
             ``max_epochs`` and optionally ``losses``, ``mask_eps``, ``lr``
-            (param-group name -> base lr), ``dataloader`` (partial config
+            (param-group name -> base lr), ``schedule`` (``'cosine'`` or
+            ``'poly'``), ``dataloader`` (partial config
             merged over the top-level one), ``validate``, ``start_from``
             (``'current'``, ``'previous_best'`` or ``'initial'``); unset keys
             take the stage's defaults (``STAGE_DEFAULTS``).
@@ -145,6 +156,9 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             if int(spec.get('max_epochs', 0)) < 1:
                 raise ValueError(f'train_cfg.stages[{i}].max_epochs must be '
                                  f">= 1, got {spec.get('max_epochs')!r}")
+            if spec['schedule'] not in SCHEDULES:
+                raise ValueError(f'train_cfg.stages[{i}].schedule must be '
+                                 f"one of {SCHEDULES}, got {spec['schedule']!r}")
             if spec['start_from'] not in START_FROM:
                 raise ValueError(f'train_cfg.stages[{i}].start_from must be '
                                  f"one of {START_FROM}, got "
@@ -220,11 +234,11 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             logger='current')
 
     def _set_epoch_lr(self, index: int) -> None:
-        """Cosine to 0 over the stage, stepped per epoch, no warm-up."""
+        """Cosine (SemPLeS) or poly 0.9 (CLIMS) to 0 over the stage, stepped
+        per epoch, no warm-up."""
         spec = self.stages[index]
-        epoch_in_stage = self._epoch - self.stage_starts[index]
-        factor = 0.5 * (1 + math.cos(math.pi * epoch_in_stage /
-                                     spec['max_epochs']))
+        progress = (self._epoch - self.stage_starts[index]) / spec['max_epochs']
+        factor = lr_factor(spec['schedule'], progress)
         for group in self.runner.optim_wrapper.optimizer.param_groups:
             group['lr'] = spec['lr'].get(group.get('name'), 0.0) * factor
         # mmengine logs the first group's lr; log the trained group's too

@@ -18,15 +18,29 @@ class StageParamGroupsConstructor(DefaultOptimWrapperConstructor):
     every trained tensor, biases and prompts included). ``SemPLeSTrainLoop``
     then sets each group's lr per stage; a group that a stage does not train
     gets lr 0 (and receives no gradient).
+
+    ``paramwise_cfg=dict(groups=dict(classifier='cam_net.classifier'))``
+    puts the parameters under a name prefix into a group of their own (CLIMS
+    trains its classifier at 10x the backbone's lr).
     """
 
     def __call__(self, model: nn.Module) -> OptimWrapper:
         if hasattr(model, 'module'):
             model = model.module
+        prefixes = dict((self.paramwise_cfg or {}).get('groups', {}))
         groups: 'OrderedDict[str, list]' = OrderedDict()
         for name, param in model.named_parameters():
-            if param.requires_grad:
-                groups.setdefault(name.split('.', 1)[0], []).append(param)
+            if not param.requires_grad:
+                continue
+            group = next((g for g, prefix in prefixes.items()
+                          if name.startswith(prefix + '.')),
+                         name.split('.', 1)[0])
+            groups.setdefault(group, []).append(param)
+        unused = set(prefixes) - set(groups)
+        if unused:
+            raise ValueError(f'paramwise_cfg.groups {sorted(unused)} match no '
+                             'trainable parameter of '
+                             f'{type(model).__name__}')
         if not groups:
             raise ValueError(f'{type(model).__name__} has no parameter '
                              'with requires_grad=True to optimise')

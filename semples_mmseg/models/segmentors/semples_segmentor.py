@@ -276,6 +276,7 @@ class SemPLeSSegmentor(BaseSegmentor):
             loss = self.background_text_loss
             bg_text = guide.encode_texts(list(loss.background_prompts))
             losses[loss.loss_name] = loss(img_fg, bg_text)
+            self._log_terms(losses, loss.terms(img_fg, bg_text))
         return losses
 
     def _encode(self, images: Tensor) -> Tensor:
