@@ -1,0 +1,41 @@
+# CLIMS (ResNet-50 at output stride 16, sigmoid CAMs judged by CLIP): METHOD
+# section 1. 10 L_OTM + 24 L_BTM + 1 L_CBS + 0.2 L_REG on VOC; the matching
+# pair is SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10). The 512
+# crops and their CAMs are resized to 224 (bilinear, align_corners=True)
+# before CLIP.
+voc_prompt_names = [
+    'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
+    'chair', 'cow', 'dining table', 'dog', 'horse', 'motorbike', 'player',
+    'potted plant', 'sheep', 'sofa', 'train', 'tv monitor'
+]
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    size=(512, 512),
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='SemPLeSSegmentor',
+    data_preprocessor=data_preprocessor,
+    cam_net=dict(
+        type='CLIMSResNet50CAM',
+        num_classes=20,
+        # torchvision's ImageNet ResNet-50 (IMAGENET1K_V1) state dict
+        pretrained='checkpoints/resnet50-0676ba61.pth'),
+    clip_guide=dict(
+        type='FrozenCLIPGuide',
+        arch='ViT-B-32',
+        pretrained='openai',
+        class_names=voc_prompt_names),
+    match_loss=dict(
+        type='SegmentLabelMatchingLoss', lambda_b=2.4, loss_weight=10.0),
+    background_text_loss=dict(
+        type='CLIMSBackgroundSuppressionLoss', threshold=0.26,
+        loss_weight=1.0),
+    cam_losses=[dict(type='CAMAreaLoss', loss_weight=0.2)],
+    soft_mask=dict(mode='sigmoid'),
+    clip_pixels='imagenet',
+    # IRNet-style inference scales; CLIMS evaluates seeds at low thresholds
+    test_cfg=dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_threshold=0.15))

@@ -1,0 +1,24 @@
+# CLIMS' schedule: SGD (IRNet's PolyOptimizer: no momentum, weight decay
+# 1e-4), lr 2.5e-4 for the backbone and 10x for the classifier, poly 0.9,
+# 15 epochs, total batch 16.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.0, weight_decay=1e-4),
+    paramwise_cfg=dict(custom_keys={'cam_net.classifier': dict(lr_mult=10)}))
+param_scheduler = [
+    dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=True, begin=0, end=15,
+         convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15, val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1,
+                    max_keep_ckpts=1, save_best='mIoU', rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+log_processor = dict(by_epoch=True)
+randomness = dict(seed=0)
