@@ -36,7 +36,8 @@ setup(
     extras_require={
         'onedl': ONEDL,
         'classic': CLASSIC,
-        'tests': ['pytest', 'imgviz'],
+        'crf': ['pydensecrf2'],
+        'tests': ['pytest', 'imgviz', 'pydensecrf2'],
     },
     zip_safe=False,
 )

@@ -1,0 +1,115 @@
+"""Pseudo masks from CAMs: threshold, optional dense CRF, PNG, score.
+
+The pieces ``tools/make_pseudo_masks.py`` is made of; each streams one image
+at a time, so memory stays flat in the number of images.
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .cam_seed_metric import CAMSeedMetric
+
+
+def cam_only_model_cfg(model_cfg: dict) -> dict:
+    """The segmentor config without CLIP, prompts and losses.
+
+    CAM inference needs only the CAM network; CLIP weights need not exist.
+    """
+    cfg = dict(model_cfg)
+    for key in ('clip_guide', 'prompt_learner', 'match_loss', 'prompt_loss',
+                'refine_loss', 'background_text_loss'):
+        cfg[key] = None
+    cfg['cam_losses'] = []
+    cfg['train_cfg'] = dict(losses=[])
+    return cfg
+
+
+def checkpoint_num_classes(state: Dict[str, torch.Tensor]) -> Optional[int]:
+    """K of a checkpoint's CAM network (head / classifier out-channels)."""
+    for key in ('cam_net.head.weight', 'cam_net.classifier.weight'):
+        if key in state:
+            return int(state[key].shape[0])
+    if 'cam_net.backbone.cls_token' in state:
+        return int(state['cam_net.backbone.cls_token'].shape[1])
+    return None
+
+
+def threshold_label_map(cams: torch.Tensor, threshold: float) -> np.ndarray:
+    """(K, H, W) CAMs -> (H, W) uint8: 0 where max <= threshold, else k + 1."""
+    best, cls = cams.max(dim=0)
+    label = torch.where(best > threshold, cls + 1, torch.zeros_like(cls))
+    return label.to(torch.uint8).cpu().numpy()
+
+
+def write_png_atomically(label: np.ndarray, path: str) -> None:
+    """Write via a temporary file and rename: a kill never leaves half a PNG."""
+    tmp = f'{path}.tmp{os.getpid()}.png'
+    Image.fromarray(label).save(tmp)
+    os.replace(tmp, path)
+
+
+def pending_indices(img_paths: Sequence[str], out_dir: str) -> List[int]:
+    """Indices of images whose pseudo mask is not written yet."""
+    return [
+        i for i, path in enumerate(img_paths)
+        if not osp.exists(mask_path(out_dir, path))
+    ]
+
+
+def mask_path(out_dir: str, img_path: str) -> str:
+    return osp.join(out_dir,
+                    osp.splitext(osp.basename(img_path))[0] + '.png')
+
+
+def score_masks(out_dir: str, pairs: Sequence[tuple],
+                class_names: Sequence[str]) -> Dict:
+    """mIoU of the written masks against GT, one image at a time.
+
+    Args:
+        pairs: (img_path, gt_path) per image with a GT mask.
+        class_names: ('background', name_1, ..., name_K).
+    """
+    k = len(class_names)
+    conf = np.zeros((k, k), np.int64)
+    for img_path, gt_path in pairs:
+        pred = np.array(Image.open(mask_path(out_dir, img_path)))
+        gt = np.array(Image.open(gt_path))
+        if pred.shape != gt.shape:
+            raise ValueError(f'{mask_path(out_dir, img_path)} is '
+                             f'{pred.shape}, its GT {gt_path} is {gt.shape}')
+        valid = gt != 255
+        conf += np.bincount(
+            gt[valid].astype(np.int64) * k + pred[valid],
+            minlength=k * k).reshape(k, k)
+    iou = CAMSeedMetric.class_iou(conf)
+    return dict(
+        images=len(pairs),
+        mIoU=round(float(np.nanmean(iou) * 100), 2),
+        per_class={
+            name: (None if np.isnan(v) else round(float(v * 100), 2))
+            for name, v in zip(class_names, iou)
+        })
+
+
+def scores_markdown(scores: Dict) -> str:
+    """A Markdown table of the per-class IoU and the mIoU."""
+    rows = ['| class | IoU |', '|---|---|']
+    rows += [
+        f"| {name} | {'-' if v is None else f'{v:.2f}'} |"
+        for name, v in scores['per_class'].items()
+    ]
+    rows.append(f"| **mIoU** ({scores['images']} images) | "
+                f"**{scores['mIoU']:.2f}** |")
+    return '\n'.join(rows)
+
+
+def save_scores(scores: Dict, out_dir: str) -> str:
+    path = osp.join(out_dir, 'scores.json')
+    with open(path, 'w') as f:
+        json.dump(scores, f, indent=1)
+    return path

@@ -1,0 +1,133 @@
+"""tools/make_pseudo_masks.py on a VOC fixture with a tiny WeakTr."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from PIL import Image
+
+from mmseg.registry import MODELS
+from semples_mmseg.evaluation.pseudo_masks import cam_only_model_cfg
+from semples_mmseg.testing import make_voc_fixture
+from test_train_semples import TINY, data_options
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tool(*args):
+    return subprocess.run(
+        [sys.executable, 'tools/make_pseudo_masks.py', TINY, *args],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp('pseudo')
+    written = make_voc_fixture(str(root / 'data'), num_images=6)
+    cfg = Config.fromfile(TINY)
+    torch.manual_seed(0)
+    model = MODELS.build(cam_only_model_cfg(cfg.model))
+    torch.save({'state_dict': model.state_dict()}, root / 'cam.pth')
+    return root, written
+
+
+def options(root, split='train_aug'):
+    return ['--ann-file', f'ImageSets/Segmentation/{split}.txt',
+            '--cfg-options', *data_options(root / 'data')]
+
+
+def test_masks_for_every_image_scored_against_gt(setup):
+    root, written = setup
+    out = root / 'masks'
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out),
+                *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '6 of 6 masks to write' in proc.stdout
+    conf = np.zeros((21, 21), np.int64)
+    for img_id, labels in zip(written['ids'], written['labels']):
+        mask = np.array(Image.open(out / f'{img_id}.png'))
+        allowed = {0} | {k + 1 for k in np.flatnonzero(labels)}
+        assert set(np.unique(mask).tolist()) <= allowed
+        gt = np.array(Image.open(
+            root / 'data/SegmentationClassAug' / f'{img_id}.png'))
+        valid = gt != 255
+        np.add.at(conf, (gt[valid], mask[valid]), 1)
+    inter = np.diag(conf)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        iou = inter / (conf.sum(0) + conf.sum(1) - inter)
+    scores = __import__('json').loads((out / 'scores.json').read_text())
+    assert scores['mIoU'] == pytest.approx(round(np.nanmean(iou) * 100, 2))
+    assert '| **mIoU** (6 images)' in proc.stdout
+
+
+def test_resume_writes_only_the_missing_masks(setup):
+    root, written = setup
+    out = root / 'resume'
+    assert tool(str(root / 'cam.pth'), '--out-dir', str(out),
+                *options(root)).returncode == 0
+    for img_id in written['ids'][:2]:
+        (out / f'{img_id}.png').unlink()
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob('*.png')}
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--resume',
+                *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '2 of 6 masks to write' in proc.stdout
+    assert len(list(out.glob('*.png'))) == 6
+    assert all((out / n).stat().st_mtime_ns == t for n, t in kept.items())
+    assert not list(out.glob('*.tmp*'))
+
+
+def test_existing_masks_need_resume_or_overwrite(setup):
+    root, _ = setup
+    out = root / 'masks_again'
+    out.mkdir()
+    (out / 'x.png').write_bytes(b'')
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), *options(root))
+    assert proc.returncode != 0
+    assert f'{out} already holds 1 masks' in proc.stderr
+
+
+def test_checkpoint_of_another_class_count_stops_first(setup, tmp_path):
+    root, _ = setup
+    state = torch.load(root / 'cam.pth', weights_only=False)['state_dict']
+    state['cam_net.head.weight'] = state['cam_net.head.weight'][:5]
+    torch.save({'state_dict': state}, tmp_path / 'five.pth')
+    proc = tool(str(tmp_path / 'five.pth'), '--out-dir',
+                str(tmp_path / 'out'), *options(root))
+    assert proc.returncode != 0
+    assert 'five.pth has a CAM network for 5 classes, the dataset has 20' \
+        in proc.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+def test_split_without_labels_stops_first(tmp_path, setup):
+    root, _ = setup
+    make_voc_fixture(str(tmp_path / 'data'), num_images=2,
+                     write_label_file=False, seg_dir='nomasks')
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(tmp_path / 'out'),
+                '--ann-file', 'ImageSets/Segmentation/train.txt',
+                '--cfg-options', *data_options(tmp_path / 'data'))
+    assert proc.returncode != 0
+    assert 'cls_labels.npy does not exist' in proc.stderr
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(tmp_path / 'out'),
+                '--ann-file', 'ImageSets/Segmentation/train.txt',
+                '--cfg-options', *data_options(tmp_path / 'data'),
+                'test_dataloader.dataset.label_file=None')
+    assert proc.returncode != 0
+    assert 'no label_file and no mask folder' in proc.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+def test_crf_option_refines_and_writes(setup):
+    root, written = setup
+    out = root / 'crf'
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--crf',
+                '--save-cams', *options(root, 'train'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'CRF on' in proc.stdout
+    assert len(list(out.glob('*.png'))) == 3
+    cams = np.load(out / 'cams' / f"{written['ids'][0]}.npy")
+    assert cams.shape == (20, 64, 80)

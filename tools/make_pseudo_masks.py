@@ -1,0 +1,162 @@
+"""Write pseudo masks for a whole split from multi-scale + flip CAMs.
+
+    python tools/make_pseudo_masks.py CONFIG CHECKPOINT --out-dir DIR \
+        [--ann-file ImageSets/Segmentation/train_aug.txt] [--threshold 0.43] \
+        [--crf] [--resume | --overwrite] [--save-cams] [--launcher pytorch]
+
+For each image of the config's ``test_dataloader`` dataset (``--ann-file``
+picks another id list of the same layout): CAMs at the model's test scales
+and flips, masked by the GT image labels, the background threshold
+(default: the model's ``test_cfg.bg_threshold``, 0.43 VOC / 0.42 COCO),
+optionally dense CRF on the label map, then ``DIR/{image id}.png`` (uint8:
+0 background, k + 1 class k). Only the CAM network is built: no CLIP weights
+are needed. Memory stays flat; each PNG is written atomically, so an
+interrupted run continues with ``--resume`` without redoing finished images;
+under ``tools/dist_*``-style launchers each rank takes a shard. When the
+split has GT masks, the masks are scored (Markdown table, ``scores.json``).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.dist import barrier, get_dist_info
+from mmengine.runner import CheckpointLoader
+from mmengine.utils import ProgressBar, mkdir_or_exist
+
+from mmseg.registry import DATASETS, MODELS
+from mmseg.utils import register_all_modules
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import semples_mmseg  # noqa: E402,F401
+from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
+from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
+    cam_only_model_cfg, checkpoint_num_classes, mask_path, pending_indices,
+    save_scores, score_masks, scores_markdown, threshold_label_map,
+    write_png_atomically)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--ann-file', help='id list (relative to data_root)')
+    parser.add_argument('--threshold', type=float)
+    parser.add_argument('--crf', action='store_true',
+                        help='dense CRF on the thresholded label map')
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument('--resume', action='store_true',
+                      help='keep written masks, do the rest')
+    mode.add_argument('--overwrite', action='store_true',
+                      help='redo every mask of a non-empty out-dir')
+    parser.add_argument('--save-cams', action='store_true',
+                        help='also save the CAMs as DIR/cams/{id}.npy')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    prepare_launch(cfg, args.launcher)
+    if args.launcher != 'none' and not torch.distributed.is_initialized():
+        from mmengine.dist import init_dist
+        init_dist(args.launcher)
+    rank, world = get_dist_info()
+
+    # ---- everything that can be wrong is checked before the first image
+    dataset_cfg = dict(cfg.test_dataloader.dataset)
+    if args.ann_file:
+        dataset_cfg['ann_file'] = args.ann_file
+    dataset = DATASETS.build(dataset_cfg)
+    num_classes = len(dataset.metainfo['classes']) - 1
+    if 'img_labels' not in dataset.get_data_info(0):
+        raise SystemExit(f'{dataset_cfg.get("ann_file")}: the dataset gives '
+                         'no image labels (img_labels); pseudo masks need the '
+                         'GT image-level labels')
+    ckpt = CheckpointLoader.load_checkpoint(args.checkpoint, 'cpu')
+    state = ckpt.get('state_dict', ckpt)
+    ckpt_classes = checkpoint_num_classes(state)
+    if ckpt_classes is not None and ckpt_classes != num_classes:
+        raise SystemExit(f'{args.checkpoint} has a CAM network for '
+                         f'{ckpt_classes} classes, the dataset has '
+                         f'{num_classes}')
+    out = args.out_dir
+    written = [f for f in os.listdir(out) if f.endswith('.png')] \
+        if osp.isdir(out) else []
+    if written and not (args.resume or args.overwrite):
+        raise SystemExit(f'{out} already holds {len(written)} masks: pass '
+                         '--resume to continue or --overwrite to redo them')
+    crf = None
+    if args.crf:
+        from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+        crf = crf_refine_labels
+    model_cfg = cam_only_model_cfg(cfg.model)
+    model = MODELS.build(model_cfg)
+    cam_state = {k: v for k, v in state.items() if k.startswith('cam_net.')}
+    if not cam_state:
+        raise SystemExit(f'{args.checkpoint} holds no cam_net.* weights')
+    model.cam_net.load_state_dict(
+        {k[len('cam_net.'):]: v for k, v in cam_state.items()}, strict=True)
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model.to(device).eval()
+    threshold = args.threshold if args.threshold is not None else float(
+        model.test_cfg['bg_threshold'])
+
+    if rank == 0:
+        mkdir_or_exist(out)
+        if args.save_cams:
+            mkdir_or_exist(osp.join(out, 'cams'))
+    barrier()
+    img_paths = [dataset.get_data_info(i)['img_path']
+                 for i in range(len(dataset))]
+    todo = list(range(len(dataset))) if args.overwrite else \
+        pending_indices(img_paths, out)
+    shard = todo[rank::world]
+    if rank == 0:
+        print(f'{len(todo)} of {len(dataset)} masks to write '
+              f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
+              f'{world} process(es))', flush=True)
+    bar = ProgressBar(len(shard)) if rank == 0 and shard else None
+    for index in shard:
+        with torch.no_grad():
+            sample = model.test_step(pseudo_collate([dataset[index]]))[0]
+        cams = sample.pred_cams.data
+        label = threshold_label_map(cams, threshold)
+        if crf is not None:
+            image = mmcv.imread(img_paths[index], channel_order='rgb')
+            label = crf(np.ascontiguousarray(image), label)
+        write_png_atomically(label, mask_path(out, img_paths[index]))
+        if args.save_cams:
+            name = osp.splitext(osp.basename(img_paths[index]))[0]
+            np.save(osp.join(out, 'cams', name + '.npy'),
+                    cams.half().cpu().numpy())
+        if bar is not None:
+            bar.update()
+    barrier()
+    if rank == 0:
+        pairs = [(dataset.get_data_info(i)['img_path'],
+                  dataset.get_data_info(i)['seg_map_path'])
+                 for i in range(len(dataset))]
+        pairs = [p for p in pairs if p[1] is not None]
+        if pairs:
+            scores = score_masks(out, pairs, dataset.metainfo['classes'])
+            print('\n' + scores_markdown(scores))
+            print(f'scores written to {save_scores(scores, out)}')
+    finish_launch()
+
+
+if __name__ == '__main__':
+    main()
