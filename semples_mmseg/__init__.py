@@ -3,9 +3,10 @@
 Importing this package registers every module (datasets, transforms, models,
 losses, loops, hooks, metrics) into mmseg's registries.
 """
-from .utils import check_openmmlab_stack
+from .utils import check_openmmlab_stack, register_fork_distributions
 
 check_openmmlab_stack()
+register_fork_distributions()  # 'mmseg::' config paths on onedl forks
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402

@@ -3,6 +3,7 @@
 Covers every config under configs/ (except configs/_base_/) and the small
 test configs under tests/data/configs/.
 """
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ def test_there_are_user_and_test_configs():
 
 @pytest.mark.parametrize('path', USER_CONFIGS + TEST_CONFIGS)
 def test_config_builds_its_model(path):
+    if 'mask2former' in path and importlib.util.find_spec('mmdet') is None:
+        pytest.skip('Mask2Former needs mmdet, not installed here')
     cfg = Config.fromfile(str(REPO / path))
     assert cfg.custom_imports == dict(
         imports=['semples_mmseg'], allow_failed_imports=False)

@@ -2,11 +2,12 @@
 # mmseg's registries (so mmseg's own tools/train.py works with our configs)
 # and carries mmseg's default runtime (configs/_base_/default_runtime.py of
 # mmsegmentation 1.x). It is written out rather than inherited with
-# 'mmseg::_base_/default_runtime.py' because mmengine resolves 'mmseg::' by
-# the distribution name 'mmsegmentation', which the maintained fork
-# (onedl-mmsegmentation) does not have. log_processor is left to the
-# schedule configs (epoch-based for SemPLeS, iteration-based elsewhere).
-custom_imports = dict(imports=['semples_mmseg'], allow_failed_imports=False)
+# 'mmseg::_base_/default_runtime.py': mmengine resolves 'mmseg::' by the
+# distribution name 'mmsegmentation', which the maintained fork
+# (onedl-mmsegmentation) lacks; importing semples_mmseg fixes that for our
+# tools, but mmseg's own tools/train.py reads the config before importing us.
+# log_processor is left to the schedule configs.
+_base_ = ['./semples_imports.py']
 
 default_scope = 'mmseg'
 env_cfg = dict(

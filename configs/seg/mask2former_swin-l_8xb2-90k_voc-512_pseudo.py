@@ -1,0 +1,28 @@
+# The paper's best route (Table 2/3: FMA-WSSS 82.6 val, +SemPLeS 83.4):
+# mmseg's Mask2Former Swin-L (ImageNet-22k) on pseudo masks. Needs mmdet
+# (pip install onedl-mmdetection, or mmdet for the classic stack).
+_base_ = [
+    'mmseg::mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-160k_ade20k-640x640.py',  # noqa
+    '../_base_/semples_imports.py', '../_base_/datasets/voc_pseudo_masks.py'
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.pseudo_train_dataset}})
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset={{_base_.pseudo_val_dataset}})
+test_dataloader = val_dataloader
+num_classes = 21
+model = dict(
+    decode_head=dict(
+        num_classes=num_classes,
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])))
+train_cfg = dict(max_iters=90000, val_interval=9000)

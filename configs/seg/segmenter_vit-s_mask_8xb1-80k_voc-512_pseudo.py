@@ -1,0 +1,25 @@
+# WeakTr's segmentation route: mmseg's Segmenter (ViT-S/16, mask transformer
+# head) trained on pseudo masks. Paper Table 3: WeakTr 73.2 val / 74.0 test,
+# +SemPLeS 74.2 / 74.8 (the reference's own Segmenter-DeiT-S code; this is
+# mmseg's Segmenter with its ViT-S ImageNet weights, 80k iterations).
+_base_ = [
+    'mmseg::segmenter/segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py',
+    '../_base_/semples_imports.py', '../_base_/datasets/voc_pseudo_masks.py'
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.pseudo_train_dataset}})
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset={{_base_.pseudo_val_dataset}})
+test_dataloader = val_dataloader
+model = dict(decode_head=dict(num_classes=21))
+train_cfg = dict(max_iters=80000, val_interval=8000)
