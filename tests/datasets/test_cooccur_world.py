@@ -119,3 +119,27 @@ def test_bad_parameters_are_named():
         sample_layout(rng, classes=[1, 1])
     with pytest.raises(ValueError, match='num_train'):
         write_world('/nonexistent', num_train=0)
+
+
+def test_clip_pairs_mask_out_to_the_imagenet_mean():
+    from semples_mmseg.datasets.cooccur_world.clip_pairs import \
+        make_clip_pairs
+    pairs = make_clip_pairs(4, seed=0, image_size=32, clip_size=16,
+                            num_world=2)
+    kinds = pairs['kinds']
+    assert kinds.count('in_context') == 4 and kinds.count('world') == 2
+    assert pairs['images'].shape == (18, 3, 16, 16)
+    near_zero = (pairs['images'].abs() < 1e-3).all(1).flatten(1).float()
+    for i, kind in enumerate(kinds):
+        caption = pairs['captions'][i]
+        if kind == 'masked_object':
+            # masked-out pixels are 0 = the ImageNet mean colour
+            assert near_zero[i].mean() > 0.3
+            assert OBJECT_NAMES[int(pairs['classes'][i])] in caption
+        elif kind in ('scene', 'cutout'):
+            # a cutout remembers the object it lost, a bare scene has none
+            assert (int(pairs['classes'][i]) >= 0) == (kind == 'cutout')
+            assert caption == 'a photo of {}.'.format(
+                SCENE_NAMES[int(pairs['scenes'][i])])
+        else:
+            assert near_zero[i].mean() < 0.05
