@@ -20,25 +20,21 @@ import os
 import os.path as osp
 import sys
 
-import mmcv
-import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dataset import pseudo_collate
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner import CheckpointLoader
-from mmengine.utils import ProgressBar, mkdir_or_exist
+from mmengine.utils import mkdir_or_exist
 
-from mmseg.registry import DATASETS, MODELS
+from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
-    cam_only_model_cfg, checkpoint_num_classes, mask_path, pending_indices,
-    save_scores, score_masks, scores_markdown, threshold_label_map,
-    write_png_atomically)
+    cam_pass, checkpoint_num_classes, gt_pairs, load_cam_model,
+    pending_indices, save_scores, score_masks, scores_markdown)
 
 
 def parse_args():
@@ -103,13 +99,7 @@ def main():
     if args.crf:
         from semples_mmseg.evaluation.dense_crf import crf_refine_labels
         crf = crf_refine_labels
-    model_cfg = cam_only_model_cfg(cfg.model)
-    model = MODELS.build(model_cfg)
-    cam_state = {k: v for k, v in state.items() if k.startswith('cam_net.')}
-    if not cam_state:
-        raise SystemExit(f'{args.checkpoint} holds no cam_net.* weights')
-    model.cam_net.load_state_dict(
-        {k[len('cam_net.'):]: v for k, v in cam_state.items()}, strict=True)
+    model = load_cam_model(cfg.model, state, args.checkpoint)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model.to(device).eval()
     threshold = args.threshold if args.threshold is not None else float(
@@ -129,28 +119,11 @@ def main():
         print(f'{len(todo)} of {len(dataset)} masks to write '
               f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
               f'{world} process(es))', flush=True)
-    bar = ProgressBar(len(shard)) if rank == 0 and shard else None
-    for index in shard:
-        with torch.no_grad():
-            sample = model.test_step(pseudo_collate([dataset[index]]))[0]
-        cams = sample.pred_cams.data
-        label = threshold_label_map(cams, threshold)
-        if crf is not None:
-            image = mmcv.imread(img_paths[index], channel_order='rgb')
-            label = crf(np.ascontiguousarray(image), label)
-        write_png_atomically(label, mask_path(out, img_paths[index]))
-        if args.save_cams:
-            name = osp.splitext(osp.basename(img_paths[index]))[0]
-            np.save(osp.join(out, 'cams', name + '.npy'),
-                    cams.half().cpu().numpy())
-        if bar is not None:
-            bar.update()
+    cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
+             crf=crf, save_cams=args.save_cams, progress=rank == 0)
     barrier()
     if rank == 0:
-        pairs = [(dataset.get_data_info(i)['img_path'],
-                  dataset.get_data_info(i)['seg_map_path'])
-                 for i in range(len(dataset))]
-        pairs = [p for p in pairs if p[1] is not None]
+        pairs = gt_pairs(dataset)
         if pairs:
             scores = score_masks(out, pairs, dataset.metainfo['classes'])
             print('\n' + scores_markdown(scores))

@@ -6,7 +6,11 @@ at a time, so memory stays flat in the number of images.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
+
+import mmcv
+from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
 
 import numpy as np
 import torch
@@ -113,3 +117,61 @@ def save_scores(scores: Dict, out_dir: str) -> str:
     with open(path, 'w') as f:
         json.dump(scores, f, indent=1)
     return path
+
+
+def load_cam_model(model_cfg: dict, state: Dict[str, torch.Tensor],
+                   source: str):
+    """The CAM-only segmentor with the ``cam_net.*`` weights of ``state``."""
+    from mmseg.registry import MODELS
+    model = MODELS.build(cam_only_model_cfg(model_cfg))
+    cam_state = {
+        k[len('cam_net.'):]: v
+        for k, v in state.items() if k.startswith('cam_net.')
+    }
+    if not cam_state:
+        raise ValueError(f'{source} holds no cam_net.* weights')
+    model.cam_net.load_state_dict(cam_state, strict=True)
+    return model
+
+
+def cam_pass(model,
+             dataset,
+             indices: Sequence[int],
+             *,
+             out_dir: str,
+             threshold: float,
+             crf: Optional[Callable] = None,
+             save_cams: bool = False,
+             on_sample: Optional[Callable] = None,
+             progress: bool = True) -> None:
+    """CAMs -> thresholded (and CRF-refined) pseudo masks, one image at a time.
+
+    Writes ``{out_dir}/{image id}.png``; ``on_sample(sample)`` sees every
+    predicted data sample (e.g. to feed a seed metric in the same pass).
+    """
+    bar = ProgressBar(len(indices)) if progress and indices else None
+    for index in indices:
+        with torch.no_grad():
+            sample = model.test_step(pseudo_collate([dataset[index]]))[0]
+        img_path = sample.metainfo['img_path']
+        cams = sample.pred_cams.data
+        label = threshold_label_map(cams, threshold)
+        if crf is not None:
+            image = mmcv.imread(img_path, channel_order='rgb')
+            label = crf(np.ascontiguousarray(image), label)
+        write_png_atomically(label, mask_path(out_dir, img_path))
+        if save_cams:
+            name = osp.splitext(osp.basename(img_path))[0]
+            np.save(osp.join(out_dir, 'cams', name + '.npy'),
+                    cams.half().cpu().numpy())
+        if on_sample is not None:
+            on_sample(sample)
+        if bar is not None:
+            bar.update()
+
+
+def gt_pairs(dataset) -> List[tuple]:
+    """(img_path, gt_path) of every image of ``dataset`` that has a mask."""
+    infos = (dataset.get_data_info(i) for i in range(len(dataset)))
+    return [(d['img_path'], d['seg_map_path']) for d in infos
+            if d.get('seg_map_path') is not None]
