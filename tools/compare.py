@@ -1,0 +1,135 @@
+"""A compatibility experiment: a baseline with and without SemPLeS.
+
+    python tools/compare.py weaktr --baseline-ckpt A.pth --semples-ckpt B.pth \
+        [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/compare_weaktr]
+
+For each side: CAMs over the config's evaluation split (multi-scale + flip,
+GT image labels), the seed mIoU over every background threshold (one pass),
+pseudo masks at the side's threshold (``--crf`` to refine them) scored
+against GT. Prints a Markdown table side by side: seed mIoU, mask mIoU and
+per-class IoU with the SemPLeS - baseline delta; writes it to
+``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
+replace the pair a name stands for (e.g. the CPU demo's configs).
+"""
+import argparse
+import os.path as osp
+import sys
+
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import CheckpointLoader
+from mmengine.utils import mkdir_or_exist
+
+from mmseg.registry import DATASETS
+from mmseg.utils import register_all_modules
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import semples_mmseg  # noqa: E402,F401
+from semples_mmseg.evaluation import CAMSeedMetric  # noqa: E402
+from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
+    cam_pass, gt_pairs, load_cam_model, score_masks)
+
+PAIRS = {
+    'weaktr': ('configs/weaktr/weaktr_voc.py', 'configs/semples/weaktr_voc.py'),
+    'clims': ('configs/clims/clims_voc.py', 'configs/semples/clims_voc.py'),
+}
+
+
+def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
+    """Seed and mask scores of one checkpoint (one pass over the split)."""
+    cfg = Config.fromfile(config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    dataset_cfg = dict(cfg.test_dataloader.dataset)
+    if args.data_root:
+        dataset_cfg['data_root'] = args.data_root
+    dataset = DATASETS.build(dataset_cfg)
+    state = CheckpointLoader.load_checkpoint(ckpt, 'cpu')
+    model = load_cam_model(cfg.model, state.get('state_dict', state), ckpt)
+    model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+    metric = CAMSeedMetric(
+        thresholds=cfg.get('test_evaluator', {}).get('thresholds'))
+    metric.dataset_meta = dataset.metainfo
+    crf = None
+    if args.crf:
+        from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+        crf = crf_refine_labels
+    mkdir_or_exist(out_dir)
+    threshold = float(model.test_cfg['bg_threshold'])
+    cam_pass(model, dataset, range(len(dataset)), out_dir=out_dir,
+             threshold=threshold, crf=crf,
+             on_sample=lambda s: metric.process({}, [s.to_dict()]))
+    classes = dataset.metainfo['classes']
+    conf = metric.confusions(metric.results, len(classes) - 1)
+    seed_iou = CAMSeedMetric.class_iou(conf) * 100
+    seed_miou = np.nanmean(seed_iou, axis=1)
+    best = int(np.nanargmax(seed_miou))
+    masks = score_masks(out_dir, gt_pairs(dataset), classes)
+    return dict(
+        seed=float(seed_miou[best]),
+        seed_threshold=float(metric.thresholds[best]),
+        seed_per_class=dict(zip(classes, seed_iou[best].tolist())),
+        mask=masks['mIoU'],
+        mask_threshold=threshold,
+        mask_per_class=masks['per_class'])
+
+
+def fmt(value) -> str:
+    return '-' if value is None or np.isnan(value) else f'{value:.1f}'
+
+
+def comparison_markdown(name: str, base: dict, ours: dict) -> str:
+    """The side-by-side table (seed / mask mIoU, per-class seed IoU)."""
+    rows = [
+        f'| {name} | baseline | +SemPLeS | delta |', '|---|---|---|---|',
+        f"| seed mIoU | {fmt(base['seed'])} (t={base['seed_threshold']:.2f})"
+        f" | {fmt(ours['seed'])} (t={ours['seed_threshold']:.2f}) | "
+        f"{ours['seed'] - base['seed']:+.1f} |",
+        f"| mask mIoU | {fmt(base['mask'])} (t={base['mask_threshold']:.2f})"
+        f" | {fmt(ours['mask'])} (t={ours['mask_threshold']:.2f}) | "
+        f"{ours['mask'] - base['mask']:+.1f} |",
+    ]
+    for cls, b in base['seed_per_class'].items():
+        o = ours['seed_per_class'][cls]
+        delta = '-' if np.isnan(b) or np.isnan(o) else f'{o - b:+.1f}'
+        rows.append(f'| seed IoU {cls} | {fmt(b)} | {fmt(o)} | {delta} |')
+    return '\n'.join(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('name', help=f'one of {sorted(PAIRS)} (or any label '
+                        'with --baseline-config / --semples-config)')
+    parser.add_argument('--baseline-ckpt', required=True)
+    parser.add_argument('--semples-ckpt', required=True)
+    parser.add_argument('--baseline-config')
+    parser.add_argument('--semples-config')
+    parser.add_argument('--data-root')
+    parser.add_argument('--out-dir')
+    parser.add_argument('--crf', action='store_true')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args()
+    register_all_modules(init_default_scope=True)
+    default = PAIRS.get(args.name, (None, None))
+    base_cfg = args.baseline_config or default[0]
+    ours_cfg = args.semples_config or default[1]
+    if base_cfg is None or ours_cfg is None:
+        raise SystemExit(f'unknown baseline {args.name!r}: choose one of '
+                         f'{sorted(PAIRS)} or pass both configs')
+    for path in (args.baseline_ckpt, args.semples_ckpt):
+        if not osp.isfile(path):
+            raise SystemExit(f'no such checkpoint: {path}')
+    out = args.out_dir or osp.join('work_dirs', f'compare_{args.name}')
+    base = evaluate_side(base_cfg, args.baseline_ckpt,
+                         osp.join(out, 'baseline_masks'), args)
+    ours = evaluate_side(ours_cfg, args.semples_ckpt,
+                         osp.join(out, 'semples_masks'), args)
+    table = comparison_markdown(args.name, base, ours)
+    print('\n' + table)
+    with open(osp.join(out, 'comparison.md'), 'w') as f:
+        f.write(table + '\n')
+
+
+if __name__ == '__main__':
+    main()
