@@ -83,8 +83,9 @@ def main():
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     prepare_launch(cfg, cfg.launcher)
-    Runner.from_cfg(cfg).test()
-    finish_launch()
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    finish_launch(runner)
 
 
 if __name__ == '__main__':

@@ -71,7 +71,7 @@ def main():
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
     runner.train()
-    finish_launch()
+    finish_launch(runner)
 
 
 if __name__ == '__main__':

@@ -10,14 +10,16 @@ config, never in the config file. On a CUDA host, and for every other
 launcher, it changes nothing but ``cfg.launcher``.
 """
 import datetime
+import gc
 import os
 from inspect import isclass
-from typing import Any
+from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from torch.nn.parallel import DistributedDataParallel
 
@@ -117,24 +119,19 @@ def prepare_launch(cfg: Config, launcher: str) -> Config:
     return cfg
 
 
-def finish_launch() -> None:
-    """Tear the process group down once every rank is done.
-
-    Exiting with a live gloo group can abort a rank at interpreter shutdown
-    ("terminate called without an active exception") after a good run.
-    """
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
-
-
-def finish_launch() -> None:
+def finish_launch(runner: Optional[Any] = None) -> None:
     """Tear the process group down once every rank is done (tools call it last).
 
-    mmengine never destroys the group; torch >= 2.4 warns at exit when it is
-    left alive, and a rank that exits early can break its peers' last
-    collective. A no-op when not distributed.
+    mmengine never destroys the group, and a gloo group still alive at
+    interpreter exit aborts a rank ("terminate called without an active
+    exception") when its peer has already closed the connection. DDP keeps
+    its group alive even after ``destroy_process_group``, so ``runner``'s
+    model is unwrapped (and collected) first. A no-op when not distributed.
     """
-    if dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not dist.is_initialized():
+        return
+    if runner is not None and is_model_wrapper(runner.model):
+        runner.model = runner.model.module
+        gc.collect()
+    dist.barrier()
+    dist.destroy_process_group()

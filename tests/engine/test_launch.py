@@ -1,5 +1,7 @@
 """prepare_launch rewrites the loaded config for CPU hosts, and only there."""
 import datetime
+import weakref
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -132,6 +134,22 @@ def test_finish_destroys_an_initialised_group(monkeypatch):
                         lambda: calls.append('destroy'))
     finish_launch()
     assert calls == ['barrier', 'destroy']
+
+
+def test_finish_frees_the_model_wrapper_before_destroying(monkeypatch):
+    """A live DDP keeps the gloo group alive past destroy_process_group."""
+    monkeypatch.setattr(torch.distributed, 'is_initialized', lambda: True)
+    net = torch.nn.Linear(2, 2)
+    runner = SimpleNamespace(model=torch.nn.DataParallel(net))  # a wrapper
+    wrapper = weakref.ref(runner.model)
+    alive_at = []
+    monkeypatch.setattr(torch.distributed, 'barrier',
+                        lambda: alive_at.append(wrapper() is not None))
+    monkeypatch.setattr(torch.distributed, 'destroy_process_group',
+                        lambda: alive_at.append(wrapper() is not None))
+    finish_launch(runner)
+    assert runner.model is net
+    assert alive_at == [False, False]
 
 
 def test_finish_is_a_no_op_without_a_group(monkeypatch):

@@ -1,6 +1,7 @@
 # A stock mmseg model (EncoderDecoder: ResNetV1c-18 at width 8 + FCNHead)
 # with SyncBN, on mmseg's own PascalVOCDataset over a VOC-layout fixture.
-# Proves the CPU distributed path of tools/dist_train.sh on stock mmseg.
+# Proves the CPU distributed path of tools/dist_{train,test}.sh on stock mmseg.
+# Tests set the data root with --cfg-options.
 _base_ = ['../../../configs/_base_/semples_runtime.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -24,14 +25,23 @@ pipeline = [
     dict(type='RandomCrop', crop_size=(32, 32)),
     dict(type='PackSegInputs'),
 ]
+voc = dict(type='PascalVOCDataset', data_root='SET_BY_TEST',
+           data_prefix=dict(img_path='JPEGImages',
+                            seg_map_path='SegmentationClassAug'))
 train_dataloader = dict(
     batch_size=2, num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(type='PascalVOCDataset', data_root='SET_BY_TEST',
-                 data_prefix=dict(img_path='JPEGImages',
-                                  seg_map_path='SegmentationClassAug'),
-                 ann_file='ImageSets/Segmentation/train.txt',
+    dataset=dict(voc, ann_file='ImageSets/Segmentation/train.txt',
                  pipeline=pipeline))
+test_dataloader = dict(
+    batch_size=1, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(voc, ann_file='ImageSets/Segmentation/val.txt',
+                 pipeline=[dict(type='LoadImageFromFile'),
+                           dict(type='LoadAnnotations'),
+                           dict(type='PackSegInputs')]))
+test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
 param_scheduler = []
