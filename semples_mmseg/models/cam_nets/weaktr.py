@@ -16,12 +16,20 @@ from .deit_multi_token import MultiTokenDeiT
 
 
 def read_state_dict(path: str) -> Dict[str, Tensor]:
-    """The tensors of a checkpoint, unwrapping ``model`` / ``state_dict``."""
+    """The tensors of a checkpoint, unwrapping ``model`` / ``state_dict``.
+
+    A segmentor checkpoint of ours (``cam_net.*`` keys, e.g. the WeakTr
+    baseline trained by configs/weaktr/) gives its CAM network's tensors.
+    """
     ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
     for key in ('state_dict', 'model'):
         if isinstance(ckpt, dict) and key in ckpt:
             ckpt = ckpt[key]
-    return {k[7:] if k.startswith('module.') else k: v for k, v in ckpt.items()}
+    state = {k[7:] if k.startswith('module.') else k: v
+             for k, v in ckpt.items()}
+    if any(k.startswith('cam_net.') for k in state):
+        state = {k[8:]: v for k, v in state.items() if k.startswith('cam_net.')}
+    return state
 
 
 def expand_deit_tokens(state: Dict[str, Tensor], num_tokens: int,
@@ -61,7 +69,10 @@ class WeakTrCAMNet(BaseModule):
 
     Output of ``forward(x)`` for x (B, 3, H, W), h = H // 16, w = W // 16:
 
-    - ``cams``: fine CAM F (B, K, h, w): fused CAM refined by patch affinity;
+    - ``cams``: the class maps used for masks and inference: ``fine_cams``
+      (default) or ``fused_cams`` (``patch_refine=False``);
+    - ``fine_cams``: fine CAM F (B, K, h, w): fused CAM refined by patch
+      affinity;
     - ``fused_cams``: X * ReLU(Z) (B, K, h, w);
     - ``cam_logits_z``: the CAM head's Z (B, K, h, w);
     - ``cls_logits``: class-token scores (B, K), the mean over channels.
@@ -75,9 +86,14 @@ class WeakTrCAMNet(BaseModule):
         detach_coarse_cam: detach Z inside X * ReLU(Z), as WeakTr's own
             training does (its head then learns only from GAP(Z)). Off by
             default: under SemPLeS the head learns through F.
+        patch_refine: ``cams`` is the fine CAM F (default). False makes it
+            the fused CAM X * ReLU(Z), like WeakTr's CAM generation without
+            ``--patch-attn-refine`` (for small backbones trained from
+            scratch, whose patch affinity is uninformative).
         pretrained: a DeiT ImageNet checkpoint (one class token, repeated K
-            times), or a checkpoint converted by
-            ``tools/model_converters/weaktr2semples.py``; loaded by
+            times), a checkpoint converted by
+            ``tools/model_converters/weaktr2semples.py``, or a segmentor
+            checkpoint of ours (its ``cam_net.*``); loaded by
             ``init_weights()``.
     """
 
@@ -95,6 +111,7 @@ class WeakTrCAMNet(BaseModule):
                  aaf_reduction: int = 8,
                  freeze_backbone: bool = False,
                  detach_coarse_cam: bool = False,
+                 patch_refine: bool = True,
                  pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=None)
         if pretrained is not None and not osp.isfile(pretrained):
@@ -107,6 +124,7 @@ class WeakTrCAMNet(BaseModule):
         self.num_heads = num_heads
         self.freeze_backbone = freeze_backbone
         self.detach_coarse_cam = detach_coarse_cam
+        self.patch_refine = patch_refine
         self.pretrained = pretrained
         self.backbone = MultiTokenDeiT(
             num_tokens=num_classes,
@@ -189,7 +207,8 @@ class WeakTrCAMNet(BaseModule):
         fine = torch.einsum('bij,bkj->bki', patch_affinity,
                             fused_cams.flatten(2)).reshape(b, k, h, w)
         return dict(
-            cams=fine,
+            cams=fine if self.patch_refine else fused_cams,
+            fine_cams=fine,
             fused_cams=fused_cams,
             cam_logits_z=z,
             cls_logits=cls_tokens.mean(dim=-1))

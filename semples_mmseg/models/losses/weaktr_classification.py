@@ -28,7 +28,7 @@ class WeakTrClassificationLoss(NamedLoss):
         scores = dict(
             cls_token=cam_output['cls_logits'],
             coarse=cam_output['cam_logits_z'].mean(dim=(2, 3)),
-            fine=cam_output['cams'].mean(dim=(2, 3)))
+            fine=cam_output['fine_cams'].mean(dim=(2, 3)))
         return {
             name: F.multilabel_soft_margin_loss(s, labels)
             for name, s in scores.items()

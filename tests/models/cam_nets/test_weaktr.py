@@ -154,7 +154,7 @@ def test_bad_checkpoints_are_named(tmp_path):
 def test_classification_loss_sums_three_soft_margin_terms():
     out = dict(cls_logits=torch.tensor([[2., -1.]]),
                cam_logits_z=torch.tensor([[[[1., 3.]], [[0., 0.]]]]),
-               cams=torch.tensor([[[[4., 0.]], [[1., 1.]]]]))
+               fine_cams=torch.tensor([[[[4., 0.]], [[1., 1.]]]]))
     labels = torch.tensor([[1., 0.]])
 
     def soft_margin(s, y):  # by hand: mean over classes of the logistic loss
@@ -167,3 +167,25 @@ def test_classification_loss_sums_three_soft_margin_terms():
     loss = WeakTrClassificationLoss(loss_weight=2.)
     assert torch.isclose(loss(out, labels), 2 * expected)
     assert set(loss.terms(out, labels)) == {'cls_token', 'coarse', 'fine'}
+
+
+def test_segmentor_checkpoint_initialises_the_cam_net(tmp_path):
+    source = tiny()
+    state = {f'cam_net.{k}': v for k, v in source.state_dict().items()}
+    state['clip_guide.unused'] = torch.zeros(1)  # other parts are ignored
+    torch.save({'state_dict': state}, tmp_path / 'baseline.pth')
+    torch.manual_seed(5)
+    net = WeakTrCAMNet(**dict(TINY, pretrained=str(tmp_path / 'baseline.pth')))
+    net.init_weights()
+    for k, v in source.state_dict().items():
+        assert torch.equal(net.state_dict()[k], v), k
+
+
+def test_patch_refine_off_uses_the_fused_cam():
+    x = torch.randn(1, 3, 32, 32)
+    net = tiny(drop_path_rate=0.).eval()
+    out = net(x)
+    assert torch.equal(out['cams'], out['fine_cams'])
+    net.patch_refine = False
+    out = net(x)
+    assert torch.equal(out['cams'], out['fused_cams'])

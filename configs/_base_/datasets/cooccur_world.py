@@ -1,0 +1,46 @@
+# The synthetic co-occurrence world (tools/cooccur/make_world.py writes it
+# in VOC layout): 6 objects, each on "its" scene 80% of the time, 96 x 96.
+# Seeds are evaluated on the held-out val split.
+dataset_type = 'CooccurWorldDataset'
+data_root = 'work_dirs/cooccur/world'
+crop = 96
+train_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=crop,
+        crop_ratio_range=(0.6, 1.0),
+        interpolation='bicubic',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWeakSegInputs'),
+]
+crop_flip_pipeline = train_pipeline
+test_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadWeakAnnotations'),
+    dict(type='PackWeakSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/train.txt',
+        label_file='cls_labels.npy',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ImageSets/Segmentation/val.txt',
+        label_file='cls_labels.npy',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CAMSeedMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,37 @@
+# SemPLeS on the co-occurrence world, CPU-sized: the same three stages and
+# code path as configs/semples/weaktr_voc.py; sizes, epochs and learning
+# rates differ (a 4-block WeakTr trained here from scratch by
+# configs/weaktr/toy_cooccur.py, the toy CLIP of tools/cooccur/
+# train_toy_clip.py). tools/cooccur/run_demo.py passes the two weight files:
+#   model.cam_net.pretrained=<WeakTr baseline checkpoint>
+#   model.clip_guide.pretrained=<toy CLIP weights>
+_base_ = [
+    '../_base_/semples_runtime.py', '../_base_/datasets/cooccur_world.py',
+    '../_base_/models/semples_weaktr_deit-s.py',
+    '../_base_/schedules/semples_3x60e.py'
+]
+toy_clip = dict(  # semples_mmseg.models.clip.toy_clip.TOY_CLIP_CFG
+    embed_dim=64,
+    vision_cfg=dict(image_size=48, patch_size=8, width=96, layers=3,
+                    head_width=32, mlp_ratio=4.0),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=2,
+                  layers=2))
+model = dict(
+    data_preprocessor=dict(size=(96, 96)),
+    cam_net=dict(
+        num_classes=6, img_size=96, patch_size=8, embed_dims=96, depth=4,
+        num_heads=6, drop_path_rate=0.0, patch_refine=False,
+        pretrained='work_dirs/cooccur/weaktr/baseline.pth'),
+    clip_guide=dict(
+        arch=None, model_cfg=toy_clip,
+        pretrained='work_dirs/cooccur/toy_clip.pt',
+        class_names=['boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']),
+    prompt_learner=dict(num_classes=6, embed_dims=64),
+    test_cfg=dict(scales=(1.0, 1.25), flip=True))
+train_cfg = dict(val_interval=1, stages=[
+    dict(stage=1, max_epochs=6, lr=dict(cam_net=1e-3)),
+    dict(stage=2, max_epochs=6, lr=dict(prompt_learner=2.5e-2)),
+    dict(stage=3, max_epochs=6, lr=dict(cam_net=1e-3)),
+])
+default_hooks = dict(logger=dict(interval=10))
+custom_hooks = [dict(type='CAMVisualizationHook', num_images=4)]
