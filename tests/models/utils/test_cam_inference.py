@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from semples_mmseg.models.utils import cams_to_label_map, multiscale_flip_cams
@@ -72,3 +73,60 @@ def test_constant_map_gives_zero_not_nan():
 def test_label_map_ties_go_to_background():
     cams = torch.tensor([[[[0.5, 0.6, 0.1]], [[0.2, 0.7, 0.5]]]])
     assert cams_to_label_map(cams, 0.5).tolist() == [[[0, 2, 0]]]
+
+
+def test_scale_two_by_hand():
+    # row [0, 0, 4]; at scale 2 bilinear (align_corners=False) gives
+    # [0, 0, 0, 1, 3, 4], whose maps come back down as [0, .5, 3.5];
+    # sum with scale 1: [0, .5, 7.5] -> min-max [0, 1/15, 1]
+    img = torch.zeros(1, 3, 1, 3)
+    img[0, 0, 0, 2] = 4.
+    seen = []
+
+    def channel_zero(x):
+        seen.append(tuple(x.shape[-2:]))
+        return x[:, :1]
+
+    cams = multiscale_flip_cams(
+        channel_zero, img, torch.ones(1, 1), scales=(1.0, 2.0), flip=False)
+    assert seen == [(1, 3), (2, 6)]
+    assert torch.allclose(cams[0, 0, 0], torch.tensor([0., 1 / 15, 1.]))
+
+
+def test_labels_zero_absent_classes_per_image():
+    img = torch.rand(2, 3, 4, 5)
+    labels = torch.tensor([[0., 1., 1.], [1., 0., 0.]])
+    cams = multiscale_flip_cams(
+        first_channels(3), img, labels, scales=(1.0, 1.2), flip=True)
+    assert (cams[0, 0] == 0).all() and (cams[1, 1:] == 0).all()
+    for b, k in ((0, 1), (0, 2), (1, 0)):
+        assert cams[b, k].min() == 0 and cams[b, k].max() == 1
+    # a present class keeps the order of its (single-scale) map
+    one = multiscale_flip_cams(
+        first_channels(3), img, labels, scales=(1.0, ), flip=False)
+    assert torch.equal(one[1, 0].flatten().argsort(),
+                       img[1, 0].flatten().argsort())
+
+
+def test_bad_shapes_are_named():
+    img = torch.zeros(2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r'images must be .* \(3, 4, 4\)'):
+        multiscale_flip_cams(first_channels(1), img[0], torch.ones(2, 1))
+    with pytest.raises(ValueError, match=r'labels .*B = 2.*\(1, 1\)'):
+        multiscale_flip_cams(first_channels(1), img, torch.ones(1, 1))
+    with pytest.raises(ValueError, match=r'cam_fn returned shape '
+                       r'\(2, 2, 4, 4\) at scale 1.0.*\(2, 1\)'):
+        multiscale_flip_cams(first_channels(2), img, torch.ones(2, 1))
+    with pytest.raises(ValueError, match='scales'):
+        multiscale_flip_cams(first_channels(1), img, torch.ones(2, 1),
+                             scales=())
+    with pytest.raises(ValueError, match=r'cams must be .*\(4, 4\)'):
+        cams_to_label_map(torch.zeros(4, 4), 0.5)
+
+
+def test_label_map_classes_are_shifted_by_one():
+    cams = torch.zeros(1, 3, 1, 3)
+    cams[0, 0, 0, 0] = 0.9
+    cams[0, 2, 0, 1] = 0.6
+    assert cams_to_label_map(cams, 0.5).tolist() == [[[1, 3, 0]]]
+    assert cams_to_label_map(cams, 0.7).tolist() == [[[1, 0, 0]]]
