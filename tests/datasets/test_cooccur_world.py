@@ -6,11 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
+from semples_mmseg.datasets import VOCWeakDataset
 from semples_mmseg.datasets.cooccur_world import (CooccurWorldDataset,
                                                   HOME_SCENE, OBJECT_NAMES,
-                                                  SCENE_NAMES, render_layout,
+                                                  SCENE_NAMES, read_world_meta,
+                                                  render_layout,
                                                   sample_layout,
                                                   sample_world_layouts,
+                                                  scene_objects_caption,
                                                   world_metainfo, write_world)
 
 SMALL = dict(num_train=6, num_val=3, image_size=48)
@@ -109,6 +112,44 @@ def test_voc_layout_is_readable(tmp_path):
     item = ds[0]
     np.testing.assert_array_equal(item['img_labels'],
                                   info['labels'][info['ids']['val'][0]])
+    # the VOC dataset code reads it, given the world's metainfo; it is the
+    # VOCWeakDataset subclass whose METAINFO holds the world's classes,
+    # since mmseg only accepts metainfo classes that are a subset of the
+    # class's METAINFO classes (VOC has no crab)
+    assert issubclass(CooccurWorldDataset, VOCWeakDataset)
+    voc = CooccurWorldDataset(
+        data_root=str(tmp_path),
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        label_file='cls_labels.npy',
+        metainfo=world_metainfo(),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadWeakAnnotations')])
+    assert len(voc) == 6
+    assert voc.metainfo['classes'] == ('background', ) + OBJECT_NAMES
+    assert len(voc.metainfo['palette']) == 7
+    out = voc[2]
+    img_id = info['ids']['train'][2]
+    assert out['img'].shape == (48, 48, 3)
+    np.testing.assert_array_equal(out['img_labels'], info['labels'][img_id])
+    seg = cv2.imread(str(tmp_path / 'SegmentationClassAug' / f'{img_id}.png'),
+                     cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(out['gt_seg_map'], seg)
+
+
+def test_annotations_name_each_object_and_its_scene(tmp_path):
+    write_world(str(tmp_path), seed=2, **SMALL)
+    meta = read_world_meta(str(tmp_path))
+    layouts = sample_world_layouts(6, seed=2, split='train')
+    for i, layout in enumerate(layouts):
+        objs = meta['annotations'][f'train_{i:05d}']
+        assert [o['object'] for o in objs] == [
+            OBJECT_NAMES[o.class_index] for o in layout.objects]
+        assert [o['scene'] for o in objs] == [
+            SCENE_NAMES[layout.object_scene(o)] for o in layout.objects]
+    assert scene_objects_caption([(3, 3), (0, 0)]) == (
+        'a photo of a boat on water and a crab on sand.')
+    with pytest.raises(FileNotFoundError, match=r'nowhere.*world_meta\.json'):
+        read_world_meta(str(tmp_path / 'nowhere'))
 
 
 def test_bad_parameters_are_named():
@@ -143,3 +184,35 @@ def test_clip_pairs_mask_out_to_the_imagenet_mean():
                 SCENE_NAMES[int(pairs['scenes'][i])])
         else:
             assert near_zero[i].mean() < 0.05
+
+
+def test_world_pairs_name_objects_and_sometimes_scenes(tmp_path):
+    from semples_mmseg.datasets.cooccur_world.clip_pairs import (
+        make_clip_pairs, world_pairs_from_folder)
+    pairs = make_clip_pairs(0, seed=0, image_size=32, clip_size=16,
+                            num_world=40, mixed_caption_prob=0.5)
+    captions = pairs['captions']
+    assert len(captions) == 40
+    with_scene = [c for c in captions if ' on ' in c]
+    assert 5 < len(with_scene) < 35
+    for c, k, s in zip(captions, pairs['classes'], pairs['scenes']):
+        assert OBJECT_NAMES[int(k)] in c
+        if ' on ' in c:
+            assert f'{OBJECT_NAMES[int(k)]} on {SCENE_NAMES[int(s)]}' in c
+    # the images of a written world with captions from its annotations
+    write_world(str(tmp_path), seed=0, **SMALL)
+    meta = read_world_meta(str(tmp_path))
+    folder = world_pairs_from_folder(str(tmp_path), meta['annotations'],
+                                     seed=0, clip_size=16,
+                                     mixed_caption_prob=1.0)
+    assert folder['images'].shape == (6, 3, 16, 16)
+    assert folder['kinds'] == ['world_file'] * 6
+    for i, caption in enumerate(folder['captions']):
+        objs = meta['annotations'][f'train_{i:05d}']
+        assert caption == scene_objects_caption(
+            [(OBJECT_NAMES.index(o['object']), SCENE_NAMES.index(o['scene']))
+             for o in objs])
+    del meta['annotations']['train_00003']
+    with pytest.raises(KeyError, match='train_00003'):
+        world_pairs_from_folder(str(tmp_path), meta['annotations'], seed=0,
+                                clip_size=16)

@@ -1,4 +1,5 @@
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -7,8 +8,10 @@ import pytest
 import torch
 
 from semples_mmseg.models.clip import FrozenCLIPGuide
+from semples_mmseg.datasets.cooccur_world import write_world
 from semples_mmseg.models.clip.toy_clip import (TOY_CLIP_CFG, cache_root,
-                                                toy_clip_cache_path)
+                                                toy_clip_cache_path,
+                                                toy_clip_path)
 
 REPO = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(
@@ -88,8 +91,8 @@ def test_tiny_run_learns_writes_loadable_file_and_reuses_cache(
 
 def test_training_is_deterministic():
     cfg = tool.train_config(TINY_MODEL, **dict(TINY_TRAIN, steps=2))
-    a = tool.train_toy_clip(cfg, log=lambda s: None)
-    b = tool.train_toy_clip(cfg, log=lambda s: None)
+    a = tool.fit_toy_clip(cfg, log=lambda s: None)
+    b = tool.fit_toy_clip(cfg, log=lambda s: None)
     assert a['losses'] == b['losses']
     for (k, va), vb in zip(a['model'].state_dict().items(),
                            b['model'].state_dict().values()):
@@ -105,6 +108,65 @@ def test_cache_location_and_bad_options(monkeypatch):
     assert toy_clip_cache_path(cfg) == toy_clip_cache_path(
         tool.train_config())
     assert toy_clip_cache_path(cfg) != toy_clip_cache_path(
-        tool.train_config(steps=cfg['steps'] + 1))
+        tool.train_config(epochs=cfg['epochs'] + 1))
     with pytest.raises(ValueError, match='stepz'):
         tool.train_config(stepz=3)
+
+
+def test_train_from_a_world_folder_caches_by_world_and_seed(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv('SEMPLES_CACHE', str(tmp_path / 'cache'))
+    world = tmp_path / 'world'
+    write_world(str(world), num_train=8, num_val=4, image_size=32,
+                cooccur_prob=0.9, seed=5)
+    logs = []
+    kwargs = dict(model_cfg=TINY_MODEL, eval_layouts=6, log=logs.append,
+                  batch_size=32, num_layouts=12, num_world=4, threads=1)
+    path = tool.train_toy_clip(str(world), epochs=2, **kwargs)
+    # 12 * 4 + 4 rendered pairs + the world's 8 train images, 2 epochs of 32
+    assert any('60 pairs' in line and '4 steps' in line for line in logs)
+    meta = json.loads(Path(path).with_suffix('.json').read_text())
+    cfg = meta['config']
+    assert cfg['world']['seed'] == 5 and cfg['cooccur_prob'] == 0.9
+    assert cfg['image_size'] == 32 and cfg['epochs'] == 2
+    assert path == toy_clip_path(cfg)
+    assert Path(path).parent == tmp_path / 'cache' / 'toy_clip'
+    assert {'world_val_object', 'object_at_home', 'scene'} <= set(
+        meta['metrics'])
+    open_clip.CLIP(**TINY_MODEL).load_state_dict(
+        torch.load(path, weights_only=True))
+    # the second call reuses the file without training
+    mtime = os.stat(path).st_mtime_ns
+    logs.clear()
+    assert tool.train_toy_clip(str(world), epochs=2, **kwargs) == path
+    assert os.stat(path).st_mtime_ns == mtime
+    assert not any('step' in line for line in logs)
+    assert any('reusing' in line for line in logs)
+    # another seed or another world is another file
+    assert toy_clip_path(dict(cfg, seed=1)) != path
+    assert toy_clip_path(dict(cfg, world=dict(cfg['world'], seed=6))) != path
+    # an explicit --out trained with other settings is not reused
+    out = tmp_path / 'mine.pt'
+    tool.train_toy_clip(str(world), out=str(out), epochs=2, **kwargs)
+    mtime = os.stat(out).st_mtime_ns
+    logs.clear()
+    tool.train_toy_clip(str(world), out=str(out), epochs=1, **kwargs)
+    assert any('another configuration' in line for line in logs)
+    assert os.stat(out).st_mtime_ns != mtime
+
+
+def test_world_settings_and_bad_inputs_are_named(tmp_path):
+    world = dict(image_size=32, cooccur_prob=0.9, seed=5, num_train=8)
+    with pytest.raises(ValueError, match='image_size=96 disagrees'):
+        tool.train_config(world=world, image_size=96)
+    with pytest.raises(KeyError, match='cooccur_prob'):
+        tool.train_config(world=dict(image_size=32))
+    with pytest.raises(ValueError, match='epochs must be > 0'):
+        tool.train_config(epochs=0)
+    with pytest.raises(FileNotFoundError, match='not-a-world'):
+        tool.train_toy_clip(str(tmp_path / 'not-a-world'))
+    with pytest.raises(KeyError, match='seed'):
+        toy_clip_path(dict(model_cfg=TINY_MODEL))
+    # epochs -> optimiser steps, unless steps are given
+    assert tool.num_steps(dict(steps=None, epochs=2, batch_size=32), 100) == 7
+    assert tool.num_steps(dict(steps=3, epochs=2, batch_size=32), 100) == 3

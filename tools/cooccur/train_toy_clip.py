@@ -1,24 +1,32 @@
 """Train the toy CLIP on the co-occurrence world (CPU, a few minutes).
 
-    python tools/cooccur/train_toy_clip.py              # cached after the 1st run
-    python tools/cooccur/train_toy_clip.py --steps 600 --out toy_clip.pt
+    python tools/cooccur/train_toy_clip.py --world data/cooccur_world
+    python tools/cooccur/train_toy_clip.py --world DIR --out toy_clip.pt \
+        --epochs 5 --seed 0
 
-Contrastive training of ``open_clip.CLIP(**TOY_CLIP_CFG)`` on world images
-with object, scene and mixed captions, including masked views (object on the
-ImageNet-mean grey, scene with the object cut out), all ImageNet-normalised
-as the SemPLeS segmentor feeds CLIP. Objects mostly sit on their home scene,
-so the model learns the co-occurrence bias SemPLeS must undo. Saves a plain
-state dict to ``$SEMPLES_CACHE/toy_clip/<digest>.pt`` (default cache
-``~/.cache/semples_mmseg``) with the metrics beside it (``.json``), and
-reuses it when the same configuration was trained before.
+Contrastive training (symmetric InfoNCE) of ``open_clip.CLIP(**TOY_CLIP_CFG)``
+on renders of the world with object, scene and full captions, including
+masked views (object on the ImageNet-mean grey, scene with the object cut
+out), all ImageNet-normalised as the SemPLeS segmentor feeds CLIP; with
+``--world`` the renders follow that world's parameters (image size,
+co-occurrence probability) and its train images join with captions naming
+their objects and scenes. Objects mostly sit on their home scene, so the
+model learns the co-occurrence bias SemPLeS must undo. Saves a plain state
+dict to ``$SEMPLES_CACHE/toy_clip/<digest>.pt`` (default cache
+``~/.cache/semples_mmseg``; the digest covers the model config, the seed, the
+world parameters and the training settings) with the metrics beside it
+(``.json``), and reuses it when the same configuration was trained before.
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import time
 from typing import Callable, Dict, Optional
 
+import cv2
+import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
@@ -29,12 +37,14 @@ from semples_mmseg.datasets.cooccur_world.captions import (object_caption,
 from semples_mmseg.datasets.cooccur_world.catalog import (HOME_SCENE,
                                                           OBJECT_NAMES,
                                                           SCENE_NAMES)
-from semples_mmseg.datasets.cooccur_world.clip_pairs import make_clip_pairs
-from semples_mmseg.models.clip.toy_clip import (toy_clip_cache_path,
-                                                toy_clip_cfg)
+from semples_mmseg.datasets.cooccur_world.clip_pairs import (
+    concat_pairs, make_clip_pairs, normalise_images, world_pairs_from_folder)
+from semples_mmseg.datasets.cooccur_world.writer import read_world_meta
+from semples_mmseg.models.clip.toy_clip import toy_clip_cfg, toy_clip_path
 
 DEFAULT_TRAIN = dict(
-    steps=250,
+    epochs=4,
+    steps=None,  # when set, wins over epochs
     batch_size=128,
     lr=2e-3,
     weight_decay=0.05,
@@ -45,7 +55,7 @@ DEFAULT_TRAIN = dict(
     cooccur_prob=0.8,
     seed=0,
     threads=2,
-    recipe=1,  # bump when the training code changes what it produces
+    recipe=2,  # bump when the training code changes what it produces
 )
 EVAL_SEED_OFFSET = 1_000_003
 
@@ -54,15 +64,69 @@ def print_now(message: str) -> None:
     print(message, flush=True)
 
 
-def train_config(model_cfg: Optional[dict] = None, **overrides) -> dict:
-    """Everything the weights depend on: the hash key of the cache file."""
+#: ``write_world`` parameters that decide what the CLIP training sees
+WORLD_KEYS = ('num_train', 'num_val', 'image_size', 'cooccur_prob', 'seed',
+              'object_count_probs', 'jpeg_quality')
+
+
+def train_config(model_cfg: Optional[dict] = None,
+                 world: Optional[dict] = None,
+                 **overrides) -> dict:
+    """Everything the weights depend on: the hash key of the cache file.
+
+    Args:
+        model_cfg: ``open_clip.CLIP`` kwargs (default ``TOY_CLIP_CFG``).
+        world: the ``params`` of a written world (``world_meta.json``); its
+            image size and co-occurrence probability are used for the
+            renders, and its train images are added.
+    """
     unknown = set(overrides) - set(DEFAULT_TRAIN)
     if unknown:
         raise ValueError(f'unknown toy CLIP training option(s) '
                          f'{sorted(unknown)}; known: {sorted(DEFAULT_TRAIN)}')
     cfg = dict(DEFAULT_TRAIN, **overrides)
+    if cfg['steps'] is None and not cfg['epochs'] > 0:
+        raise ValueError(f'epochs must be > 0, got {cfg["epochs"]}')
+    if world is not None:
+        world = {k: world[k] for k in WORLD_KEYS if k in world}
+        for key in ('image_size', 'cooccur_prob'):
+            if key not in world:
+                raise KeyError(f'world params lack {key!r}: {world}')
+            if key in overrides and overrides[key] != world[key]:
+                raise ValueError(
+                    f'{key}={overrides[key]} disagrees with the world '
+                    f'({key}={world[key]}); leave it out with a world')
+            cfg[key] = world[key]
+        cfg['world'] = world
     cfg['model_cfg'] = model_cfg if model_cfg is not None else toy_clip_cfg()
     return cfg
+
+
+def build_pairs(cfg: dict, world_dir: Optional[str] = None) -> Dict:
+    """The training (image, caption) pairs of ``cfg`` (see clip_pairs)."""
+    clip_size = _clip_size(cfg['model_cfg'])
+    pairs = make_clip_pairs(
+        cfg['num_layouts'],
+        seed=cfg['seed'],
+        image_size=cfg['image_size'],
+        clip_size=clip_size,
+        cooccur_prob=cfg['cooccur_prob'],
+        num_world=cfg['num_world'])
+    if world_dir is None:
+        return pairs
+    meta = read_world_meta(world_dir)
+    return concat_pairs(
+        pairs,
+        world_pairs_from_folder(
+            world_dir, meta['annotations'], seed=cfg['seed'],
+            clip_size=clip_size, split='train'))
+
+
+def num_steps(cfg: dict, num_pairs: int) -> int:
+    """``steps`` when set, else ``ceil(epochs * pairs / batch)``."""
+    if cfg['steps'] is not None:
+        return int(cfg['steps'])
+    return max(1, math.ceil(cfg['epochs'] * num_pairs / cfg['batch_size']))
 
 
 def encode_texts(model: nn.Module, tokens: Tensor) -> Tensor:
@@ -126,18 +190,13 @@ def _clip_size(model_cfg: dict) -> int:
     return int(size[0] if isinstance(size, (tuple, list)) else size)
 
 
-def train_toy_clip(cfg: dict,
-                   log: Callable[[str], None] = print_now) -> Dict:
+def fit_toy_clip(cfg: dict,
+                 log: Callable[[str], None] = print_now,
+                 world_dir: Optional[str] = None) -> Dict:
     """Train from scratch; returns ``model`` (eval mode) and ``losses``."""
     with _Determinism(cfg['seed'], cfg['threads']):
         start = time.time()
-        pairs = make_clip_pairs(
-            cfg['num_layouts'],
-            seed=cfg['seed'],
-            image_size=cfg['image_size'],
-            clip_size=_clip_size(cfg['model_cfg']),
-            cooccur_prob=cfg['cooccur_prob'],
-            num_world=cfg['num_world'])
+        pairs = build_pairs(cfg, world_dir)
         images = pairs['images']
         texts = sorted(set(pairs['captions']))
         caption_ids = torch.tensor(
@@ -146,7 +205,8 @@ def train_toy_clip(cfg: dict,
             context_length=cfg['model_cfg']['text_cfg']['context_length'])(
                 texts)
         log(f'toy CLIP: {len(images)} pairs, {len(texts)} captions, '
-            f'rendered in {time.time() - start:.1f} s')
+            f'rendered in {time.time() - start:.1f} s; '
+            f'{num_steps(cfg, len(images))} steps of {cfg["batch_size"]}')
         model = open_clip.CLIP(**cfg['model_cfg'])
         decay = [p for p in model.parameters() if p.ndim >= 2]
         rest = [p for p in model.parameters() if p.ndim < 2]
@@ -154,7 +214,8 @@ def train_toy_clip(cfg: dict,
             dict(params=decay, weight_decay=cfg['weight_decay']),
             dict(params=rest, weight_decay=0.)
         ], lr=cfg['lr'])
-        steps, warmup = cfg['steps'], max(1, cfg['warmup'])
+        steps = num_steps(cfg, len(images))
+        warmup = max(1, min(cfg['warmup'], steps // 4))
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda i: min(1., (i + 1) / warmup) * 0.5 *
             (1 + torch.cos(torch.tensor(torch.pi * i / max(steps, 1))).item()))
@@ -259,7 +320,53 @@ def evaluate_toy_clip(model: nn.Module,
         fg_bg_gap=float(sim_fg - sim_bg))
 
 
+@torch.no_grad()
+def evaluate_on_world(model: nn.Module, world_dir: str,
+                      split: str = 'val') -> Dict[str, float]:
+    """Zero-shot on a written world's images of ``split``.
+
+    ``world_val_object``: the top object text is one of the image's objects;
+    ``world_val_scene``: single-object images, the top scene text is the
+    scene it sits on.
+    """
+    meta = read_world_meta(world_dir)
+    list_file = osp.join(world_dir, 'ImageSets', 'Segmentation',
+                         f'{split}.txt')
+    with open(list_file) as f:
+        ids = f.read().split()
+    if not ids:
+        return {}
+    size = int(model.visual.image_size[0])
+    raw = []
+    for i in ids:
+        bgr = cv2.imread(osp.join(world_dir, 'JPEGImages', i + '.jpg'))
+        raw.append(bgr[..., ::-1])
+    images = normalise_images(np.stack(raw), size)
+    tok = open_clip.SimpleTokenizer(
+        context_length=model.positional_embedding.shape[0])
+    obj_txt = F.normalize(model.encode_text(tok(
+        [object_caption(k) for k in range(len(OBJECT_NAMES))])), dim=-1)
+    scn_txt = F.normalize(model.encode_text(tok(
+        [scene_caption(s) for s in range(len(SCENE_NAMES))])), dim=-1)
+    img = torch.cat([model.encode_image(c, normalize=True)
+                     for c in images.split(256)])
+    obj_pred = (img @ obj_txt.t()).argmax(1).tolist()
+    scn_pred = (img @ scn_txt.t()).argmax(1).tolist()
+    hit_obj, hit_scn, singles = 0, 0, 0
+    for n, i in enumerate(ids):
+        objs = meta['annotations'][i]
+        hit_obj += OBJECT_NAMES[obj_pred[n]] in [o['object'] for o in objs]
+        if len(objs) == 1:
+            singles += 1
+            hit_scn += SCENE_NAMES[scn_pred[n]] == objs[0]['scene']
+    out = dict(world_val_object=hit_obj / len(ids))
+    if singles:
+        out['world_val_scene'] = hit_scn / singles
+    return out
+
+
 def ensure_toy_clip(*,
+                    world: Optional[str] = None,
                     out: Optional[str] = None,
                     force: bool = False,
                     eval_layouts: int = 300,
@@ -268,28 +375,52 @@ def ensure_toy_clip(*,
                     **overrides) -> Dict:
     """The toy CLIP weights file, trained only when not cached.
 
+    Args:
+        world: a folder written by ``write_world`` (optional): renders follow
+            its parameters, its train images join the training pairs, its
+            val images join the zero-shot report.
+        out: weights file; default ``toy_clip_path(config)`` in the cache.
+            An existing ``out`` is reused only when the ``.json`` beside it
+            records the same configuration.
+        force: train even when a matching file exists.
+        eval_layouts: held-out single-object renders for the report (0: no
+            report).
+        overrides: keys of ``DEFAULT_TRAIN`` (``epochs``, ``seed``, ...).
+
     Returns:
         dict with ``path``, ``trained`` (False when the cache was reused),
         ``config`` and ``metrics`` (losses, seconds, zero-shot accuracies).
     """
-    cfg = train_config(model_cfg, **overrides)
-    path = out or toy_clip_cache_path(cfg)
+    world_params = read_world_meta(world)['params'] if world else None
+    cfg = train_config(model_cfg, world_params, **overrides)
+    path = out or toy_clip_path(cfg)
     meta_path = osp.splitext(path)[0] + '.json'
+    saved = None
+    if osp.isfile(meta_path):
+        with open(meta_path) as f:
+            saved = json.load(f)
     if osp.isfile(path) and not force:
-        metrics = {}
-        if osp.isfile(meta_path):
-            with open(meta_path) as f:
-                metrics = json.load(f).get('metrics', {})
-        log(f'toy CLIP: reusing {path}')
-        return dict(path=path, trained=False, config=cfg, metrics=metrics)
-    result = train_toy_clip(cfg, log=log)
-    with _Determinism(cfg['seed'], cfg['threads']):
-        metrics = evaluate_toy_clip(
-            result['model'],
-            num_layouts=eval_layouts,
-            seed=EVAL_SEED_OFFSET + cfg['seed'],
-            image_size=cfg['image_size'],
-            cooccur_prob=cfg['cooccur_prob']) if eval_layouts > 0 else {}
+        if out is None or (saved is not None
+                           and saved.get('config') == cfg):
+            log(f'toy CLIP: reusing {path} (cached; --force retrains)')
+            metrics = saved.get('metrics', {}) if saved else {}
+            return dict(path=path, trained=False, config=cfg,
+                        metrics=metrics)
+        log(f'toy CLIP: {path} exists but was trained with another '
+            'configuration; training anew')
+    log(f'toy CLIP: training for {path}')
+    result = fit_toy_clip(cfg, log=log, world_dir=world)
+    metrics = {}
+    if eval_layouts > 0:
+        with _Determinism(cfg['seed'], cfg['threads']):
+            metrics = evaluate_toy_clip(
+                result['model'],
+                num_layouts=eval_layouts,
+                seed=EVAL_SEED_OFFSET + cfg['seed'],
+                image_size=cfg['image_size'],
+                cooccur_prob=cfg['cooccur_prob'])
+            if world:
+                metrics.update(evaluate_on_world(result['model'], world))
     metrics.update(
         first_loss=result['losses'][0] if result['losses'] else None,
         last_loss=result['losses'][-1] if result['losses'] else None,
@@ -307,19 +438,49 @@ def ensure_toy_clip(*,
     return dict(path=path, trained=True, config=cfg, metrics=metrics)
 
 
+def train_toy_clip(world_dir: Optional[str],
+                   *,
+                   out: Optional[str] = None,
+                   epochs: Optional[float] = None,
+                   seed: int = 0,
+                   force: bool = False,
+                   log: Callable[[str], None] = print_now,
+                   **overrides) -> str:
+    """Path of toy CLIP weights for the world in ``world_dir``: trained
+    (about 3-4 min on 2 cores with the defaults) or reused from the cache.
+
+    ``epochs`` default: ``DEFAULT_TRAIN['epochs']``; ``overrides`` are
+    further ``DEFAULT_TRAIN`` keys and ``eval_layouts`` / ``model_cfg``.
+    """
+    if epochs is not None:
+        overrides['epochs'] = epochs
+    return ensure_toy_clip(
+        world=world_dir, out=out, force=force, log=log, seed=seed,
+        **overrides)['path']
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for key in ('steps', 'batch_size', 'num_layouts', 'num_world',
-                'image_size', 'seed', 'threads'):
+    p.add_argument('--world', help='folder written by make_world.py '
+                   '(default: renders only, default world parameters)')
+    p.add_argument('--out', help='weights file (default: the cache)')
+    p.add_argument('--epochs', type=float, default=DEFAULT_TRAIN['epochs'])
+    p.add_argument('--steps', type=int, default=None,
+                   help='optimiser steps (overrides --epochs)')
+    p.add_argument('--seed', type=int, default=DEFAULT_TRAIN['seed'])
+    for key in ('batch_size', 'num_layouts', 'num_world', 'threads'):
         p.add_argument('--' + key.replace('_', '-'), type=int,
                        default=DEFAULT_TRAIN[key])
-    for key in ('lr', 'cooccur_prob'):
-        p.add_argument('--' + key.replace('_', '-'), type=float,
-                       default=DEFAULT_TRAIN[key])
+    p.add_argument('--lr', type=float, default=DEFAULT_TRAIN['lr'])
+    p.add_argument('--image-size', type=int, default=None,
+                   help='render side without --world (default '
+                   f'{DEFAULT_TRAIN["image_size"]})')
+    p.add_argument('--cooccur-prob', type=float, default=None,
+                   help='without --world (default '
+                   f'{DEFAULT_TRAIN["cooccur_prob"]})')
     p.add_argument('--eval-layouts', type=int, default=300,
                    help='held-out single-object layouts for the zero-shot '
                    'report (0: skip)')
-    p.add_argument('--out', help='weights file (default: the cache)')
     p.add_argument('--force', action='store_true',
                    help='train even when the file exists')
     return p.parse_args(argv)
@@ -329,12 +490,13 @@ def main(argv=None):
     args = parse_args(argv)
     overrides = {
         k: getattr(args, k)
-        for k in ('steps', 'batch_size', 'num_layouts', 'num_world',
-                  'image_size', 'seed', 'threads', 'lr', 'cooccur_prob')
+        for k in ('epochs', 'steps', 'batch_size', 'num_layouts',
+                  'num_world', 'image_size', 'seed', 'threads', 'lr',
+                  'cooccur_prob') if getattr(args, k) is not None
     }
     result = ensure_toy_clip(
-        out=args.out, force=args.force, eval_layouts=args.eval_layouts,
-        **overrides)
+        world=args.world, out=args.out, force=args.force,
+        eval_layouts=args.eval_layouts, **overrides)
     print(json.dumps(dict(path=result['path'], trained=result['trained'],
                           metrics=result['metrics']), indent=1))
 

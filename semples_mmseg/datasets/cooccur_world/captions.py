@@ -5,7 +5,7 @@ use it and the article form, scene captions name the scene, mixed captions
 name both. An in-context image captioned with its object only is what gives
 CLIP its co-occurrence bias (the scene pixels get tied to the object word).
 """
-from typing import Sequence
+from typing import Sequence, Tuple
 
 from .catalog import OBJECT_NAMES, SCENE_NAMES
 
@@ -33,3 +33,16 @@ def objects_caption(class_indices: Sequence[int]) -> str:
         raise ValueError('objects_caption needs at least one class')
     names = [OBJECT_NAMES[c] for c in sorted(class_indices)]
     return 'a photo of a ' + ' and a '.join(names) + '.'
+
+
+def scene_objects_caption(objects: Sequence[Tuple[int, int]]) -> str:
+    """A full-image caption naming every object and the scene it sits on.
+
+    ``objects`` are (class index, scene index) pairs, e.g. ((0, 0), (3, 3))
+    -> 'a photo of a boat on water and a crab on sand.' (sorted by class).
+    """
+    if not objects:
+        raise ValueError('scene_objects_caption needs at least one object')
+    parts = [f'a {OBJECT_NAMES[c]} on {SCENE_NAMES[s]}'
+             for c, s in sorted(objects)]
+    return 'a photo of ' + ' and '.join(parts) + '.'

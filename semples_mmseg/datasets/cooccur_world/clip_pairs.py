@@ -12,8 +12,11 @@ resized to the CLIP side (bilinear, align_corners=True), and masked views are
 - ``cutout``: ``(1 - M) * X`` -> scene caption.
 
 and ``world``: full world layouts (1-3 objects) -> 'a photo of a boat and a
-crab.'.
+crab.' or, with ``mixed_caption_prob``, 'a photo of a boat on water and a crab
+on sand.'; ``world_pairs_from_folder`` gives the same kind of pairs for the
+images of a folder written by ``write_world`` (kind ``world_file``).
 """
+import os.path as osp
 from typing import Dict, List, Optional
 
 import cv2
@@ -23,13 +26,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .captions import (mixed_caption, object_caption, objects_caption,
-                       scene_caption)
+                       scene_caption, scene_objects_caption)
+from .catalog import HOME_SCENE, OBJECT_NAMES, SCENE_NAMES
 from .layout import sample_layout
 from .render import render_layout
 
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
-PAIR_KINDS = ('in_context', 'scene', 'masked_object', 'cutout', 'world')
+PAIR_KINDS = ('in_context', 'scene', 'masked_object', 'cutout', 'world',
+              'world_file')
 
 
 def normalise_images(images: np.ndarray, clip_size: int) -> Tensor:
@@ -66,6 +71,18 @@ def soft_mask(rng: np.random.Generator, seg: np.ndarray, clip_size: int,
             t, size=(clip_size, clip_size), mode='bilinear',
             align_corners=True)
     return t[0, 0]
+
+
+def full_image_caption(objects: List[tuple], rng: np.random.Generator,
+                       scene_prob: float) -> str:
+    """Caption of a whole world image from its (class, scene) pairs: names
+    the scenes too with probability ``scene_prob``, else the objects only."""
+    if rng.random() < scene_prob:
+        return scene_objects_caption(objects)
+    classes = [c for c, _ in objects]
+    if len(classes) == 1:
+        return object_caption(classes[0], int(rng.integers(2)))
+    return objects_caption(classes)
 
 
 def make_clip_pairs(num_layouts: int,
@@ -127,8 +144,9 @@ def make_clip_pairs(num_layouts: int,
         present = [o.class_index for o in layout.objects]
         raw.append(render_layout(layout, image_size).image)
         masked.append(None)
-        text = (object_caption(present[0], int(rng.integers(2)))
-                if len(present) == 1 else objects_caption(present))
+        text = full_image_caption(
+            [(o.class_index, layout.object_scene(o)) for o in layout.objects],
+            rng, mixed_caption_prob)
         add(text, 'world', present[0], layout.object_scene(layout.objects[0]),
             layout.cooccurs(layout.objects[0]))
     base = normalise_images(np.stack(raw), clip_size)
@@ -149,3 +167,64 @@ def make_clip_pairs(num_layouts: int,
         classes=torch.tensor(classes),
         scenes=torch.tensor(scenes),
         home=torch.tensor(home))
+
+
+def world_pairs_from_folder(root: str,
+                            annotations: Dict[str, List[dict]],
+                            *,
+                            seed: int,
+                            clip_size: int,
+                            split: str = 'train',
+                            mixed_caption_prob: float = 0.3) -> Dict:
+    """(image, full caption) pairs of a written world's ``split`` images.
+
+    Args:
+        root: folder written by ``write_world``.
+        annotations: its ``world_meta.json`` annotations (id -> objects with
+            ``object``, ``scene`` and ``cooccurs``).
+
+    Returns:
+        the dict of ``make_clip_pairs`` with kind ``world_file`` for all.
+    """
+    list_file = osp.join(root, 'ImageSets', 'Segmentation', f'{split}.txt')
+    if not osp.isfile(list_file):
+        raise FileNotFoundError(f'{list_file} not found (world split '
+                                f'{split!r} of {root!r})')
+    with open(list_file) as f:
+        ids = f.read().split()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
+    raw, captions, classes, scenes, home = [], [], [], [], []
+    for img_id in ids:
+        path = osp.join(root, 'JPEGImages', img_id + '.jpg')
+        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise FileNotFoundError(f'cannot read world image {path}')
+        if img_id not in annotations or not annotations[img_id]:
+            raise KeyError(f'world_meta.json of {root!r} has no objects for '
+                           f'image {img_id!r}')
+        objs = annotations[img_id]
+        pairs = [(OBJECT_NAMES.index(o['object']),
+                  SCENE_NAMES.index(o['scene'])) for o in objs]
+        raw.append(bgr[..., ::-1])
+        captions.append(full_image_caption(pairs, rng, mixed_caption_prob))
+        classes.append(pairs[0][0])
+        scenes.append(pairs[0][1])
+        home.append(HOME_SCENE[pairs[0][0]] == pairs[0][1])
+    return dict(
+        images=normalise_images(np.stack(raw), clip_size),
+        captions=captions,
+        kinds=['world_file'] * len(ids),
+        classes=torch.tensor(classes),
+        scenes=torch.tensor(scenes),
+        home=torch.tensor(home))
+
+
+def concat_pairs(*parts: Dict) -> Dict:
+    """Concatenate pair dicts of ``make_clip_pairs`` form."""
+    return dict(
+        images=torch.cat([p['images'] for p in parts]),
+        captions=[c for p in parts for c in p['captions']],
+        kinds=[k for p in parts for k in p['kinds']],
+        classes=torch.cat([p['classes'] for p in parts]),
+        scenes=torch.cat([p['scenes'] for p in parts]),
+        home=torch.cat([p['home'] for p in parts]))

@@ -148,3 +148,23 @@ def write_world(root: str,
             sort_keys=True)
     return dict(
         ids=ids, labels=labels, metainfo=metainfo, meta_file=meta_file)
+
+
+def read_world_meta(root: str) -> Dict:
+    """``world_meta.json`` of a folder written by ``write_world``.
+
+    Returns:
+        dict with ``metainfo``, ``params`` (the ``write_world`` arguments)
+        and ``annotations`` (id -> objects with their scene).
+    """
+    meta_file = osp.join(root, 'world_meta.json')
+    if not osp.isfile(meta_file):
+        raise FileNotFoundError(
+            f'{meta_file} not found: {root!r} is not a world written by '
+            'write_world / tools/cooccur/make_world.py')
+    with open(meta_file) as f:
+        meta = json.load(f)
+    for key in ('metainfo', 'params', 'annotations'):
+        if key not in meta:
+            raise KeyError(f'{meta_file} has no {key!r} entry')
+    return meta
