@@ -4,6 +4,7 @@ import logging
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
@@ -55,6 +56,9 @@ def main():
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    if args.amp and not torch.cuda.is_available():
+        raise SystemExit('--amp needs a GPU: mmengine\'s AmpOptimWrapper '
+                         'runs on cuda / npu / mlu / musa, this host has none')
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper == 'AmpOptimWrapper':

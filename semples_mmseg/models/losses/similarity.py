@@ -9,12 +9,15 @@ CLAMP_MAX = 0.9999
 def pair_similarity(a: Tensor, b: Tensor) -> Tensor:
     """(P,) dot products of row-wise L2-normalised (P, D) embeddings.
 
-    No logit scale, no temperature: the cosine similarity itself.
+    No logit scale, no temperature: the cosine similarity itself, computed in
+    at least float32 even under fp16 autocast (in fp16, 0.9999 rounds to 1 and
+    -log(1 - s) would be infinite).
     """
     if a.shape != b.shape:
         raise ValueError(f'pair embeddings differ in shape: {tuple(a.shape)} '
                          f'vs {tuple(b.shape)}')
-    return (a * b).sum(dim=-1)
+    dtype = torch.promote_types(a.dtype, torch.float32)
+    return (a.to(dtype) * b.to(dtype)).sum(dim=-1)
 
 
 def clamp_similarity(sim: Tensor) -> Tensor:

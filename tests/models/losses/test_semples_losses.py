@@ -87,3 +87,14 @@ def test_bad_names_and_shapes_are_named():
         SegmentLabelMatchingLoss(loss_name='match')
     with pytest.raises(ValueError, match=r'\(2, 4\) vs \(3, 4\)'):
         PromptRefinementLoss()(torch.zeros(2, 4), torch.zeros(3, 4))
+
+
+def test_half_precision_embeddings_stay_finite_at_the_clamp():
+    # fp16 rounds 0.9999 to 1.0; the similarity is taken in float32
+    fg = unit(0.0).half()
+    assert torch.isfinite(PromptRefinementLoss()(fg, fg))
+    assert torch.isfinite(SegmentLabelMatchingLoss()(fg, fg, fg))
+    loss = SegmentLabelMatchingLoss()(fg, fg, fg)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(
+        -math.log(0.9999) + 2.4 * -math.log(1 - 0.9999), rel=1e-4)
