@@ -2,10 +2,15 @@
 
     python tools/model_converters/weaktr2semples.py SRC DST
 
-WeakTr (hustvl/WeakTr) saves ``{'model': state_dict}`` with timm/DeiT names
-plus ``head`` (the CAM conv) and ``adaptive_attention_fusion``; DeiT's final
-``norm`` is unused and dropped. The result loads with
-``WeakTrCAMNet(pretrained=DST)`` (or ``cam_net.pretrained`` in a config).
+WeakTr (hustvl/WeakTr, ``deit_small_WeakTr_patch16_224``) saves
+``{'model': state_dict, 'epoch': ...}`` with timm/DeiT names (``cls_token``
+(1, K, C), ``pos_embed`` (1, K + hw, C), ``patch_embed.proj``,
+``blocks.{i}.*``), the CAM conv ``head`` (K, C, 3, 3) and the feature-based
+adaptive attention fusion ``adaptive_attention_fusion.attn_feat_ffn.{0,1}``
+/ ``attn_head_ffn.{0,2}``. DeiT's final ``norm`` is unused by WeakTr and
+dropped. DST holds ``{'state_dict': ...}`` with WeakTrCAMNet names and loads
+with ``WeakTrCAMNet(init_cfg=dict(type='Pretrained', checkpoint=DST))`` (or
+``cam_net.pretrained=DST`` in a config).
 """
 import argparse
 import os.path as osp
@@ -39,20 +44,35 @@ def convert_weaktr(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
         else:
             raise KeyError(f'unexpected WeakTr key {key!r}')
     if 'aaf.attn_feat_ffn.0.weight' not in out:
-        raise KeyError('no adaptive_attention_fusion.attn_feat_ffn weights: '
-                       'is this a WeakTr checkpoint with feature-based AAF?')
+        found = sorted(k for k in out if k.startswith('aaf.'))
+        raise KeyError(
+            'no adaptive_attention_fusion.attn_feat_ffn weights (found '
+            f'{found}): only the feature-based AAF of WeakTr is supported, '
+            'not the early attention-pooling AAF (adaptive_attention_fusion.'
+            'fc.*) or AAF_RandWeight')
     return out
 
 
+def load_weaktr_state(path: str) -> Dict[str, torch.Tensor]:
+    """The state dict inside a WeakTr checkpoint (``model`` or bare)."""
+    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    if isinstance(ckpt, dict) and 'model' in ckpt:
+        ckpt = ckpt['model']
+    if not isinstance(ckpt, dict) or not all(
+            isinstance(v, torch.Tensor) for v in ckpt.values()):
+        raise ValueError(f"{path} holds no WeakTr state dict (expected "
+                         "{'model': {name: tensor}} or {name: tensor})")
+    return ckpt
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='WeakTr checkpoint (.pth)')
     parser.add_argument('dst', help='output path')
     args = parser.parse_args()
     if not osp.isfile(args.src):
         raise SystemExit(f'no such checkpoint: {args.src}')
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=True)
-    state = ckpt.get('model', ckpt.get('state_dict', ckpt))
+    state = load_weaktr_state(args.src)
     torch.save({'state_dict': convert_weaktr(state)}, args.dst)
     print(f'wrote {args.dst} ({len(state)} tensors in)')
 

@@ -52,6 +52,11 @@ class AdaptiveAttentionFusion(nn.Module):
         super().__init__()
         if pool not in ('max', 'mean'):
             raise ValueError(f"pool must be 'max' or 'mean', got {pool!r}")
+        for name, width, r in (('num_maps', num_maps, reduction),
+                               ('feat_dims', feat_dims, feat_reduction)):
+            if width // r < 1:
+                raise ValueError(f'AdaptiveAttentionFusion: {name} {width} // '
+                                 f'reduction {r} leaves no hidden unit')
         self.pool = pool
         self.attn_feat_ffn = nn.Sequential(
             nn.Linear(feat_dims, feat_dims // feat_reduction),

@@ -4,7 +4,6 @@ Parameter names follow timm / DeiT checkpoints (``patch_embed.proj``,
 ``blocks.{i}.norm1``, ``attn.qkv``, ``attn.proj``, ``norm2``, ``mlp.fc1``,
 ``mlp.fc2``) so ImageNet and WeakTr weights load by name.
 """
-import math
 from typing import List, Tuple
 
 import torch
@@ -124,15 +123,28 @@ class MultiTokenDeiT(nn.Module):
         nn.init.trunc_normal_(self.pos_embed, std=.02)
 
     def patch_pos_embed(self, h: int, w: int) -> Tensor:
-        """(1, h*w, C) patch positional embedding, bicubic-resized if needed."""
+        """(1, h*w, C) patch positional embedding for an h x w patch grid.
+
+        The stored grid is used as is when it fits; otherwise it is resized
+        bicubically as WeakTr (and DINO) do at inference: with scale factors
+        ``(h + 0.1) / side`` and ``(w + 0.1) / side`` (the 0.1 keeps the
+        floored output size exact), which samples slightly differently from
+        ``size=(h, w)``.
+        """
         pos = self.pos_embed[:, self.num_tokens:]
         if (h, w) == (self.grid, self.grid):
             return pos
         c = pos.shape[-1]
-        side = int(math.isqrt(pos.shape[1]))
+        side = self.grid
         grid = pos.reshape(1, side, side, c).permute(0, 3, 1, 2)
-        grid = F.interpolate(grid, size=(h, w), mode='bicubic',
-                             align_corners=False)
+        grid = F.interpolate(
+            grid,
+            scale_factor=((h + 0.1) / side, (w + 0.1) / side),
+            mode='bicubic',
+            align_corners=False)
+        if grid.shape[-2:] != (h, w):  # cannot happen for h, w >= 1
+            raise RuntimeError(f'positional embedding resized to '
+                               f'{tuple(grid.shape[-2:])}, expected {(h, w)}')
         return grid.permute(0, 2, 3, 1).reshape(1, h * w, c)
 
     def forward(
@@ -141,13 +153,20 @@ class MultiTokenDeiT(nn.Module):
         """Run all blocks.
 
         Args:
-            x: (B, 3, H, W); H and W are floored to multiples of the patch.
+            x: (B, 3, H, W). Sizes that are not multiples of the patch are
+                floored, as in WeakTr: the stride-p patch convolution drops
+                the last H % p rows and W % p columns (h = H // p,
+                w = W // p); WeakTr's CAM inference then upsamples the
+                h x w maps to the full image size.
 
         Returns:
             class tokens (B, K, C), patch tokens (B, h*w, C), (h, w),
             attention maps [(B, heads, N, N)] and attention-branch outputs
             [(B, N, C)] per block, N = K + h*w.
         """
+        if min(x.shape[-2:]) < self.patch_size:
+            raise ValueError(f'input {tuple(x.shape[-2:])} is smaller than '
+                             f'one {self.patch_size}x{self.patch_size} patch')
         patches = self.patch_embed(x)
         h, w = patches.shape[-2:]
         tokens = patches.flatten(2).transpose(1, 2)

@@ -1,6 +1,6 @@
 """WeakTr: DeiT-S with K class tokens, a CAM head and adaptive attention fusion."""
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +14,9 @@ from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
                                         per_head_features)
 from .deit_multi_token import MultiTokenDeiT
 
+# ImageNet DeiT keys WeakTr does not use: the final LayerNorm and classifier.
+DEIT_UNUSED_PREFIXES = ('norm.', 'head.')
+
 
 def read_state_dict(path: str) -> Dict[str, Tensor]:
     """The tensors of a checkpoint, unwrapping ``model`` / ``state_dict``.
@@ -25,6 +28,10 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
     for key in ('state_dict', 'model'):
         if isinstance(ckpt, dict) and key in ckpt:
             ckpt = ckpt[key]
+    if not isinstance(ckpt, dict) or not all(
+            isinstance(v, Tensor) for v in ckpt.values()):
+        raise ValueError(f'{path} holds no state dict of tensors (looked '
+                         "under 'state_dict' and 'model')")
     state = {k[7:] if k.startswith('module.') else k: v
              for k, v in ckpt.items()}
     if any(k.startswith('cam_net.') for k in state):
@@ -32,26 +39,38 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
     return state
 
 
-def expand_deit_tokens(state: Dict[str, Tensor], num_tokens: int,
-                       grid: int) -> Dict[str, Tensor]:
+def expand_deit_tokens(state: Dict[str, Tensor],
+                       num_tokens: int,
+                       grid: int,
+                       source: str = 'checkpoint') -> Dict[str, Tensor]:
     """Fit DeiT-layout ``cls_token`` / ``pos_embed`` to K tokens and a grid.
 
     A one-token checkpoint has its class token and class position repeated
-    K times; patch positions are resized bicubically to ``grid`` x ``grid``.
+    K times; patch positions (a square grid) are resized bicubically to
+    ``grid`` x ``grid`` (``size=``, align_corners=False, as WeakTr does when
+    it loads DeiT).
     """
     state = dict(state)
+    for key in ('cls_token', 'pos_embed'):
+        if key not in state:
+            raise KeyError(f'{source} has no {key!r}')
     cls = state['cls_token']
     if cls.shape[1] == 1 and num_tokens > 1:
         state['cls_token'] = cls.repeat(1, num_tokens, 1)
     elif cls.shape[1] != num_tokens:
-        raise ValueError(f'checkpoint has {cls.shape[1]} class tokens, the '
-                         f'network {num_tokens}')
+        raise ValueError(f'{source}: cls_token has {cls.shape[1]} class '
+                         f'tokens, the network {num_tokens}')
     pos = state['pos_embed']
     n_cls = cls.shape[1]
     cls_pos, patch_pos = pos[:, :n_cls], pos[:, n_cls:]
     if n_cls == 1 and num_tokens > 1:
         cls_pos = cls_pos.repeat(1, num_tokens, 1)
     side = int(round(patch_pos.shape[1]**0.5))
+    if side * side != patch_pos.shape[1]:
+        raise ValueError(
+            f'{source}: pos_embed {tuple(pos.shape)} minus {n_cls} class '
+            f'position(s) leaves {patch_pos.shape[1]} patch positions, not a '
+            'square grid (a distilled DeiT with a dist_token is not supported)')
     if side != grid:
         c = patch_pos.shape[-1]
         patch_pos = F.interpolate(
@@ -67,15 +86,18 @@ def expand_deit_tokens(state: Dict[str, Tensor], num_tokens: int,
 class WeakTrCAMNet(BaseModule):
     """The WeakTr CAM network (METHOD section 1); DESIGN.md CAM contract.
 
-    Output of ``forward(x)`` for x (B, 3, H, W), h = H // 16, w = W // 16:
+    Output of ``forward(x)`` for x (B, 3, H, W), h = H // patch_size,
+    w = W // patch_size (A: the AAF-weighted mean attention (B, N, N)):
 
     - ``cams``: the class maps used for masks and inference: ``fine_cams``
       (default) or ``fused_cams`` (``patch_refine=False``);
-    - ``fine_cams``: fine CAM F (B, K, h, w): fused CAM refined by patch
-      affinity;
-    - ``fused_cams``: X * ReLU(Z) (B, K, h, w);
+    - ``fine_cams``: fine CAM F (B, K, h, w), the fused CAM refined by the
+      patch affinity Pa = A[:, K:, K:]: F[b, k, i] = sum_j Pa[b, i, j]
+      fused[b, k, j]; no sigmoid;
+    - ``fused_cams``: X * ReLU(Z) (B, K, h, w), X = A[:, :K, K:];
     - ``cam_logits_z``: the CAM head's Z (B, K, h, w);
-    - ``cls_logits``: class-token scores (B, K), the mean over channels.
+    - ``cls_logits``: class-token scores (B, K): each last-block class token
+      averaged over its C channels (no final LayerNorm), as WeakTr does.
 
     Args:
         num_classes: K, one class token each.
@@ -90,11 +112,21 @@ class WeakTrCAMNet(BaseModule):
             the fused CAM X * ReLU(Z), like WeakTr's CAM generation without
             ``--patch-attn-refine`` (for small backbones trained from
             scratch, whose patch affinity is uninformative).
-        pretrained: a DeiT ImageNet checkpoint (one class token, repeated K
-            times), a checkpoint converted by
-            ``tools/model_converters/weaktr2semples.py``, or a segmentor
-            checkpoint of ours (its ``cam_net.*``); loaded by
-            ``init_weights()``.
+        init_cfg: mmengine init config. ``dict(type='Pretrained',
+            checkpoint=PATH)`` is handled here, not by mmengine's loader:
+            PATH is a DeiT ImageNet checkpoint (timm/DeiT names, one class
+            token: token and its position repeated K times, patch positions
+            resized to the grid, ``norm`` / ``head`` ignored; backbone
+            only), a checkpoint converted by
+            ``tools/model_converters/weaktr2semples.py`` (every key), or a
+            segmentor checkpoint of ours (its ``cam_net.*``). Loaded by
+            ``init_weights()``; other init types go to mmengine.
+        pretrained: shorthand for ``init_cfg=dict(type='Pretrained',
+            checkpoint=pretrained)`` (the configs use it).
+
+    Input sizes that are not multiples of ``patch_size`` are floored like
+    WeakTr does (see ``MultiTokenDeiT.forward``); other grids than
+    ``img_size // patch_size`` get bicubically resized patch positions.
     """
 
     def __init__(self,
@@ -112,11 +144,20 @@ class WeakTrCAMNet(BaseModule):
                  freeze_backbone: bool = False,
                  detach_coarse_cam: bool = False,
                  patch_refine: bool = True,
-                 pretrained: Optional[str] = None) -> None:
-        super().__init__(init_cfg=None)
-        if pretrained is not None and not osp.isfile(pretrained):
+                 pretrained: Optional[str] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if pretrained is not None:
+            if init_cfg is not None:
+                raise ValueError('WeakTrCAMNet: give pretrained or init_cfg, '
+                                 f'not both (pretrained={pretrained!r}, '
+                                 f'init_cfg={init_cfg!r})')
+            init_cfg = dict(type='Pretrained', checkpoint=pretrained)
+        super().__init__(init_cfg=init_cfg)
+        checkpoint = self.pretrained_checkpoint()
+        if (checkpoint is not None and '://' not in checkpoint
+                and not osp.isfile(checkpoint)):
             raise FileNotFoundError(
-                f'WeakTrCAMNet pretrained checkpoint {pretrained} does not '
+                f'WeakTrCAMNet pretrained checkpoint {checkpoint} does not '
                 'exist (a DeiT-S ImageNet checkpoint, or an official WeakTr '
                 'checkpoint converted with tools/model_converters/'
                 'weaktr2semples.py)')
@@ -125,7 +166,6 @@ class WeakTrCAMNet(BaseModule):
         self.freeze_backbone = freeze_backbone
         self.detach_coarse_cam = detach_coarse_cam
         self.patch_refine = patch_refine
-        self.pretrained = pretrained
         self.backbone = MultiTokenDeiT(
             num_tokens=num_classes,
             img_size=img_size,
@@ -144,12 +184,42 @@ class WeakTrCAMNet(BaseModule):
         if freeze_backbone:
             self.backbone.requires_grad_(False)
 
+    def _init_cfgs(self) -> List[dict]:
+        if self.init_cfg is None:
+            return []
+        return ([self.init_cfg]
+                if isinstance(self.init_cfg, dict) else list(self.init_cfg))
+
+    def pretrained_checkpoint(self) -> Optional[str]:
+        """The checkpoint of the ``Pretrained`` init_cfg entry, if any."""
+        found = [c for c in self._init_cfgs() if c.get('type') == 'Pretrained']
+        if len(found) > 1:
+            raise ValueError('WeakTrCAMNet: more than one Pretrained init_cfg '
+                             f'entry: {found}')
+        if not found:
+            return None
+        extra = set(found[0]) - {'type', 'checkpoint', 'map_location'}
+        if extra:
+            raise ValueError(f'WeakTrCAMNet: Pretrained init_cfg keys '
+                             f'{sorted(extra)} are not supported (only '
+                             "'checkpoint')")
+        return found[0].get('checkpoint')
+
+    @property
+    def pretrained(self) -> Optional[str]:
+        return self.pretrained_checkpoint()
+
     def init_weights(self) -> None:
-        if self.pretrained is None:
-            return
-        self.load_pretrained(read_state_dict(self.pretrained),
-                             source=self.pretrained)
-        self._is_init = True
+        """mmengine init for non-Pretrained entries, then the checkpoint."""
+        checkpoint = self.pretrained_checkpoint()
+        others = [c for c in self._init_cfgs() if c.get('type') != 'Pretrained']
+        saved, self.init_cfg = self.init_cfg, (others or None)
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = saved
+        if checkpoint is not None:
+            self.load_pretrained(read_state_dict(checkpoint), source=checkpoint)
 
     def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
         """Load a converted WeakTr state (all keys) or a DeiT one (backbone)."""
@@ -159,16 +229,19 @@ class WeakTrCAMNet(BaseModule):
                 k[len('backbone.'):]: v
                 for k, v in state.items() if k.startswith('backbone.')
             }
-            backbone = expand_deit_tokens(backbone, self.num_classes, grid)
+            backbone = expand_deit_tokens(backbone, self.num_classes, grid,
+                                          source)
             state = dict(state, **{f'backbone.{k}': v
                                    for k, v in backbone.items()})
             self._load_strict(self, state, source)
         else:  # DeiT / timm ImageNet layout: backbone only
-            own = self.backbone.state_dict()
-            state = expand_deit_tokens(state, self.num_classes, grid)
-            self._load_strict(self.backbone,
-                              {k: v for k, v in state.items() if k in own},
-                              source)
+            state = {
+                k: v
+                for k, v in state.items()
+                if not k.startswith(DEIT_UNUSED_PREFIXES)
+            }
+            state = expand_deit_tokens(state, self.num_classes, grid, source)
+            self._load_strict(self.backbone, state, source)
         print_log(f'WeakTrCAMNet: loaded {source}', logger='current')
 
     @staticmethod

@@ -5,7 +5,6 @@ import torch.nn.functional as F
 from semples_mmseg.models.cam_nets import WeakTrCAMNet
 from semples_mmseg.models.cam_nets.adaptive_attention_fusion import (
     AdaptiveAttentionFusion, per_head_features)
-from semples_mmseg.models.losses import WeakTrClassificationLoss
 
 TINY = dict(num_classes=3, img_size=32, patch_size=16, embed_dims=48,
             depth=2, num_heads=6, aaf_reduction=4)
@@ -54,6 +53,10 @@ def test_aaf_pools_then_scores_each_map():
     assert not torch.allclose(aaf(feats), expected)
     with pytest.raises(ValueError, match="'avg'"):
         AdaptiveAttentionFusion(num_maps=4, feat_dims=8, pool='avg')
+    with pytest.raises(ValueError, match='feat_dims 4 // reduction 8'):
+        AdaptiveAttentionFusion(num_maps=4, feat_dims=4, reduction=2)
+    with pytest.raises(ValueError, match='num_maps 4 // reduction 8'):
+        AdaptiveAttentionFusion(num_maps=4, feat_dims=8, reduction=8)
 
 
 def test_fine_cam_is_affinity_times_fused_cam():
@@ -151,24 +154,6 @@ def test_bad_checkpoints_are_named(tmp_path):
         net.init_weights()
 
 
-def test_classification_loss_sums_three_soft_margin_terms():
-    out = dict(cls_logits=torch.tensor([[2., -1.]]),
-               cam_logits_z=torch.tensor([[[[1., 3.]], [[0., 0.]]]]),
-               fine_cams=torch.tensor([[[[4., 0.]], [[1., 1.]]]]))
-    labels = torch.tensor([[1., 0.]])
-
-    def soft_margin(s, y):  # by hand: mean over classes of the logistic loss
-        return -(y * torch.log(torch.sigmoid(s)) +
-                 (1 - y) * torch.log(torch.sigmoid(-s))).mean()
-
-    expected = (soft_margin(torch.tensor([2., -1.]), labels[0]) +
-                soft_margin(torch.tensor([2., 0.]), labels[0]) +
-                soft_margin(torch.tensor([2., 1.]), labels[0]))
-    loss = WeakTrClassificationLoss(loss_weight=2.)
-    assert torch.isclose(loss(out, labels), 2 * expected)
-    assert set(loss.terms(out, labels)) == {'cls_token', 'coarse', 'fine'}
-
-
 def test_segmentor_checkpoint_initialises_the_cam_net(tmp_path):
     source = tiny()
     state = {f'cam_net.{k}': v for k, v in source.state_dict().items()}
@@ -189,3 +174,111 @@ def test_patch_refine_off_uses_the_fused_cam():
     net.patch_refine = False
     out = net(x)
     assert torch.equal(out['cams'], out['fused_cams'])
+
+
+def test_inputs_smaller_than_a_patch_are_named():
+    with pytest.raises(ValueError, match=r'\(8, 40\).*16x16'):
+        tiny()(torch.randn(1, 3, 8, 40))
+
+
+def cubic_weight(d, a=-0.75):
+    """Keys' cubic convolution kernel (PyTorch's bicubic uses a = -0.75)."""
+    d = abs(d)
+    if d <= 1:
+        return (a + 2) * d**3 - (a + 3) * d**2 + 1
+    return a * d**3 - 5 * a * d**2 + 8 * a * d - 4 * a if d < 2 else 0.
+
+
+def test_patch_positions_resize_like_weaktr_inference():
+    # a 4 x 4 grid whose value is the row index, resized to 8 rows: output
+    # row r samples source coordinate (r + 0.5) / scale - 0.5 with WeakTr's
+    # scale = (8 + 0.1) / 4 (not 8 / 4); rows 3 and 4 have all four taps
+    # inside the grid
+    net = WeakTrCAMNet(num_classes=2, img_size=64, embed_dims=48, depth=1,
+                       num_heads=6, aaf_reduction=2)
+    ramp = torch.arange(4.).view(4, 1, 1).expand(4, 4, 48).reshape(1, 16, 48)
+    with torch.no_grad():
+        net.backbone.pos_embed[:, 2:] = ramp
+    pos = net.backbone.patch_pos_embed(8, 4).reshape(8, 4, 48)
+    for row in (3, 4):
+        src = (row + 0.5) / (8.1 / 4) - 0.5
+        value = sum(tap * cubic_weight(src - tap) for tap in range(4))
+        assert torch.allclose(pos[row], torch.full((4, 48), value), atol=1e-5)
+        src_size = (row + 0.5) / 2 - 0.5  # what size=(8, 4) would sample
+        other = sum(tap * cubic_weight(src_size - tap) for tap in range(4))
+        assert abs(value - other) > 1e-2
+    assert torch.equal(net.backbone.patch_pos_embed(4, 4), ramp)
+
+
+def test_fused_and_fine_cam_against_explicit_loops():
+    """AAF weights from interleaved head features, maps head-major, F."""
+    net = tiny(drop_path_rate=0.).eval()
+    x = torch.randn(1, 3, 32, 48)
+    _, _, (h, w), maps, branches = net.backbone(x)
+    out = net(x)
+    k, heads, depth, c = 3, 6, 2, 48
+    # map (head, layer) gets features: layer's branch channels head::heads
+    pooled = torch.stack([
+        branches[l][0, :, hd::heads].amax(dim=0) for hd in range(heads)
+        for l in range(depth)
+    ])  # (heads * depth, c / heads), head-major
+    assert pooled.shape == (12, c // heads)
+    lin1, lin2 = net.aaf.attn_feat_ffn
+    weights = net.aaf.attn_head_ffn(lin2(lin1(pooled)).squeeze(-1)[None])[0]
+    fused = sum(weights[hd * depth + l] * maps[l][0, hd]
+                for hd in range(heads) for l in range(depth)) / (heads * depth)
+    z = out['cam_logits_z'][0]
+    cams = fused[:k, k:].reshape(k, h, w) * F.relu(z)
+    assert torch.allclose(out['fused_cams'][0], cams, atol=1e-6)
+    fine = torch.einsum('ij,kj->ki', fused[k:, k:], cams.flatten(1))
+    assert torch.allclose(out['fine_cams'][0].flatten(1), fine, atol=1e-6)
+
+
+def test_init_cfg_pretrained_runs_after_other_init_entries(tmp_path):
+    state = deit_checkpoint()
+    path = tmp_path / 'deit_small_patch16_224.pth'
+    torch.save({'model': state}, path)
+    net = tiny(init_cfg=[
+        dict(type='Pretrained', checkpoint=str(path)),
+        dict(type='Constant', val=0.5, bias=0., layer='Conv2d')
+    ])
+    assert net.pretrained == str(path)
+    net.init_weights()
+    # the Constant init reached the CAM head, the checkpoint then won over it
+    assert (net.head.weight == 0.5).all()
+    assert torch.equal(net.backbone.patch_embed.proj.weight,
+                       state['patch_embed.proj.weight'])
+    assert torch.equal(net.backbone.cls_token[0, 2], state['cls_token'][0, 0])
+
+
+def test_init_cfg_misuse_is_named(tmp_path):
+    path = tmp_path / 'deit.pth'
+    torch.save(deit_checkpoint(), path)
+    with pytest.raises(ValueError, match='not both'):
+        tiny(pretrained=str(path),
+             init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    with pytest.raises(ValueError, match=r"\['prefix'\]"):
+        tiny(init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                           prefix='backbone.'))
+    with pytest.raises(FileNotFoundError, match='gone.pth'):
+        tiny(init_cfg=dict(type='Pretrained', checkpoint='gone.pth'))
+
+
+def test_deit_checkpoint_with_foreign_keys_is_named(tmp_path):
+    state = deit_checkpoint()
+    state['dist_token'] = torch.zeros(1, 1, 48)
+    path = tmp_path / 'deit_distilled.pth'
+    torch.save(state, path)
+    net = tiny(pretrained=str(path))
+    with pytest.raises(ValueError, match='deit_distilled.pth.*dist_token'):
+        net.init_weights()
+    state = deit_checkpoint()
+    state['pos_embed'] = torch.zeros(1, 2 + 4, 48)  # two extra tokens
+    torch.save(state, path)
+    with pytest.raises(ValueError, match='deit_distilled.pth.*square grid'):
+        net.init_weights()
+    state = deit_checkpoint()
+    del state['blocks.1.mlp.fc2.bias']
+    torch.save(state, path)
+    with pytest.raises(ValueError, match='missing.*blocks.1.mlp.fc2.bias'):
+        net.init_weights()
