@@ -447,7 +447,8 @@ def train_toy_clip(world_dir: Optional[str],
                    log: Callable[[str], None] = print_now,
                    **overrides) -> str:
     """Path of toy CLIP weights for the world in ``world_dir``: trained
-    (about 3-4 min on 2 cores with the defaults) or reused from the cache.
+    (defaults: 230 steps, 4.4 CPU-minutes, 5.7 min wall on a busy 2-core
+    host) or reused from the cache.
 
     ``epochs`` default: ``DEFAULT_TRAIN['epochs']``; ``overrides`` are
     further ``DEFAULT_TRAIN`` keys and ``eval_layouts`` / ``model_cfg``.
