@@ -1,6 +1,7 @@
 """Weak-label datasets (image-level labels) and their transforms."""
 from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
+from .coco_weak import COCOWeakDataset
 from .cooccur_world import CooccurWorldDataset
 
-__all__ = ['VOCWeakDataset', 'CooccurWorldDataset']
+__all__ = ['VOCWeakDataset', 'COCOWeakDataset', 'CooccurWorldDataset']

@@ -35,8 +35,29 @@ COCO_CATEGORY_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17,
                      50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
                      64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81,
                      82, 84, 85, 86, 87, 88, 89, 90)
+assert len(COCO_CATEGORY_IDS) == len(COCO_NAMES) == 80
+# ids 1..90 that no COCO category uses
+COCO_UNUSED_IDS = tuple(sorted(set(range(1, 91)) - set(COCO_CATEGORY_IDS)))
 # raw id -> contiguous label (1..80); 0 stays background
 COCO_ID_TO_CONTIGUOUS = {cid: i + 1 for i, cid in enumerate(COCO_CATEGORY_IDS)}
+# contiguous label (1..80) -> raw id
+COCO_CONTIGUOUS_TO_ID = {i + 1: cid for i, cid in enumerate(COCO_CATEGORY_IDS)}
+
+
+def coco_labels_90_to_80(vec90):
+    """A (..., 90) vector indexed by raw id - 1 -> (..., 80) contiguous."""
+    import numpy as np
+    return np.asarray(vec90)[..., np.asarray(COCO_CATEGORY_IDS) - 1]
+
+
+def coco_labels_80_to_90(vec80):
+    """A (..., 80) contiguous vector -> (..., 90) indexed by raw id - 1
+    (the ten unused ids stay 0)."""
+    import numpy as np
+    vec80 = np.asarray(vec80)
+    out = np.zeros(vec80.shape[:-1] + (90, ), vec80.dtype)
+    out[..., np.asarray(COCO_CATEGORY_IDS) - 1] = vec80
+    return out
 
 
 def distinct_palette(num: int, seed: int = 3):

@@ -63,15 +63,34 @@ def check_label_map(seg: np.ndarray, num_classes: int, path: str) -> None:
                          f'0..{num_classes} and 255')
 
 
+def apply_raw_label_map(seg: np.ndarray, label_map: Dict[int, int],
+                        path: str) -> np.ndarray:
+    """Map raw mask values to labels (COCO 90-id layout -> 1..80).
+
+    Raw values must be 0, 255 or a key of ``label_map``; anything else
+    (e.g. an unused COCO id) is an error naming the file.
+    """
+    lut = np.full(256, -1, np.int16)
+    lut[0], lut[255] = 0, 255
+    for raw, label in label_map.items():
+        lut[int(raw)] = int(label)
+    mapped = lut[seg]
+    if (mapped < 0).any():
+        bad = np.unique(seg[mapped < 0])
+        raise ValueError(f'mask {path} has raw values {bad.tolist()} that '
+                         'are neither 0, 255 nor a known category id')
+    return mapped.astype(np.uint8)
+
+
 def labels_from_mask(path: str, num_classes: int,
-                     lut: Optional[np.ndarray] = None) -> np.ndarray:
+                     label_map: Optional[Dict[int, int]] = None) -> np.ndarray:
     """(K,) multi-hot of the classes present in a mask (0 and 255 ignored).
 
-    ``lut`` maps raw mask values to labels first (COCO 90-id layout).
+    ``label_map`` maps raw mask values to labels first (COCO 90-id layout).
     """
     seg = load_label_map(path)
-    if lut is not None:
-        seg = lut[seg]
+    if label_map is not None:
+        seg = apply_raw_label_map(seg, label_map, path)
     check_label_map(seg, num_classes, path)
     present = np.unique(seg)
     present = present[(present > 0) & (present != 255)]

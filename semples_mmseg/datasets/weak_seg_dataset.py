@@ -52,11 +52,6 @@ class WeakLabelSegDataset(BaseSegDataset):
         k = self.num_classes
         labels = None
         raw_map = self.raw_label_map()
-        lut = None
-        if raw_map is not None:
-            lut = np.arange(256, dtype=np.uint8)
-            for raw, label in raw_map.items():
-                lut[raw] = label
         if label_path is not None:
             labels = read_label_file(label_path, self.raw_label_length())
         elif not seg_dir or not osp.isdir(seg_dir):
@@ -69,7 +64,7 @@ class WeakLabelSegDataset(BaseSegDataset):
                       logger='current')
         data_list = []
         for img_id in ids:
-            img_path = osp.join(img_dir, img_id + self.img_suffix)
+            img_path = osp.join(img_dir, self.img_file_name(img_id))
             seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix) \
                 if seg_dir else None
             if seg_path is not None and not osp.isfile(seg_path):
@@ -78,13 +73,13 @@ class WeakLabelSegDataset(BaseSegDataset):
                 if img_id not in labels:
                     raise KeyError(f'image id {img_id} (from {self.ann_file}) '
                                    f'has no entry in label file {label_path}')
-                vec = self.labels_from_raw(labels[img_id])
+                vec = self.labels_from_raw(labels[img_id], img_id)
             else:
                 if seg_path is None:
                     raise FileNotFoundError(
                         f'no mask for image id {img_id} in {seg_dir} and no '
                         'label_file: cannot derive its image labels')
-                vec = labels_from_mask(seg_path, k, lut)
+                vec = labels_from_mask(seg_path, k, raw_map)
             data_list.append(
                 dict(
                     img_path=img_path,
@@ -95,12 +90,16 @@ class WeakLabelSegDataset(BaseSegDataset):
                     seg_fields=[]))
         return data_list
 
-    # hooks for layouts whose files use another id space (COCO 90 ids)
+    # hooks for layouts with other file names / id spaces (COCO)
+    def img_file_name(self, img_id: str) -> str:
+        """The image's file name inside ``data_prefix['img_path']``."""
+        return img_id + self.img_suffix
+
     def raw_label_length(self) -> int:
         """Length of the vectors in the label file."""
         return self.num_classes
 
-    def labels_from_raw(self, vec: np.ndarray) -> np.ndarray:
+    def labels_from_raw(self, vec: np.ndarray, img_id: str) -> np.ndarray:
         """A label-file vector -> the (K,) vector the model sees."""
         return vec
 

@@ -1,4 +1,8 @@
 """Packing with the image-level labels in every data sample's metainfo."""
+from typing import Optional, Sequence
+
+import numpy as np
+
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
@@ -13,15 +17,30 @@ class PackWeakSegInputs(PackSegInputs):
 
     Metainfo reaches the model in training and at test time alike, so the
     image-level labels are there for the CLIP losses and for CAM inference.
+    With ``num_classes`` set, a vector of another length is an error naming
+    the image.
     """
 
-    def __init__(self, meta_keys=DEFAULT_META_KEYS) -> None:
+    def __init__(self,
+                 *,
+                 meta_keys: Sequence[str] = DEFAULT_META_KEYS,
+                 num_classes: Optional[int] = None) -> None:
         if 'img_labels' not in meta_keys:
             meta_keys = tuple(meta_keys) + ('img_labels', )
         super().__init__(meta_keys=meta_keys)
+        self.num_classes = num_classes
 
     def transform(self, results: dict) -> dict:
+        name = results.get('img_path')
         if 'img_labels' not in results:
-            raise KeyError(f"{results.get('img_path')} has no 'img_labels': "
+            raise KeyError(f"{name} has no 'img_labels': "
                            'use a weak-label dataset (VOCWeakDataset, ...)')
+        labels = np.asarray(results['img_labels'], dtype=np.float32)
+        if labels.ndim != 1:
+            raise ValueError(f'{name}: img_labels must be a (K,) vector, got '
+                             f'shape {labels.shape}')
+        if self.num_classes is not None and labels.shape[0] != self.num_classes:
+            raise ValueError(f'{name}: img_labels has length {labels.shape[0]}'
+                             f', expected K = {self.num_classes}')
+        results['img_labels'] = labels
         return super().transform(results)

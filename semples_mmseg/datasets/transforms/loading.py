@@ -1,6 +1,4 @@
 """Loading that fails loudly on bad files instead of skipping them."""
-from typing import Optional
-
 import mmcv
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
@@ -8,7 +6,7 @@ from mmengine import fileio
 
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
-from ..image_labels import check_label_map
+from ..image_labels import apply_raw_label_map, check_label_map
 
 JPEG_EOI = b'\xff\xd9'
 PNG_IEND = b'IEND'
@@ -53,16 +51,37 @@ class LoadCheckedImageFromFile(LoadImageFromFile):
 class LoadWeakAnnotations(LoadAnnotations):
     """Loads ``gt_seg_map`` when the sample has a mask, else nothing.
 
-    Mask values must be 0..K or 255 (K = ``len(img_labels)``); anything else
-    is an error naming the file.
+    A sample's ``label_map`` (raw value -> label, e.g. COCO's 90 raw ids)
+    is applied with a check that every raw value is known. Mask values must
+    then be 0..K or 255 (K = ``len(img_labels)``); anything else is an error
+    naming the file.
     """
 
-    def transform(self, results: dict) -> Optional[dict]:
+    def transform(self, results: dict) -> dict:
         if results.get('seg_map_path') is None:
             return results
-        results = super().transform(results)
+        return super().transform(results)
+
+    def _load_seg_map(self, results: dict) -> None:
+        path = results['seg_map_path']
+        if results.get('reduce_zero_label'):
+            raise ValueError(f'{path}: weak-label masks keep 0 as background '
+                             '(reduce_zero_label must be False)')
+        try:
+            data = fileio.get(path, backend_args=self.backend_args)
+            seg = mmcv.imfrombytes(
+                data, flag='unchanged',
+                backend=self.imdecode_backend).squeeze().astype(np.uint8)
+        except Exception as exc:
+            raise OSError(f'cannot read mask {path}: {exc}') from exc
+        if seg.ndim != 2:
+            raise ValueError(f'mask {path} has shape {seg.shape}, expected '
+                             'a single-channel (H, W) class-index map')
+        label_map = results.get('label_map')
+        if label_map:
+            seg = apply_raw_label_map(seg, label_map, path)
         labels = results.get('img_labels')
         if labels is not None:
-            check_label_map(results['gt_seg_map'], len(labels),
-                            results['seg_map_path'])
-        return results
+            check_label_map(seg, len(labels), path)
+        results['gt_seg_map'] = seg
+        results['seg_fields'].append('gt_seg_map')
