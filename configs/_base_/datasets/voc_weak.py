@@ -33,7 +33,7 @@ train_pipeline = [
         max_area_ratio=1 / 3,
         fill_color=[103.53, 116.28, 123.675],
         fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackWeakSegInputs'),
+    dict(type='PackWeakSegInputs', num_classes=20),
 ]
 # stage 2 (prompt learning): crop + flip only
 crop_flip_pipeline = [
@@ -45,13 +45,13 @@ crop_flip_pipeline = [
         interpolation='bicubic',
         backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackWeakSegInputs'),
+    dict(type='PackWeakSegInputs', num_classes=20),
 ]
 # CAM evaluation: full image, GT mask, labels; scales + flip are the model's
 test_pipeline = [
     dict(type='LoadCheckedImageFromFile'),
     dict(type='LoadWeakAnnotations'),
-    dict(type='PackWeakSegInputs'),
+    dict(type='PackWeakSegInputs', num_classes=20),
 ]
 
 train_dataloader = dict(

@@ -1,0 +1,95 @@
+# COCO 2014 with image-level labels (METHOD section 7), in the layout
+# tools/dataset_converters/coco2014_weak.py writes next to the official
+# download (images are read where they are):
+#   data/coco/train2014/COCO_train2014_{id}.jpg, data/coco/val2014/...
+#   data/coco/voc_format/class_labels/{id}.png, cls_labels.npy,
+#   train.txt (82081 ids), val.txt (40137 ids), train_1250.txt
+# The model sees 80 contiguous classes; for files converted with --id-space 90
+# (or WeakTr's downloads) set dataset=dict(id_space=90) in both dataloaders.
+dataset_type = 'COCOWeakDataset'
+data_root = 'data/coco'
+crop_size = 224
+
+# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
+# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
+train_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=crop_size,
+        crop_ratio_range=(0.08, 1.0),
+        interpolation='bicubic',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='PretrainRandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+    dict(
+        type='mmpretrain.RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=[103.53, 116.28, 123.675],
+        fill_std=[57.375, 57.12, 58.395]),
+    dict(type='PackWeakSegInputs', num_classes=80),
+]
+# stage 2 (prompt learning): crop + flip only
+crop_flip_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='mmpretrain.RandomResizedCrop',
+        scale=crop_size,
+        crop_ratio_range=(0.08, 1.0),
+        interpolation='bicubic',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWeakSegInputs', num_classes=80),
+]
+# CAM evaluation: full image, GT mask, labels; scales + flip are the model's
+test_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadWeakAnnotations'),
+    dict(type='PackWeakSegInputs', num_classes=80),
+]
+
+# batch per GPU: 8 GPUs x 4 = 32 (METHOD section 5, stage 1 on COCO)
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='voc_format/train.txt',
+        label_file='voc_format/cls_labels.npy',
+        id_space=80,
+        img_name_template='COCO_train2014_{id}.jpg',
+        data_prefix=dict(
+            img_path='train2014', seg_map_path='voc_format/class_labels'),
+        pipeline=train_pipeline))
+# Seed mIoU on a 1250-image subset of train (METHOD section 5)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='voc_format/train_1250.txt',
+        label_file='voc_format/cls_labels.npy',
+        id_space=80,
+        img_name_template='COCO_train2014_{id}.jpg',
+        data_prefix=dict(
+            img_path='train2014', seg_map_path='voc_format/class_labels'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='CAMSeedMetric')
+test_evaluator = val_evaluator
