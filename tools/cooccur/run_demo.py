@@ -179,7 +179,8 @@ def main():
     if not osp.isfile(osp.join(world, 'world_meta.json')):
         say(f'writing the world to {world}')
         write_world(world, **world_cfg)
-    clip = ensure_toy_clip(**(dict(steps=30, num_layouts=200, num_world=60,
+    clip = ensure_toy_clip(world=world,
+                           **(dict(steps=30, num_layouts=200, num_world=60,
                                    eval_layouts=0) if args.small else {}),
                            log=say)
     say(f"toy CLIP weights: {clip['path']}")

@@ -9,6 +9,7 @@ from torch import Tensor, nn
 from torchvision.models import resnet50
 
 from mmseg.registry import MODELS
+from .strict_loading import load_state_strictly
 from .weaktr import read_state_dict
 
 # key prefixes of an unconverted CLIMS / IRNet checkpoint (res50_cam.pth)
@@ -102,28 +103,12 @@ class CLIMSResNet50CAM(BaseModule):
                 '): convert it first with tools/model_converters/'
                 'clims2semples.py')
         if any(k.startswith(('backbone.', 'classifier.')) for k in state):
-            self._load_strict(self, state, source)
+            load_state_strictly(self, state, source, 'CLIMSResNet50CAM')
         else:  # torchvision ImageNet layout: backbone only, fc.* dropped
             state = {k: v for k, v in state.items() if not k.startswith('fc.')}
-            self._load_strict(self.backbone, state, source)
+            load_state_strictly(self.backbone, state, source,
+                                'CLIMSResNet50CAM')
         print_log(f'CLIMSResNet50CAM: loaded {source}', logger='current')
-
-    @staticmethod
-    def _load_strict(module: nn.Module, state: Dict[str, Tensor],
-                     source: str) -> None:
-        own = module.state_dict()
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        wrong = [
-            f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
-            for k, v in own.items() if k in state and state[k].shape != v.shape
-        ]
-        if missing or unexpected or wrong:
-            raise ValueError(
-                f'{source} does not fit CLIMSResNet50CAM: missing '
-                f'{missing[:6]}, unexpected {unexpected[:6]}, shape mismatch '
-                f'{wrong[:6]}')
-        module.load_state_dict(state, strict=True)
 
     def extract(self, x: Tensor) -> Tensor:
         """(B, 3, H, W) -> layer4 features (B, 2048, h, w)."""

@@ -10,6 +10,7 @@ from mmengine.runner import CheckpointLoader
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
+from .strict_loading import load_state_strictly
 from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
                                         per_head_features)
 from .deit_multi_token import MultiTokenDeiT
@@ -233,7 +234,7 @@ class WeakTrCAMNet(BaseModule):
                                           source)
             state = dict(state, **{f'backbone.{k}': v
                                    for k, v in backbone.items()})
-            self._load_strict(self, state, source)
+            load_state_strictly(self, state, source, 'WeakTrCAMNet')
         else:  # DeiT / timm ImageNet layout: backbone only
             state = {
                 k: v
@@ -241,24 +242,9 @@ class WeakTrCAMNet(BaseModule):
                 if not k.startswith(DEIT_UNUSED_PREFIXES)
             }
             state = expand_deit_tokens(state, self.num_classes, grid, source)
-            self._load_strict(self.backbone, state, source)
+            load_state_strictly(self.backbone, state, source,
+                                'WeakTrCAMNet')
         print_log(f'WeakTrCAMNet: loaded {source}', logger='current')
-
-    @staticmethod
-    def _load_strict(module: nn.Module, state: Dict[str, Tensor],
-                     source: str) -> None:
-        own = module.state_dict()
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        wrong = [
-            f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
-            for k, v in own.items() if k in state and state[k].shape != v.shape
-        ]
-        if missing or unexpected or wrong:
-            raise ValueError(
-                f'{source} does not fit WeakTrCAMNet: missing {missing[:6]}, '
-                f'unexpected {unexpected[:6]}, shape mismatch {wrong[:6]}')
-        module.load_state_dict(state, strict=True)
 
     def forward(self, x: Tensor) -> Dict[str, Tensor]:
         cls_tokens, patches, (h, w), maps, branches = self.backbone(x)
