@@ -1,38 +1,48 @@
 """COCO 2014 with image-level labels (converted layout, 80 or 90-id files)."""
+import os.path as osp
 from typing import Optional
 
 import numpy as np
 
 from mmseg.registry import DATASETS
-from .class_names import (COCO_CLASSES,
-                          COCO_ID_TO_CONTIGUOUS, COCO_PROMPT_NAMES,
-                          COCO_UNUSED_IDS, coco_labels_90_to_80,
-                          distinct_palette)
+from .class_names import (COCO_CLASSES, COCO_ID_TO_CONTIGUOUS,
+                          COCO_PROMPT_NAMES, COCO_UNUSED_IDS,
+                          coco_labels_90_to_80, distinct_palette)
 from .weak_seg_dataset import WeakLabelSegDataset
 
 
 @DATASETS.register_module()
 class COCOWeakDataset(WeakLabelSegDataset):
-    """COCO 2014 as written by ``tools/dataset_converters/coco2014_weak.py``
-    (or by WeakTr's scripts)::
+    """COCO 2014 as written by ``tools/dataset_converters/coco2014_weak.py``.
 
-        data_root/train2014/COCO_train2014_{id}.jpg   (the official images)
-        data_root/val2014/COCO_val2014_{id}.jpg
-        data_root/voc_format/class_labels/{id}.png    uint8 class-index masks
-        data_root/voc_format/{train,val,train_1250}.txt   12-digit ids
-        data_root/voc_format/cls_labels.npy           pickled dict id -> (80,) or (90,)
+    ``data_root`` is the converter's OUT_DIR; the images stay in the official
+    download, so ``img_dir`` points at them, absolute or relative to
+    ``data_root``::
+
+        data/coco/train2014/COCO_train2014_000000000009.jpg   (official)
+        data/coco/semples/masks/train2014/COCO_train2014_000000000009.png
+        data/coco/semples/{train,val}_ids.txt, val_seed_1250.txt
+        data/coco/semples/cls_labels_coco80.npy
+
+        COCOWeakDataset(data_root='data/coco/semples',
+                        ann_file='train_ids.txt',
+                        img_dir='../train2014',  # or '/datasets/coco/train2014'
+                        seg_dir='masks/train2014',
+                        label_file='cls_labels_coco80.npy')
+
+    Image ``{img_dir}/{id}.jpg``, mask ``{seg_dir}/{id}.png`` (optional;
+    ``seg_dir=None``: no masks). For lists of bare 12-digit ids (the
+    reference's files) next to the official folders, set
+    ``img_name_template='COCO_train2014_{id}.jpg'``.
 
     The model always sees K = 80 contiguous classes (``classes`` =
     background + 80 names). ``id_space`` says how the *files* count:
 
     - ``80``: mask values 0 / 1..80 / 255, label vectors (80,);
-    - ``90``: the reference's raw COCO ids (WeakTr / SemPLeS files): mask
-      values 0 / raw category id / 255, label vectors (90,) indexed by
-      raw id - 1. They are mapped to 1..80 on load; an unused id (12, 26,
-      ...) in a mask, or set in a label vector, is an error.
-
-    ``img_name_template`` turns an id into the image file name
-    (``'{id}.jpg'`` for WeakTr's flattened ``images/`` folder).
+    - ``90``: raw COCO ids (``--id-space 90``, the reference's files): mask
+      values 0 / category id / 255, label vectors (90,) indexed by id - 1.
+      They are mapped to 1..80 on load; an unused id (12, 26, ...) in a
+      mask, or set in a label vector, is an error naming the file.
     """
 
     METAINFO = dict(
@@ -42,14 +52,13 @@ class COCOWeakDataset(WeakLabelSegDataset):
 
     def __init__(self,
                  *,
-                 ann_file: str,
                  data_root: str,
+                 ann_file: str,
+                 img_dir: str,
+                 seg_dir: Optional[str] = 'masks/train2014',
                  label_file: Optional[str] = None,
                  id_space: int = 80,
-                 img_name_template: str = 'COCO_train2014_{id}.jpg',
-                 data_prefix: dict = dict(
-                     img_path='train2014',
-                     seg_map_path='voc_format/class_labels'),
+                 img_name_template: str = '{id}.jpg',
                  **kwargs) -> None:
         if id_space not in (80, 90):
             raise ValueError(f'COCOWeakDataset: id_space must be 80 or 90, '
@@ -57,6 +66,18 @@ class COCOWeakDataset(WeakLabelSegDataset):
         if '{id}' not in img_name_template:
             raise ValueError('COCOWeakDataset: img_name_template '
                              f'{img_name_template!r} has no {{id}} field')
+        if 'data_prefix' in kwargs:
+            raise TypeError('COCOWeakDataset: pass img_dir / seg_dir, not '
+                            f"data_prefix={kwargs['data_prefix']!r}")
+        img_path = img_dir if osp.isabs(img_dir) else osp.join(
+            data_root, img_dir)
+        if osp.isdir(data_root) and not osp.isdir(img_path):
+            raise FileNotFoundError(
+                f'COCOWeakDataset: image folder {img_path} (img_dir='
+                f'{img_dir!r}, data_root={data_root!r}) does not exist')
+        data_prefix = dict(img_path=img_dir)
+        if seg_dir is not None:
+            data_prefix['seg_map_path'] = seg_dir
         self.id_space = id_space
         self.img_name_template = img_name_template
         super().__init__(
@@ -80,7 +101,7 @@ class COCOWeakDataset(WeakLabelSegDataset):
         unused = [cid for cid in COCO_UNUSED_IDS if vec[cid - 1] != 0]
         if unused:
             raise ValueError(
-                f'label file {self.label_file}: id {img_id} sets unused COCO '
+                f'label file {self._label_file_path()}: id {img_id} sets unused COCO '
                 f'category ids {unused}')
         return coco_labels_90_to_80(vec)
 

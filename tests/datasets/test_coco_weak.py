@@ -12,6 +12,7 @@ from semples_mmseg.datasets import COCOWeakDataset
 from semples_mmseg.datasets.class_names import (COCO_CLASSES,
                                                 COCO_CONTIGUOUS_TO_ID,
                                                 COCO_ID_TO_CONTIGUOUS,
+                                                COCO_PROMPT_NAMES,
                                                 COCO_UNUSED_IDS,
                                                 coco_labels_80_to_90,
                                                 coco_labels_90_to_80)
@@ -29,27 +30,41 @@ PIPELINE = [
     dict(type='LoadWeakAnnotations'),
     dict(type='PackWeakSegInputs', num_classes=80)
 ]
+T9, T25, T81 = (f'COCO_train2014_0000000000{i:02d}' for i in (9, 25, 81))
+V42 = 'COCO_val2014_000000000042'
 
 
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
-    root = tmp_path_factory.mktemp('coco')
-    make_coco_fixture(str(root))
-    converter.convert_coco2014(str(root), str(root / 'fmt80'), id_space=80)
-    converter.convert_coco2014(str(root), str(root / 'fmt90'), id_space=90)
+    """root/coco: the download; root/fmt80, root/fmt90: converter outputs."""
+    root = tmp_path_factory.mktemp('coco_ds')
+    make_coco_fixture(str(root / 'coco'), num_images=6)
+    for id_space in (80, 90):
+        converter.convert_coco2014(str(root / 'coco'),
+                                   str(root / f'fmt{id_space}'),
+                                   id_space=id_space, progress=False)
     return root
 
 
-def coco(root, fmt='fmt80', split='train', **kw):
-    template = kw.pop('img_name_template', f'COCO_{split}2014_{{id}}.jpg')
+def coco(root, id_space=80, split='train', **kw):
+    kw.setdefault('pipeline', PIPELINE)
     return COCOWeakDataset(
-        data_root=str(root),
-        ann_file=f'{fmt}/{split}.txt',
-        img_name_template=template,
-        data_prefix=dict(img_path=f'{split}2014',
-                         seg_map_path=f'{fmt}/class_labels'),
-        pipeline=kw.pop('pipeline', PIPELINE),
+        data_root=str(root / f'fmt{id_space}'),
+        ann_file=f'{split}_ids.txt',
+        img_dir=f'../coco/{split}2014',
+        seg_dir=f'masks/{split}2014',
+        id_space=id_space,
         **kw)
+
+
+def samples(ds):
+    out = []
+    for i in range(len(ds)):
+        s = ds[i]['data_samples']
+        out.append((Path(s.metainfo['img_path']).name,
+                    (np.flatnonzero(s.metainfo['img_labels']) + 1).tolist(),
+                    s.gt_sem_seg.data[0].numpy()))
+    return out
 
 
 def test_class_names_and_id_maps():
@@ -58,6 +73,8 @@ def test_class_names_and_id_maps():
     assert COCO_ID_TO_CONTIGUOUS[1] == 1 and COCO_ID_TO_CONTIGUOUS[90] == 80
     assert COCO_ID_TO_CONTIGUOUS[13] == 12 and COCO_CLASSES[12] == 'stop sign'
     assert COCO_CLASSES[COCO_ID_TO_CONTIGUOUS[18]] == 'dog'
+    assert COCO_CLASSES[79] == 'hair drier' and COCO_CLASSES[80] == \
+        'toothbrush'
     assert all(COCO_CONTIGUOUS_TO_ID[v] == k
                for k, v in COCO_ID_TO_CONTIGUOUS.items())
     vec = np.zeros(80, np.float32)
@@ -67,91 +84,144 @@ def test_class_names_and_id_maps():
     assert np.array_equal(coco_labels_90_to_80(v90), vec)
 
 
-@pytest.mark.parametrize('fmt,id_space', [('fmt80', 80), ('fmt90', 90)])
+@pytest.mark.parametrize('id_space', [80, 90])
 @pytest.mark.parametrize('with_label_file', [True, False])
 def test_both_id_layouts_give_the_same_80_class_samples(
-        converted, fmt, id_space, with_label_file):
-    kw = dict(label_file=f'{fmt}/cls_labels.npy') if with_label_file else {}
-    ds = coco(converted, fmt, id_space=id_space, **kw)
-    assert len(ds) == 2
+        converted, id_space, with_label_file):
+    kw = dict(label_file=f'cls_labels_coco{id_space}.npy') \
+        if with_label_file else {}
+    ds = coco(converted, id_space, **kw)
     assert ds.metainfo['classes'] == COCO_CLASSES
-    assert len(ds.metainfo['prompt_classes']) == 80
-    sample = ds[0]['data_samples']
-    labels = sample.metainfo['img_labels']
-    assert labels.dtype == np.float32 and labels.shape == (80, )
-    assert (np.flatnonzero(labels) + 1).tolist() == [1, 17]  # person, dog
-    seg = sample.gt_sem_seg.data[0].numpy()
-    expected = np.zeros((8, 10), np.uint8)
-    expected[2:6, 2:8] = 17
-    expected[0:4, 0:4] = 1
-    np.testing.assert_array_equal(seg, expected)
-    second = ds[1]['data_samples']
-    assert (np.flatnonzero(second.metainfo['img_labels']) + 1).tolist() == \
-        [3, 80]  # car (crowd) and toothbrush
-    assert set(np.unique(second.gt_sem_seg.data.numpy())) == {0, 3, 80}
+    assert tuple(ds.metainfo['prompt_classes']) == COCO_PROMPT_NAMES
+    assert len(ds.metainfo['palette']) == 81
+    assert len({tuple(c) for c in ds.metainfo['palette']}) == 81
+    m9 = np.zeros((8, 10), np.uint8)
+    m9[2:6, 2:8] = 17  # dog
+    m9[0:4, 0:4] = 1  # person
+    m25 = np.zeros((8, 10), np.uint8)
+    m25[1:7, 5:9] = 80  # toothbrush (COCO id 90)
+    m25[5:8, 0:3] = 79  # hair drier (COCO id 89)
+    m81 = np.zeros((8, 10), np.uint8)
+    m81[:, 0:8] = 1
+    got = samples(ds)
+    assert [(name, labels) for name, labels, _ in got] == [
+        (T9 + '.jpg', [1, 17]), (T25 + '.jpg', [79, 80]),
+        (T81 + '.jpg', [1])]
+    for (name, _, seg), want in zip(got, (m9, m25, m81)):
+        np.testing.assert_array_equal(seg, want, err_msg=name)
+    label_vec = ds[0]['data_samples'].metainfo['img_labels']
+    assert label_vec.dtype == np.float32 and label_vec.shape == (80, )
 
 
-def test_val_split_through_a_dataloader(converted):
-    ds = coco(converted, split='val', label_file='fmt80/cls_labels.npy')
-    batch = next(iter(DataLoader(ds, batch_size=1,
-                                 collate_fn=pseudo_collate)))
-    assert batch['inputs'][0].shape == (3, 8, 10)
-    meta = batch['data_samples'][0].metainfo
-    assert np.flatnonzero(meta['img_labels']).tolist() == [11]  # stop sign
-    assert meta['img_path'].endswith('val2014/COCO_val2014_000000000004.jpg')
+def test_both_layouts_agree_on_val_through_a_dataloader(converted):
+    seen = []
+    for id_space in (80, 90):
+        ds = coco(converted, id_space, split='val',
+                  label_file=f'cls_labels_coco{id_space}.npy')
+        (batch, ) = list(DataLoader(ds, batch_size=1,
+                                    collate_fn=pseudo_collate))
+        assert batch['inputs'][0].shape == (3, 8, 10)
+        sample = batch['data_samples'][0]
+        assert sample.metainfo['img_path'].endswith(
+            f'coco/val2014/{V42}.jpg')
+        seen.append((np.flatnonzero(sample.metainfo['img_labels']).tolist(),
+                     sample.gt_sem_seg.data[0].numpy()))
+    want = np.zeros((8, 10), np.uint8)
+    want[4:8, 0:3] = 255  # crowd car
+    want[1:5, 1:5] = 12  # stop sign (COCO id 13)
+    for labels, seg in seen:
+        assert labels == [11]
+        np.testing.assert_array_equal(seg, want)
 
 
-def test_weaktr_flat_image_folder(converted, tmp_path):
-    (tmp_path / 'images').mkdir()
-    src = converted / 'val2014/COCO_val2014_000000000004.jpg'
-    (tmp_path / 'images/000000000004.jpg').write_bytes(src.read_bytes())
+def test_absolute_img_dir_and_no_masks(converted):
     ds = COCOWeakDataset(
-        data_root=str(tmp_path), ann_file=str(converted / 'fmt90/val.txt'),
-        label_file=str(converted / 'fmt90/cls_labels.npy'), id_space=90,
-        img_name_template='{id}.jpg',
-        data_prefix=dict(img_path='images', seg_map_path='no_masks'),
-        pipeline=PIPELINE)
-    sample = ds[0]['data_samples']
+        data_root=str(converted / 'fmt80'), ann_file='train_ids.txt',
+        img_dir=str(converted / 'coco/train2014'), seg_dir=None,
+        label_file='cls_labels_coco80.npy', pipeline=PIPELINE)
+    sample = ds[1]['data_samples']
     assert 'gt_sem_seg' not in sample
+    assert sample.metainfo['img_path'] == str(
+        converted / 'coco/train2014' / (T25 + '.jpg'))
+    assert (np.flatnonzero(sample.metainfo['img_labels']) + 1).tolist() == \
+        [79, 80]
+
+
+def test_bare_ids_with_an_image_name_template(converted, tmp_path):
+    (tmp_path / 'bare_ids.txt').write_text('000000000042\n')
+    labels = np.load(converted / 'fmt90/cls_labels_coco90.npy',
+                     allow_pickle=True).item()
+    np.save(tmp_path / 'bare.npy', {'000000000042': labels[V42]})
+    ds = COCOWeakDataset(
+        data_root=str(tmp_path), ann_file='bare_ids.txt',
+        img_dir=str(converted / 'coco/val2014'), seg_dir=None,
+        label_file='bare.npy', id_space=90,
+        img_name_template='COCO_val2014_{id}.jpg', pipeline=PIPELINE)
+    sample = ds[0]['data_samples']
+    assert sample.metainfo['img_path'].endswith(V42 + '.jpg')
     assert np.flatnonzero(sample.metainfo['img_labels']).tolist() == [11]
 
 
 # ---------------------------------------------------------------- bad input
 def test_90_layout_read_as_80_names_the_mask(converted):
-    with pytest.raises(ValueError, match=r'000000000002.png.*\[90\]'):
-        coco(converted, 'fmt90', id_space=80)  # labels derived from masks
+    with pytest.raises(ValueError, match=T25 + r'.png.*\[89, 90\]'):
+        COCOWeakDataset(data_root=str(converted / 'fmt90'),
+                        ann_file='train_ids.txt',
+                        img_dir='../coco/train2014', id_space=80)
 
 
 def test_unused_raw_id_in_a_90_mask_is_named(converted, tmp_path):
     root = tmp_path / 'c'
-    make_coco_fixture(str(root))
-    converter.convert_coco2014(str(root), str(root / 'fmt90'), id_space=90,
-                               splits=['val'], subset=0)
-    mask = root / 'fmt90/class_labels/000000000004.png'
+    make_coco_fixture(str(root / 'coco'), num_images=2)
+    converter.convert_coco2014(str(root / 'coco'), str(root / 'fmt90'),
+                               id_space=90, splits=['val'], progress=False)
+    mask = root / 'fmt90/masks/val2014' / (V42 + '.png')
     seg = cv2.imread(str(mask), cv2.IMREAD_UNCHANGED)
     seg[0, 0] = 12  # an id no COCO category uses
     cv2.imwrite(str(mask), seg)
-    with pytest.raises(ValueError, match=r'000000000004.png.*\[12\]'):
-        coco(root, 'fmt90', split='val', id_space=90)
-    ds = coco(root, 'fmt90', split='val', id_space=90,
-              label_file='fmt90/cls_labels.npy')
-    with pytest.raises(ValueError, match=r'000000000004.png.*\[12\]'):
+    with pytest.raises(ValueError, match=V42 + r'.png.*\[12\]'):
+        coco(root, 90, split='val')  # labels derived from the masks
+    ds = coco(root, 90, split='val', label_file='cls_labels_coco90.npy')
+    with pytest.raises(ValueError, match=V42 + r'.png.*\[12\]'):
         ds[0]  # the loading transform checks it too
 
 
 def test_label_vectors_of_the_wrong_id_space_are_named(converted):
-    with pytest.raises(ValueError, match=r'cls_labels.npy.*length 80, '
-                       'expected 90'):
-        coco(converted, 'fmt80', id_space=90, label_file='fmt80/cls_labels.npy')
+    with pytest.raises(ValueError, match=r'cls_labels_coco80.npy.*length 80,'
+                       ' expected 90'):
+        coco(converted, 90, label_file='../fmt80/cls_labels_coco80.npy')
 
 
 def test_unused_id_set_in_a_label_vector_is_named(converted, tmp_path):
-    labels = np.load(converted / 'fmt90/cls_labels.npy',
+    labels = np.load(converted / 'fmt90/cls_labels_coco90.npy',
                      allow_pickle=True).item()
-    labels['000000000002'][26 - 1] = 1
+    labels[T25][26 - 1] = 1
     np.save(tmp_path / 'bad.npy', labels)
-    with pytest.raises(ValueError, match=r'000000000002.*\[26\]'):
-        coco(converted, 'fmt90', id_space=90, label_file=str(tmp_path / 'bad.npy'))
+    with pytest.raises(ValueError, match=f'bad.npy.*{T25}.*\\[26\\]'):
+        coco(converted, 90, label_file=str(tmp_path / 'bad.npy'))
+
+
+def test_missing_label_entry_names_the_image_and_file(converted, tmp_path):
+    labels = np.load(converted / 'fmt80/cls_labels_coco80.npy',
+                     allow_pickle=True).item()
+    del labels[T81]
+    np.save(tmp_path / 'partial.npy', labels)
+    with pytest.raises(KeyError, match=f'{T81}.*partial.npy'):
+        coco(converted, label_file=str(tmp_path / 'partial.npy'))
+
+
+def test_missing_paths_are_named(converted, tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing_root'):
+        COCOWeakDataset(data_root=str(converted / 'missing_root'),
+                        ann_file='train_ids.txt', img_dir='../coco/train2014')
+    with pytest.raises(FileNotFoundError, match='image folder .*train2041'):
+        COCOWeakDataset(data_root=str(converted / 'fmt80'),
+                        ann_file='train_ids.txt', img_dir='../coco/train2041')
+    with pytest.raises(FileNotFoundError, match='test_ids.txt'):
+        COCOWeakDataset(data_root=str(converted / 'fmt80'),
+                        ann_file='test_ids.txt', img_dir='../coco/train2014')
+    with pytest.raises(FileNotFoundError, match='cls_labels_coco81.npy'):
+        coco(converted, label_file='cls_labels_coco81.npy')
 
 
 def test_bad_constructor_arguments_are_named(converted):
@@ -159,6 +229,5 @@ def test_bad_constructor_arguments_are_named(converted):
         coco(converted, id_space=91)
     with pytest.raises(ValueError, match='COCO_.jpg'):
         coco(converted, img_name_template='COCO_.jpg')
-    with pytest.raises(FileNotFoundError, match='missing_root'):
-        COCOWeakDataset(data_root=str(converted / 'missing_root'),
-                        ann_file='fmt80/train.txt')
+    with pytest.raises(TypeError, match='img_dir / seg_dir.*data_prefix'):
+        coco(converted, data_prefix=dict(img_path='x'))
