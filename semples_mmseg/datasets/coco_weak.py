@@ -26,7 +26,7 @@ class COCOWeakDataset(WeakLabelSegDataset):
 
         COCOWeakDataset(data_root='data/coco/semples',
                         ann_file='train_ids.txt',
-                        img_dir='../train2014',  # or '/datasets/coco/train2014'
+                        img_dir='../train2014',  # or an absolute path
                         seg_dir='masks/train2014',
                         label_file='cls_labels_coco80.npy')
 
@@ -101,8 +101,8 @@ class COCOWeakDataset(WeakLabelSegDataset):
         unused = [cid for cid in COCO_UNUSED_IDS if vec[cid - 1] != 0]
         if unused:
             raise ValueError(
-                f'label file {self._label_file_path()}: id {img_id} sets unused COCO '
-                f'category ids {unused}')
+                f'label file {self._label_file_path()}: id {img_id} sets '
+                f'unused COCO category ids {unused}')
         return coco_labels_90_to_80(vec)
 
     def raw_label_map(self) -> Optional[dict]:

@@ -1,4 +1,5 @@
-"""COCOWeakDataset on the converter's output, in the 80 and the 90-id layout."""
+"""COCOWeakDataset on the converter's output (80 and 90-id layouts) and the
+COCO configs."""
 import importlib.util
 from pathlib import Path
 
@@ -231,3 +232,70 @@ def test_bad_constructor_arguments_are_named(converted):
         coco(converted, img_name_template='COCO_.jpg')
     with pytest.raises(TypeError, match='img_dir / seg_dir.*data_prefix'):
         coco(converted, data_prefix=dict(img_path='x'))
+
+
+# ------------------------------------------------------------------ configs
+def load_cfg(name):
+    from mmengine.config import Config
+    return Config.fromfile(str(REPO / 'configs' / name))
+
+
+def test_semples_and_weaktr_coco_configs_carry_the_coco_constants():
+    semples = load_cfg('semples/weaktr_coco.py')
+    assert semples.to_dict() == load_cfg(
+        'semples/semples_weaktr-deit-s_8xb4-3x60e_coco-224.py').to_dict()
+    m = semples.model
+    assert (m.cam_net.num_classes, m.cam_net.aaf_pool,
+            m.cam_net.aaf_reduction) == (80, 'mean', 4)
+    assert m.cam_net.pretrained == 'checkpoints/weaktr_coco_cam.pth'
+    assert tuple(m.clip_guide.class_names) == COCO_PROMPT_NAMES
+    assert m.prompt_learner.num_classes == 80
+    assert (m.match_loss.lambda_b, m.prompt_loss.lambda_t,
+            m.refine_loss.loss_weight) == (0.75, 0.01, 0.2)
+    assert tuple(m.test_cfg.scales) == (1.0, 0.8, 1.2) and m.test_cfg.flip
+    assert m.test_cfg.bg_threshold == 0.42
+    stages = semples.train_cfg.stages
+    base_batch = semples.train_dataloader.batch_size
+    batches = [s.get('dataloader', {}).get('batch_size', base_batch)
+               for s in stages]
+    assert batches == [4, 16, 3]  # x 8 GPUs = 32 / 128 / 24
+    lrs = [next(iter(s.lr.values())) for s in stages]
+    assert lrs == [3.2e-7, 2.5e-3, 2.4e-7]
+    for total, lr in zip((32, 24), (3.2e-7, 2.4e-7)):  # 5e-6 x batch / 500
+        assert lr == pytest.approx(5e-6 * total / 500)
+    weaktr = load_cfg('weaktr/weaktr_coco.py')
+    assert weaktr.to_dict() == load_cfg(
+        'weaktr/weaktr_deit-s_8xb4-60e_coco-224.py').to_dict()
+    c = weaktr.model.cam_net
+    assert (c.num_classes, c.aaf_pool, c.aaf_reduction) == (80, 'mean', 4)
+    assert weaktr.optim_wrapper.optimizer.lr == pytest.approx(6e-4 * 32 / 512)
+    for cfg in (semples, weaktr):
+        assert cfg.train_dataloader.dataset.type == 'COCOWeakDataset'
+        assert cfg.val_dataloader.dataset.ann_file == 'val_seed_1250.txt'
+        assert cfg.val_evaluator.type == 'CAMSeedMetric'
+
+
+def test_base_config_dataloaders_read_the_converted_fixture(tmp_path):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    init_default_scope('mmseg')
+    cfg = load_cfg('_base_/datasets/coco_weak.py')
+    assert cfg.train_pipeline[-1] == dict(type='PackWeakSegInputs',
+                                          num_classes=80)
+    # the config's layout: data/coco/{train,val}2014 + data/coco/semples
+    make_coco_fixture(str(tmp_path / 'coco'), num_images=6)
+    out = tmp_path / 'coco/semples'
+    converter.convert_coco2014(str(tmp_path / 'coco'), str(out),
+                               progress=False)
+    train = DATASETS.build(dict(cfg.train_dataloader.dataset,
+                                data_root=str(out)))
+    batch = next(iter(DataLoader(train, batch_size=3,
+                                 collate_fn=pseudo_collate)))
+    assert [tuple(x.shape) for x in batch['inputs']] == [(3, 224, 224)] * 3
+    assert all('gt_sem_seg' not in s for s in batch['data_samples'])
+    assert [(np.flatnonzero(s.metainfo['img_labels']) + 1).tolist()
+            for s in batch['data_samples']] == [[1, 17], [79, 80], [1]]
+    val = DATASETS.build(dict(cfg.val_dataloader.dataset, data_root=str(out)))
+    (name, labels, seg), = samples(val)
+    assert (name, labels) == (V42 + '.jpg', [12])
+    assert seg.shape == (8, 10) and set(np.unique(seg)) == {0, 12, 255}

@@ -1,8 +1,9 @@
-"""COCO 2014 instance annotations -> the weak-label layout COCOWeakDataset reads.
+"""COCO 2014 instance annotations -> the layout COCOWeakDataset reads.
 
 Usage::
 
-    python tools/dataset_converters/coco2014_weak.py data/coco data/coco/semples \\
+    python tools/dataset_converters/coco2014_weak.py \\
+        data/coco data/coco/semples \\
         [--id-space 80|90] [--splits train val] [--overlap first|ignore] \\
         [--seed-subset 1250] [--seed 0]
 

@@ -1,13 +1,16 @@
-# COCO 2014 with image-level labels (METHOD section 7), in the layout
-# tools/dataset_converters/coco2014_weak.py writes next to the official
-# download (images are read where they are):
+# COCO 2014 with image-level labels (METHOD section 7), as written by
+#   python tools/dataset_converters/coco2014_weak.py \
+#       data/coco data/coco/semples
+# data_root is the converter's output; images are read where the official
+# download keeps them (img_dir is relative to data_root, or absolute):
 #   data/coco/train2014/COCO_train2014_{id}.jpg, data/coco/val2014/...
-#   data/coco/voc_format/class_labels/{id}.png, cls_labels.npy,
-#   train.txt (82081 ids), val.txt (40137 ids), train_1250.txt
+#   data/coco/semples/masks/{train,val}2014/COCO_{split}2014_{id}.png
+#   data/coco/semples/cls_labels_coco80.npy, train_ids.txt (82081),
+#   val_ids.txt (40137), val_seed_1250.txt
 # The model sees 80 contiguous classes; for files converted with --id-space 90
-# (or WeakTr's downloads) set dataset=dict(id_space=90) in both dataloaders.
+# set id_space=90 and label_file='cls_labels_coco90.npy' in both dataloaders.
 dataset_type = 'COCOWeakDataset'
-data_root = 'data/coco'
+data_root = 'data/coco/semples'
 crop_size = 224
 
 # WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
@@ -58,7 +61,7 @@ test_pipeline = [
     dict(type='PackWeakSegInputs', num_classes=80),
 ]
 
-# batch per GPU: 8 GPUs x 4 = 32 (METHOD section 5, stage 1 on COCO)
+# batch per GPU: 8 GPUs x 4 = 32 (METHOD section 5, stages 1 and 3 on COCO)
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,
@@ -67,14 +70,14 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='voc_format/train.txt',
-        label_file='voc_format/cls_labels.npy',
+        ann_file='train_ids.txt',
+        img_dir='../train2014',
+        seg_dir=None,  # training uses image labels only
+        label_file='cls_labels_coco80.npy',
         id_space=80,
-        img_name_template='COCO_train2014_{id}.jpg',
-        data_prefix=dict(
-            img_path='train2014', seg_map_path='voc_format/class_labels'),
         pipeline=train_pipeline))
-# Seed mIoU on a 1250-image subset of train (METHOD section 5)
+# Seed mIoU (checkpoint choice, METHOD sections 5-6) on a seeded 1250-image
+# subset of val with its masks
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -83,12 +86,11 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='voc_format/train_1250.txt',
-        label_file='voc_format/cls_labels.npy',
+        ann_file='val_seed_1250.txt',
+        img_dir='../val2014',
+        seg_dir='masks/val2014',
+        label_file='cls_labels_coco80.npy',
         id_space=80,
-        img_name_template='COCO_train2014_{id}.jpg',
-        data_prefix=dict(
-            img_path='train2014', seg_map_path='voc_format/class_labels'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='CAMSeedMetric')

@@ -1,0 +1,21 @@
+# WeakTr baseline CAM training on COCO 2014 (the "without SemPLeS" side).
+# 80 classes, AAF mean pooling with r = 4 (METHOD section 1), test scales
+# (1.0, 0.8, 1.2) + flip, pseudo-mask threshold 0.42 (section 6).
+# Total batch 32 (4 per GPU on 8 GPUs): WeakTr's lr rule 6e-4 x 32 / 512
+# = 3.75e-5, warm-up from 1e-6, cosine to 1e-5 (schedules/weaktr_60e.py).
+# Paper (SemPLeS Table 2): WeakTr 44.4 COCO val mIoU (Segmenter on its masks);
+# SemPLeS on top: 56.1 (Mask2Former). No COCO seed mIoU is reported.
+_base_ = [
+    '../_base_/semples_runtime.py', '../_base_/datasets/coco_weak.py',
+    '../_base_/models/weaktr_deit-s.py', '../_base_/schedules/weaktr_60e.py'
+]
+model = dict(
+    cam_net=dict(num_classes=80, aaf_pool='mean', aaf_reduction=4),
+    test_cfg=dict(scales=(1.0, 0.8, 1.2), flip=True, bg_threshold=0.42))
+optim_wrapper = dict(optimizer=dict(lr=3.75e-5))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-6 / 3.75e-5, by_epoch=True,
+         begin=0, end=5, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
+         end=60),
+]
