@@ -100,3 +100,35 @@ def test_converter_rejects_unknown_keys_and_disagreeing_aliases():
     }
     with pytest.raises(KeyError, match='classifier.weight'):
         convert_clims(state)
+
+
+def run_converter(*args):
+    return subprocess.run([
+        sys.executable,
+        str(REPO / 'tools/model_converters/clims2semples.py'), *map(str, args)
+    ], capture_output=True, text=True)
+
+
+def test_converter_unwraps_dataparallel_and_old_batchnorm(tmp_path):
+    """A ``{'state_dict': {'module.stage1...'}}`` file without BatchNorm
+    counters (IRNet-era PyTorch) converts and loads strictly."""
+    state = reference_clims_state(k=3)
+    wrapped = {'state_dict': {f'module.{k}': v for k, v in state.items()
+                              if not k.endswith('num_batches_tracked')}}
+    src, dst = tmp_path / 'irnet_cam.pth', tmp_path / 'converted.pth'
+    torch.save(wrapped, src)
+    result = run_converter(src, dst)
+    assert result.returncode == 0, result.stderr
+    assert 'converted.pth' in result.stdout
+    net = CLIMSResNet50CAM(num_classes=3, pretrained=str(dst))
+    net.init_weights()
+    assert torch.equal(net.backbone.layer3[0].downsample[1].running_mean,
+                       state['stage3.0.0.downsample.1.running_mean'])
+    assert torch.equal(net.classifier.weight, state['newly_added.0.weight'])
+
+
+def test_converter_names_a_missing_source(tmp_path):
+    result = run_converter(tmp_path / 'no_res50_cam.pth', tmp_path / 'o.pth')
+    assert result.returncode != 0
+    assert 'no_res50_cam.pth' in result.stderr
+    assert not (tmp_path / 'o.pth').exists()

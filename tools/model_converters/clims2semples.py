@@ -10,7 +10,10 @@ maxpool, layer1 at indices 0, 1, 2, 3, 4), ``stage2.0`` .. ``stage4.0``
 1x1 ``classifier`` (also as ``newly_added.0``). Every alias maps to one
 name here (``backbone.conv1`` .. ``backbone.layer4``, ``classifier``);
 aliases must hold equal tensors. Works for ``res50_cam.pth`` and for
-trained CLIMS weights alike. The result loads with
+trained CLIMS weights alike, wrapped in ``state_dict`` / ``model`` or
+``module.``-prefixed (DataParallel) too. BatchNorm ``num_batches_tracked``
+counters pass through when present; files from PyTorch < 0.4.1 lack them and
+the network fills them with 0 when it loads. The result loads with
 ``CLIMSResNet50CAM(pretrained=DST)``.
 """
 import argparse

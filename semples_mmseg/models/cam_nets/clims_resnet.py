@@ -2,11 +2,12 @@
 import os.path as osp
 from typing import Dict, Optional
 
+import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
-from torchvision.models import resnet50
+from torchvision.models import resnet50, resnet101, resnet152
 
 from mmseg.registry import MODELS
 from .strict_loading import load_state_strictly
@@ -17,20 +18,42 @@ REFERENCE_PREFIXES = ('resnet50.', 'stage1.', 'stage2.', 'stage3.', 'stage4.',
                       'newly_added.')
 
 
-def resnet50_stride16() -> nn.Module:
-    """torchvision ResNet-50 with layer4 at stride 1 and no classifier.
+# torchvision's bottleneck ResNets: all end in 2048 channels
+BOTTLENECK_RESNETS = {50: resnet50, 101: resnet101, 152: resnet152}
+
+
+def resnet_stride16(depth: int = 50) -> nn.Module:
+    """torchvision ResNet-``depth`` with layer4 at stride 1, no classifier.
 
     Strides (conv1, layer2, layer3, layer4) = (2, 2, 2, 1) plus the stride-2
     max-pool: output stride 16, no dilation (as IRNet / CLIMS). The stride
     of torchvision's (v1.5) bottleneck sits on its 3x3 ``conv2`` and on the
     1x1 ``downsample`` conv, as in CLIMS's ``resnet50_v2``.
     """
-    net = resnet50(weights=None)
+    if depth not in BOTTLENECK_RESNETS:
+        raise ValueError(f'CLIMSResNet50CAM: depth={depth!r} is not a '
+                         'torchvision bottleneck ResNet (choose from '
+                         f'{sorted(BOTTLENECK_RESNETS)}; CLIMS uses 50)')
+    net = BOTTLENECK_RESNETS[depth](weights=None)
     first = net.layer4[0]
     first.conv2.stride = (1, 1)
     first.downsample[0].stride = (1, 1)
     net.fc = nn.Identity()
     return net
+
+
+def with_batch_counters(module: nn.Module,
+                        state: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """``state`` plus a zero ``num_batches_tracked`` for each BatchNorm of
+    ``module`` whose counter the file lacks (only when its running mean is
+    there, so a truly missing layer is still reported)."""
+    filled = dict(state)
+    for key in module.state_dict():
+        prefix = key[:-len('num_batches_tracked')]
+        if (key.endswith('num_batches_tracked') and key not in filled
+                and prefix + 'running_mean' in filled):
+            filled[key] = torch.tensor(0, dtype=torch.long)
+    return filled
 
 
 @MODELS.register_module()
@@ -51,19 +74,31 @@ class CLIMSResNet50CAM(BaseModule):
 
     conv1 and bn1 are frozen (``requires_grad=False``, re-applied by
     ``train()`` like CLIMS); every BatchNorm, bn1 included, runs in train
-    mode and updates its running statistics.
+    mode and updates its running statistics (CLIMS's ``resnet50_v2`` uses
+    plain ``nn.BatchNorm2d``, unlike IRNet's frozen-statistics one).
+
+    What the segmentor does around it, as CLIMS's ``train_clims.py``: 512 x
+    512 training crops (long side resized to 320-640, flip); M =
+    sigmoid(cam_logits) upsampled from (32, 32) to CLIP's 224 x 224 and the
+    crop resized 512 -> 224, both bilinear with ``align_corners=True``,
+    before the masked images go to CLIP (``soft_mask=dict(mode='sigmoid')``
+    in configs/_base_/models/clims_r50.py).
 
     Args:
         num_classes: K.
-        pretrained: a torchvision ResNet-50 ImageNet state dict (``fc.*``
-            ignored) or a CLIMS / IRNet checkpoint converted by
-            ``tools/model_converters/clims2semples.py``; loaded by
-            ``init_weights()``.
+        depth: 50 (CLIMS); 101 and 152 use the same torchvision layout.
+        pretrained: a torchvision ImageNet state dict of that depth
+            (``fc.*`` ignored), a CLIMS / IRNet checkpoint converted by
+            ``tools/model_converters/clims2semples.py``, or a segmentor
+            checkpoint of ours (its ``cam_net.*``); loaded by
+            ``init_weights()``, all keys or nothing. A missing file fails
+            here, naming the path; no download ever happens.
     """
 
     def __init__(self,
                  *,
                  num_classes: int,
+                 depth: int = 50,
                  pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=None)
         if pretrained is not None and not osp.isfile(pretrained):
@@ -73,8 +108,9 @@ class CLIMSResNet50CAM(BaseModule):
                 'CLIMS/IRNet res50_cam.pth converted with '
                 'tools/model_converters/clims2semples.py)')
         self.num_classes = num_classes
+        self.depth = depth
         self.pretrained = pretrained
-        self.backbone = resnet50_stride16()
+        self.backbone = resnet_stride16(depth)
         self.classifier = nn.Conv2d(2048, num_classes, 1, bias=False)
         self._freeze_stem()
 
@@ -95,7 +131,13 @@ class CLIMSResNet50CAM(BaseModule):
         self._is_init = True
 
     def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
-        """Load a converted CLIMS state (all keys) or a torchvision one."""
+        """Load a converted CLIMS state (all keys) or a torchvision one.
+
+        BatchNorm ``num_batches_tracked`` counters absent from the file
+        (checkpoints saved before PyTorch 0.4.1, e.g. CLIMS's
+        ``resnet50-19c8e357.pth``) start at 0, as PyTorch itself fills them;
+        every other key must be present.
+        """
         if any(k.startswith(REFERENCE_PREFIXES) for k in state):
             raise ValueError(
                 f'{source} has CLIMS/IRNet key names (e.g. '
@@ -103,11 +145,12 @@ class CLIMSResNet50CAM(BaseModule):
                 '): convert it first with tools/model_converters/'
                 'clims2semples.py')
         if any(k.startswith(('backbone.', 'classifier.')) for k in state):
-            load_state_strictly(self, state, source, 'CLIMSResNet50CAM')
+            target: nn.Module = self
         else:  # torchvision ImageNet layout: backbone only, fc.* dropped
+            target = self.backbone
             state = {k: v for k, v in state.items() if not k.startswith('fc.')}
-            load_state_strictly(self.backbone, state, source,
-                                'CLIMSResNet50CAM')
+        load_state_strictly(target, with_batch_counters(target, state), source,
+                            f'CLIMSResNet50CAM(depth={self.depth})')
         print_log(f'CLIMSResNet50CAM: loaded {source}', logger='current')
 
     def extract(self, x: Tensor) -> Tensor:

@@ -38,9 +38,17 @@ class CLIMSBackgroundSuppressionLoss(NamedLoss):
 
     s = v^f . t_q between the masked object of each of the P labelled pairs
     and each of the Q manual background prompts (both L2-normalised, as the
-    segmentor passes them). Pairs/prompts with s <= threshold contribute 0;
-    s is *not* clamped (as CLIMS's ``BackgroundSuppressionLoss``), so s -> 1
-    grows without bound. A sum, not a mean: it scales with P and Q.
+    segmentor passes them; s in at least float32 even under fp16 autocast).
+    Pairs/prompts with s <= threshold contribute 0; s is *not* clamped (as
+    CLIMS's ``BackgroundSuppressionLoss``), so s -> 1 grows without bound. A
+    sum, not a mean: it scales with P and Q.
+
+    CLIMS's full objective is 10 L_OTM + 24 L_BTM + 1 L_CBS + 0.2 L_REG
+    (VOC) and 2 / 14 / 1.25 / 0.2 (COCO). Its first two terms are
+    ``SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10)`` (VOC) and
+    ``(lambda_b=7, loss_weight=2)`` (COCO); L_REG is ``CAMAreaLoss(
+    loss_weight=0.2)``; this loss takes ``loss_weight`` 1 or 1.25 and
+    ``threshold`` 0.26 or 0.285 with ``COCO_BACKGROUND_PROMPTS``.
 
     Args:
         background_prompts: the Q texts; the segmentor encodes them with
@@ -70,7 +78,9 @@ class CLIMSBackgroundSuppressionLoss(NamedLoss):
             raise ValueError('expected img_fg (P, D) and bg_text (Q, D), got '
                              f'{tuple(img_fg.shape)} and '
                              f'{tuple(bg_text.shape)}')
-        sim = img_fg @ bg_text.t()  # (P, Q)
+        dtype = torch.promote_types(
+            torch.promote_types(img_fg.dtype, bg_text.dtype), torch.float32)
+        sim = img_fg.to(dtype) @ bg_text.to(dtype).t()  # (P, Q)
         counted = sim > self.threshold
         per_pair = torch.where(counted, -torch.log(1 - sim),
                                torch.zeros_like(sim))

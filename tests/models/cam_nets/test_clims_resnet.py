@@ -123,3 +123,51 @@ def test_bad_checkpoints_are_named(tmp_path):
                        'clims2semples'):
         net.load_pretrained({'stage1.0.weight': torch.zeros(1)},
                             source='raw.pth')
+
+
+def test_depth_is_checked_and_deeper_resnets_keep_stride_16():
+    with pytest.raises(ValueError, match=r'depth=18 .*\[50, 101, 152\]'):
+        CLIMSResNet50CAM(num_classes=2, depth=18)
+    net = CLIMSResNet50CAM(num_classes=2, depth=101).eval()
+    assert len(net.backbone.layer3) == 23  # ResNet-101, not 50 (6 blocks)
+    assert net.backbone.layer4[0].conv2.stride == (1, 1)
+    with torch.no_grad():
+        assert net(torch.randn(1, 3, 32, 48))['cams'].shape == (1, 2, 2, 3)
+
+
+def test_loads_a_pre_0_4_1_checkpoint_without_batch_counters(tmp_path):
+    """CLIMS's resnet50-19c8e357.pth has no num_batches_tracked keys."""
+    torch.manual_seed(3)
+    state = {k: torch.randn_like(v.float()) if v.is_floating_point() else v
+             for k, v in resnet50(weights=None).state_dict().items()
+             if not k.endswith('num_batches_tracked')}
+    path = tmp_path / 'resnet50-19c8e357.pth'
+    torch.save(state, path)
+    net = CLIMSResNet50CAM(num_classes=2, pretrained=str(path))
+    net.backbone.bn1.num_batches_tracked.fill_(7)
+    net.init_weights()
+    assert torch.equal(net.backbone.layer2[1].bn3.running_mean,
+                       state['layer2.1.bn3.running_mean'])
+    assert net.backbone.bn1.num_batches_tracked.item() == 0
+    # a whole missing BatchNorm is still named, counter or not
+    del state['layer1.0.bn1.running_mean']
+    with pytest.raises(ValueError, match=r'layer1\.0\.bn1\.running_mean'):
+        net.load_pretrained(state, source='cut.pth')
+
+
+def test_loads_the_cam_net_of_a_segmentor_checkpoint(tmp_path):
+    torch.manual_seed(4)
+    trained = CLIMSResNet50CAM(num_classes=3)
+    with torch.no_grad():
+        trained.classifier.weight.normal_()
+        trained.backbone.layer4[2].bn3.running_var.uniform_(1, 2)
+    ckpt = dict(meta=dict(epoch=1), state_dict={
+        **{f'cam_net.{k}': v for k, v in trained.state_dict().items()},
+        'prompt_learner.prompts': torch.zeros(3, 30, 512)})
+    path = tmp_path / 'stage1_best.pth'
+    torch.save(ckpt, path)
+    net = CLIMSResNet50CAM(num_classes=3, pretrained=str(path))
+    net.init_weights()
+    assert torch.equal(net.classifier.weight, trained.classifier.weight)
+    assert torch.equal(net.backbone.layer4[2].bn3.running_var,
+                       trained.backbone.layer4[2].bn3.running_var)

@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmseg.registry import MODELS
 from semples_mmseg.models.losses import (CAMAreaLoss,
@@ -103,3 +104,28 @@ def test_area_bad_inputs_are_named():
         loss(dict(cams=torch.zeros(1, 2, 1, 1)), torch.zeros(1, 2))
     with pytest.raises(ValueError, match=r'labels \(1, 3\).*\(1, 2, 1, 1\)'):
         loss(dict(cam_logits=torch.zeros(1, 2, 1, 1)), torch.zeros(1, 3))
+
+
+def test_cbs_computes_fp16_similarities_in_float32():
+    """2 * 0.70703125**2 = 0.99978 rounds to 1.0 in fp16: -log(0) = inf."""
+    half = torch.tensor([[0.70703125, 0.70703125]], dtype=torch.float16)
+    loss = CLIMSBackgroundSuppressionLoss()(half, half)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(-math.log(1 - 2 * 0.70703125**2),
+                                        rel=1e-5)
+    assert (half @ half.t()).item() == 1.0  # what fp16 alone would give
+
+
+def test_clims_weights_map_onto_segment_label_matching():
+    """10 L_OTM + 24 L_BTM (VOC) and 2 L_OTM + 14 L_BTM (COCO) are
+    SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10) / (7, 2)."""
+    from semples_mmseg.models.losses import SegmentLabelMatchingLoss
+    torch.manual_seed(0)
+    fg, bg, text = (F.normalize(torch.randn(5, 8), dim=1) for _ in range(3))
+    for (w_otm, w_btm), (lambda_b, weight) in (((10, 24), (2.4, 10)),
+                                              ((2, 14), (7, 2))):
+        match = SegmentLabelMatchingLoss(lambda_b=lambda_b,
+                                         loss_weight=weight)
+        t = match.terms(fg, bg, text)
+        assert match(fg, bg, text).item() == pytest.approx(
+            (w_otm * t['otm'] + w_btm * t['btm']).item(), rel=1e-6)
