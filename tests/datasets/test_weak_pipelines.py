@@ -45,8 +45,8 @@ def test_config_names_and_dataloaders():
     assert VOC_CFG.data_root == 'data/VOCdevkit/VOC2012'
     assert VOC_CFG.train_dataloader.dataset.ann_file.endswith('train_aug.txt')
     assert VOC_CFG.val_dataloader.dataset.ann_file.endswith('/train.txt')
-    assert COCO_CFG.val_dataloader.dataset.ann_file.endswith('train_1250.txt')
-    assert COCO_CFG.train_dataloader.dataset.ann_file.endswith('/train.txt')
+    assert COCO_CFG.val_dataloader.dataset.ann_file == 'val_seed_1250.txt'
+    assert COCO_CFG.train_dataloader.dataset.ann_file == 'train_ids.txt'
 
 
 @pytest.mark.parametrize('name', ['train_pipeline', 'crop_flip_pipeline'])
@@ -110,18 +110,21 @@ def test_coco_config_pipelines_on_converted_fixture(tmp_path):
         REPO / 'tools/dataset_converters/coco2014_weak.py')
     converter = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(converter)
-    make_coco_fixture(str(tmp_path))
-    converter.convert_coco2014(str(tmp_path), str(tmp_path / 'voc_format'))
-    train = build(COCO_CFG, 'train_dataloader', tmp_path,
-                  COCO_CFG.train_pipeline)
-    (batch, ) = batches(train)
-    assert [x.shape for x in batch['inputs']] == [(3, 224, 224)] * 2
+    # the config's layout: images in coco/{split}2014, data_root coco/semples
+    make_coco_fixture(str(tmp_path / 'coco'), num_images=6)
+    out = tmp_path / 'coco/semples'
+    converter.convert_coco2014(str(tmp_path / 'coco'), str(out),
+                               progress=False)
+    train = build(COCO_CFG, 'train_dataloader', out, COCO_CFG.train_pipeline)
+    (batch, ) = batches(train, batch_size=3)
+    assert [x.shape for x in batch['inputs']] == [(3, 224, 224)] * 3
     assert batch['data_samples'][1].metainfo['img_labels'].shape == (80, )
-    val = build(COCO_CFG, 'val_dataloader', tmp_path, COCO_CFG.test_pipeline)
-    assert len(val) == 2  # train_1250.txt holds both annotated train ids
-    sample = val[1]['data_samples']
+    val = build(COCO_CFG, 'val_dataloader', out, COCO_CFG.test_pipeline)
+    assert len(val) == 1  # val_seed_1250.txt: the one annotated val image
+    sample = val[0]['data_samples']
     assert sample.gt_sem_seg.data.shape == (1, 8, 10)
-    assert set(np.unique(sample.gt_sem_seg.data.numpy())) == {0, 3, 80}
+    # stop sign (COCO id 13 -> 12), the crowd car is ignore (255)
+    assert set(np.unique(sample.gt_sem_seg.data.numpy())) == {0, 12, 255}
 
 
 def test_pack_checks_label_length_naming_the_image():

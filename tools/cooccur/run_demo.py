@@ -189,8 +189,8 @@ def main():
     base_cfg, ours_cfg = BASELINE_CFG, SEMPLES_CFG
     if args.small:
         base_cfg = small_override(work, BASELINE_CFG,
-                                  'train_cfg = dict(max_epochs=6, '
-                                  'val_interval=6)\n')
+                                  'train_cfg = dict(max_epochs=15, '
+                                  'val_interval=15)\n')
         ours_cfg = small_override(
             work, SEMPLES_CFG, 'train_cfg = dict(stages=[\n'
             "    dict(stage=1, max_epochs=1, lr=dict(cam_net=1e-3)),\n"
