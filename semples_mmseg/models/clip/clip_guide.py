@@ -70,6 +70,9 @@ class FrozenCLIPGuide(nn.Module):
         super().__init__()
         if not class_names:
             raise ValueError('FrozenCLIPGuide needs class_names')
+        if '{}' not in template:
+            raise ValueError(f'template {template!r} has no {{}} for the '
+                             'class name')
         clip = self._build(arch, model_cfg, pretrained, quick_gelu, cache_dir)
         clip.eval().requires_grad_(False)
         object.__setattr__(self, 'clip', clip)  # not a registered child
@@ -95,16 +98,26 @@ class FrozenCLIPGuide(nn.Module):
     def _build(arch: str, model_cfg: Optional[dict],
                pretrained: Optional[str], quick_gelu: Optional[bool],
                cache_dir: Optional[str]) -> nn.Module:
+        if pretrained is not None:
+            pretrained = osp.expanduser(pretrained)
         is_file = pretrained is not None and (
-            osp.sep in pretrained or osp.splitext(pretrained)[1] in (
-                '.pt', '.pth', '.bin', '.safetensors'))
+            osp.isfile(pretrained) or osp.sep in pretrained
+            or osp.splitext(pretrained)[1] in ('.pt', '.pth', '.bin',
+                                               '.safetensors'))
+        if model_cfg is not None and pretrained is not None and not is_file:
+            raise ValueError(
+                f'pretrained={pretrained!r} with model_cfg: a custom CLIP '
+                'loads a local weights file (or None for random weights), '
+                'not an open_clip tag')
         if is_file and not osp.isfile(pretrained):
             raise FileNotFoundError(
-                f'CLIP weights file {pretrained} does not exist. Download the '
-                f'{arch} weights once (e.g. on a machine online: python -c '
+                f'CLIP weights file {pretrained} does not exist. Get the '
+                f'{arch} weights once on a machine online: python -c '
                 f'"import open_clip; open_clip.create_model(\'{arch}\', '
-                "pretrained='openai')\" caches them) and point "
-                'clip_guide.pretrained at the file, or use a pretrained tag.')
+                "pretrained='openai', cache_dir='CACHE')\" downloads them "
+                "into CACHE; then set clip_guide.pretrained='openai' and "
+                "clip_guide.cache_dir='CACHE', or point "
+                'clip_guide.pretrained at the downloaded file.')
         if quick_gelu is None:
             quick_gelu = pretrained == 'openai' or (
                 is_file and is_torchscript_archive(pretrained))
@@ -119,7 +132,7 @@ class FrozenCLIPGuide(nn.Module):
                 raise ValueError(f'{pretrained!r} is neither a file nor an '
                                  f'open_clip tag of {arch}; tags: {tags}')
             try:
-                return open_clip.create_model(
+                clip = open_clip.create_model(
                     arch,
                     pretrained=pretrained,
                     cache_dir=cache_dir,
@@ -130,12 +143,24 @@ class FrozenCLIPGuide(nn.Module):
                     f'(open_clip cache: {cache_dir or "default"}); offline, '
                     'download them on a machine online or pass a local '
                     f'file as clip_guide.pretrained: {exc}') from exc
+            FrozenCLIPGuide._check_text_tower(clip, arch)
+            return clip
+        FrozenCLIPGuide._check_text_tower(clip, arch)
         if pretrained is None:
             print_log(
                 'FrozenCLIPGuide: random CLIP weights (pretrained=None)',
                 logger='current')
             return clip
-        state = read_clip_state_dict(pretrained)
+        try:
+            state = read_clip_state_dict(pretrained)
+        except Exception as exc:
+            raise ValueError(
+                f'could not read CLIP weights {pretrained}: {exc}') from exc
+        # TorchScript archives store every buffer, also the causal mask the
+        # model rebuilds itself (a non-persistent buffer): not a weight.
+        rebuilt = {name for name, _ in clip.named_buffers()} - set(
+            clip.state_dict())
+        state = {k: v for k, v in state.items() if k not in rebuilt}
         target = arch if model_cfg is None else 'model_cfg'
         try:
             missing, unexpected = clip.load_state_dict(state, strict=False)
@@ -147,6 +172,13 @@ class FrozenCLIPGuide(nn.Module):
                 f'CLIP weights {pretrained} do not fit {target}: missing '
                 f'{missing[:5]}, unexpected {unexpected[:5]}')
         return clip
+
+    @staticmethod
+    def _check_text_tower(clip: nn.Module, arch: str) -> None:
+        if not isinstance(clip, open_clip.CLIP):
+            raise ValueError(
+                f'{arch} builds a {type(clip).__name__}; FrozenCLIPGuide '
+                'needs the built-in text tower of open_clip.CLIP')
 
     # keep the hidden CLIP on the module's device and dtype
     def _apply(self, fn, recurse: bool = True):
@@ -165,14 +197,30 @@ class FrozenCLIPGuide(nn.Module):
 
     @property
     def text_width(self) -> int:
+        """W, the width of CLIP's token embeddings."""
         return self.clip.token_embedding.embedding_dim
 
+    @property
+    def token_embedding_table_size(self) -> int:
+        """Number of rows of CLIP's token-embedding table (vocabulary)."""
+        return self.clip.token_embedding.num_embeddings
+
     def encode_images(self, images: Tensor) -> Tensor:
-        """(N, 3, S, S) images in CLIP's input space -> (N, D) L2-normalised."""
+        """(N, 3, S, S) images in CLIP's input space -> (N, D) L2-normalised.
+
+        Autograd flows into ``images`` (never into CLIP's weights); N = 0
+        gives an empty (0, D) tensor still connected to ``images``.
+        """
+        if images.shape[0] == 0:
+            dims = self.class_text_features.shape[1]
+            return images.new_zeros(0, dims) + images.sum() * 0
         return self.clip.encode_image(images, normalize=True)
 
     def _encode_text_ids(self, ids: Tensor) -> Tensor:
-        return F.normalize(self.clip.encode_text(ids), dim=-1)
+        # Constant texts are cached: encode them in the model's own dtype,
+        # not in whatever autocast is active on the first call.
+        with torch.autocast(ids.device.type, enabled=False):
+            return F.normalize(self.clip.encode_text(ids), dim=-1)
 
     def encode_texts(self, texts: Sequence[str]) -> Tensor:
         """(Q, D) L2-normalised text embeddings, encoded once per text list."""

@@ -45,6 +45,10 @@ class BackgroundPromptLearner(nn.Module):
 
     def token_ids(self, guide) -> Tensor:
         """(L + 6,) template ids; the L prompt slots hold 0 (placeholders)."""
+        vocab = guide.token_embedding_table_size
+        if not 0 <= self.dot_token_id < vocab:
+            raise ValueError(f'dot_token_id {self.dot_token_id} is outside '
+                             f'the CLIP vocabulary [0, {vocab})')
         prefix = [guide.sot_token_id] + guide.word_token_ids(self.prefix)
         length = self.prompts.shape[1]
         return torch.tensor(prefix + [0] * length +

@@ -1,3 +1,5 @@
+import copy
+
 import open_clip
 import pytest
 import torch
@@ -101,3 +103,115 @@ def test_missing_weights_fail_at_build_naming_the_path(tmp_path):
 def test_unknown_tag_lists_the_tags():
     with pytest.raises(ValueError, match="'nonsense'.*openai"):
         FrozenCLIPGuide(class_names=['cat'], pretrained='nonsense')
+
+
+def test_requires_grad_on_the_guide_leaves_clip_frozen(tiny_guide):
+    tiny_guide.requires_grad_(True)
+    assert not any(p.requires_grad for p in tiny_guide.clip.parameters())
+
+
+def test_empty_image_batch_stays_in_the_graph(tiny_guide):
+    x = torch.randn(0, 3, 16, 16, requires_grad=True)
+    emb = tiny_guide.encode_images(x)
+    assert emb.shape == (0, 16)
+    emb.sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape
+
+
+def test_guide_works_under_autocast(tiny_guide):
+    x = torch.randn(2, 3, 16, 16, requires_grad=True)
+    plain = tiny_guide.encode_images(x)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        emb = tiny_guide.encode_images(x)
+        texts = tiny_guide.encode_texts(['a photo of sea.'])
+        ids = open_clip.tokenize(['a photo of cat.'])
+        via_embeds = tiny_guide.encode_token_embeddings(
+            tiny_guide.token_embedding(ids), ids.argmax(dim=-1))
+    assert emb.dtype == torch.bfloat16
+    assert torch.allclose(emb.float(), plain, atol=0.05)
+    emb.float().sum().backward()
+    assert x.grad.abs().sum() > 0
+    assert all(p.grad is None for p in tiny_guide.clip.parameters())
+    # cached constant texts are encoded in float32, not in autocast's dtype
+    assert texts.dtype == torch.float32
+    assert tiny_guide.encode_texts(['a photo of sea.']) is texts
+    assert torch.allclose(via_embeds.float(),
+                          tiny_guide.class_text_features[:1], atol=0.05)
+
+
+def test_openai_torchscript_archive_loads(tmp_path, tiny_guide):
+    # An OpenAI-style release: a TorchScript archive whose state dict also
+    # holds input_resolution (and every buffer, the causal mask included).
+    clip = copy.deepcopy(tiny_guide.clip)
+    clip.register_buffer('input_resolution', torch.tensor(16))
+    traced = torch.jit.trace_module(
+        clip, {'encode_image': torch.randn(1, 3, 16, 16)})
+    path = tmp_path / 'tiny-openai.pt'
+    traced.save(str(path))
+    loaded = FrozenCLIPGuide(class_names=['cat', 'dining table'],
+                             pretrained=str(path), model_cfg=TINY_CLIP,
+                             quick_gelu=False)
+    x = torch.randn(2, 3, 16, 16)
+    assert torch.allclose(loaded.encode_images(x),
+                          tiny_guide.encode_images(x), atol=1e-6)
+    assert torch.allclose(loaded.class_text_features,
+                          tiny_guide.class_text_features, atol=1e-6)
+
+
+def test_torchscript_archive_defaults_to_quick_gelu(tmp_path, tiny_guide):
+    traced = torch.jit.trace_module(
+        tiny_guide.clip, {'encode_image': torch.randn(1, 3, 16, 16)})
+    path = tmp_path / 'tiny-openai.pt'
+    traced.save(str(path))
+    loaded = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                             model_cfg=TINY_CLIP)
+    act = loaded.clip.transformer.resblocks[0].mlp.gelu
+    assert type(act).__name__ == 'QuickGELU'
+
+
+def test_unreadable_weights_name_the_file(tmp_path):
+    path = tmp_path / 'broken.pth'
+    path.write_bytes(b'not a checkpoint')
+    with pytest.raises(ValueError, match='broken.pth'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                        model_cfg=TINY_CLIP)
+
+
+def test_failed_download_names_tag_and_cache(monkeypatch, tmp_path):
+    def offline(*args, **kwargs):
+        raise OSError('no internet')
+
+    monkeypatch.setattr(open_clip, 'create_model', offline)
+    with pytest.raises(RuntimeError,
+                       match=f"'openai'.*{tmp_path}.*no internet"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained='openai',
+                        cache_dir=str(tmp_path))
+
+
+def test_a_model_without_clip_text_tower_is_refused(monkeypatch):
+    monkeypatch.setattr(open_clip, 'create_model',
+                        lambda *args, **kwargs: torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match='ViT-B-32 builds a Linear'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None)
+
+
+def test_a_tag_with_model_cfg_is_refused():
+    with pytest.raises(ValueError, match="'openai' with model_cfg"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained='openai',
+                        model_cfg=TINY_CLIP)
+
+
+def test_bad_class_names_and_template_are_named():
+    with pytest.raises(ValueError, match='class_names'):
+        FrozenCLIPGuide(class_names=[], pretrained=None, model_cfg=TINY_CLIP)
+    with pytest.raises(ValueError, match="'a photo.'"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                        model_cfg=TINY_CLIP, template='a photo.')
+
+
+def test_image_size_and_pixel_statistics(tiny_guide):
+    assert tiny_guide.image_size == 16
+    assert tiny_guide.image_mean == pytest.approx(
+        (0.48145466, 0.4578275, 0.40821073))
+    assert tiny_guide.image_std == pytest.approx(
+        (0.26862954, 0.26130258, 0.27577711))

@@ -1,3 +1,5 @@
+import open_clip
+import pytest
 import torch
 
 from semples_mmseg.models.clip import BackgroundPromptLearner
@@ -51,7 +53,44 @@ def test_dot_token_is_an_option(tiny_guide):
 
 
 def test_width_mismatch_is_named(tiny_guide):
-    import pytest
     learner = BackgroundPromptLearner(num_classes=1, embed_dims=512)
     with pytest.raises(ValueError, match='512.*16'):
         learner(tiny_guide)
+
+
+def test_open_clip_tokenizer_dot_ids():
+    """13 is the bare "." symbol; the tokenizer writes "x." with 269 (".</w>")."""
+    tokenizer = open_clip.SimpleTokenizer()
+    assert tokenizer.decoder[13] == '.'
+    assert tokenizer.decoder[269] == '.</w>'
+    assert tokenizer.encode('a photo of cat.')[-1] == 269
+    assert tokenizer.encode('a photo of') == [320, 1125, 539]
+    assert BackgroundPromptLearner(num_classes=1).dot_token_id == 13
+
+
+def test_prompt_gradients_under_autocast(tiny_guide):
+    learner = BackgroundPromptLearner(num_classes=2, prompt_length=3,
+                                      embed_dims=16)
+    plain = learner(tiny_guide)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        u = learner(tiny_guide)
+    assert torch.allclose(u.float(), plain, atol=0.05)
+    u.float().sum().backward()
+    assert learner.prompts.grad.abs().sum() > 0
+    assert all(p.grad is None for p in tiny_guide.clip.parameters())
+
+
+def test_dot_token_outside_the_vocabulary_is_named(tiny_guide):
+    learner = BackgroundPromptLearner(num_classes=1, prompt_length=2,
+                                      embed_dims=16, dot_token_id=49408)
+    with pytest.raises(ValueError, match='dot_token_id 49408'):
+        learner(tiny_guide)
+
+
+def test_registered_and_built_from_config(tiny_guide):
+    from mmseg.registry import MODELS
+    learner = MODELS.build(
+        dict(type='BackgroundPromptLearner', num_classes=2, prompt_length=3,
+             embed_dims=16))
+    assert learner.prompts.shape == (2, 3, 16)
+    assert learner(tiny_guide).shape == (2, 16)
