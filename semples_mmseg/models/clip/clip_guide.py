@@ -18,7 +18,8 @@ def is_torchscript_archive(path: str) -> bool:
     if not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as archive:
-        return any(name.endswith('constants.pkl') for name in archive.namelist())
+        return any(
+            name.endswith('constants.pkl') for name in archive.namelist())
 
 
 def read_clip_state_dict(path: str) -> Dict[str, Tensor]:
@@ -188,7 +189,7 @@ class FrozenCLIPGuide(nn.Module):
 
     # ------------------------------------------------------------------
     def tokenize(self, texts: Sequence[str]) -> Tensor:
-        """(Q, context) long token ids with SOT and EOT, on the module's device."""
+        """(Q, context) long token ids with SOT and EOT, on our device."""
         return self.tokenizer(list(texts)).to(self.class_text_features.device)
 
     def token_embedding(self, ids: Tensor) -> Tensor:

@@ -42,4 +42,5 @@ class ContrastivePromptLoss(NamedLoss):
     def forward(self, img_bg: Tensor, prompt_bg: Tensor,
                 text_cls: Tensor) -> Tensor:
         t = self.terms(img_bg, prompt_bg, text_cls)
-        return self.loss_weight * (t['prompt_i'] + self.lambda_t * t['prompt_t'])
+        return self.loss_weight * (
+            t['prompt_i'] + self.lambda_t * t['prompt_t'])

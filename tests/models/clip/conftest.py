@@ -11,6 +11,12 @@ TINY_CLIP = dict(
 
 
 @pytest.fixture
+def tiny_clip_cfg():
+    """open_clip.CLIP keyword arguments of a tiny model (width 16)."""
+    return dict(TINY_CLIP)
+
+
+@pytest.fixture
 def tiny_guide():
     return FrozenCLIPGuide(
         class_names=['cat', 'dining table'], pretrained=None,

@@ -10,11 +10,14 @@ def full_length(guide, learner):
     ids = learner.token_ids(guide)
     fixed = guide.token_embedding(ids)
     k, length, width = learner.prompts.shape
-    pad = guide.token_embedding(torch.zeros(77 - ids.numel(), dtype=torch.long))
+    pad = guide.token_embedding(torch.zeros(77 - ids.numel(),
+                                            dtype=torch.long))
     seq = torch.cat([
-        fixed[:4].expand(k, -1, -1), learner.prompts,
-        fixed[-2:].expand(k, -1, -1), pad.expand(k, -1, -1)
-    ], dim=1)
+        fixed[:4].expand(k, -1, -1), learner.prompts, fixed[-2:].expand(
+            k, -1, -1),
+        pad.expand(k, -1, -1)
+    ],
+                    dim=1)
     assert seq.shape[1] == 77
     eot = torch.full((k, ), learner.eot_index(guide))
     return guide.encode_token_embeddings(seq, eot)
@@ -32,12 +35,14 @@ def test_template_ids_and_eot_position(tiny_guide):
 def test_truncated_sequence_equals_full_context(tiny_guide):
     torch.manual_seed(0)
     learner = BackgroundPromptLearner(num_classes=2, embed_dims=16)
-    assert torch.allclose(learner(tiny_guide), full_length(tiny_guide, learner),
+    assert torch.allclose(learner(tiny_guide),
+                          full_length(tiny_guide, learner),
                           atol=1e-5)
 
 
 def test_gradients_reach_prompts_only(tiny_guide):
-    learner = BackgroundPromptLearner(num_classes=2, prompt_length=4,
+    learner = BackgroundPromptLearner(num_classes=2,
+                                      prompt_length=4,
                                       embed_dims=16)
     u = learner(tiny_guide)
     assert u.shape == (2, 16)
@@ -47,8 +52,10 @@ def test_gradients_reach_prompts_only(tiny_guide):
 
 
 def test_dot_token_is_an_option(tiny_guide):
-    learner = BackgroundPromptLearner(num_classes=1, prompt_length=2,
-                                      embed_dims=16, dot_token_id=269)
+    learner = BackgroundPromptLearner(num_classes=1,
+                                      prompt_length=2,
+                                      embed_dims=16,
+                                      dot_token_id=269)
     assert learner.token_ids(tiny_guide).tolist()[-2] == 269
 
 
@@ -59,7 +66,7 @@ def test_width_mismatch_is_named(tiny_guide):
 
 
 def test_open_clip_tokenizer_dot_ids():
-    """13 is the bare "." symbol; the tokenizer writes "x." with 269 (".</w>")."""
+    """13 is the bare "." symbol; "x." ends in 269 (the word-final ".</w>")."""
     tokenizer = open_clip.SimpleTokenizer()
     assert tokenizer.decoder[13] == '.'
     assert tokenizer.decoder[269] == '.</w>'
@@ -69,7 +76,8 @@ def test_open_clip_tokenizer_dot_ids():
 
 
 def test_prompt_gradients_under_autocast(tiny_guide):
-    learner = BackgroundPromptLearner(num_classes=2, prompt_length=3,
+    learner = BackgroundPromptLearner(num_classes=2,
+                                      prompt_length=3,
                                       embed_dims=16)
     plain = learner(tiny_guide)
     with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -81,8 +89,10 @@ def test_prompt_gradients_under_autocast(tiny_guide):
 
 
 def test_dot_token_outside_the_vocabulary_is_named(tiny_guide):
-    learner = BackgroundPromptLearner(num_classes=1, prompt_length=2,
-                                      embed_dims=16, dot_token_id=49408)
+    learner = BackgroundPromptLearner(num_classes=1,
+                                      prompt_length=2,
+                                      embed_dims=16,
+                                      dot_token_id=49408)
     with pytest.raises(ValueError, match='dot_token_id 49408'):
         learner(tiny_guide)
 
@@ -90,7 +100,9 @@ def test_dot_token_outside_the_vocabulary_is_named(tiny_guide):
 def test_registered_and_built_from_config(tiny_guide):
     from mmseg.registry import MODELS
     learner = MODELS.build(
-        dict(type='BackgroundPromptLearner', num_classes=2, prompt_length=3,
+        dict(type='BackgroundPromptLearner',
+             num_classes=2,
+             prompt_length=3,
              embed_dims=16))
     assert learner.prompts.shape == (2, 3, 16)
     assert learner(tiny_guide).shape == (2, 16)

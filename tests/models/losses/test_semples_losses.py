@@ -98,3 +98,50 @@ def test_half_precision_embeddings_stay_finite_at_the_clamp():
     assert loss.dtype == torch.float32
     assert loss.item() == pytest.approx(
         -math.log(0.9999) + 2.4 * -math.log(1 - 0.9999), rel=1e-4)
+
+
+def test_contrastive_text_term_at_both_clamp_ends():
+    loss = ContrastivePromptLoss(lambda_t=0.5, loss_weight=2.0)
+    text = unit(0.0, 0.0, 0.0)
+    prompt = unit(math.acos(0.3), math.pi, 0.0)  # sims 0.3, -1, 1
+    img_bg = prompt  # sim(v_b, u_b) = 1 -> 0.9999 for every pair
+    pt = (math.log(0.3) + math.log(1e-4) + math.log(0.9999)) / 3
+    pi = -math.log(0.9999)
+    terms = loss.terms(img_bg, prompt, text)
+    assert terms['prompt_t'].item() == pytest.approx(pt, rel=1e-6)
+    assert terms['prompt_i'].item() == pytest.approx(pi, rel=1e-6)
+    assert loss(img_bg, prompt, text).item() == pytest.approx(
+        2.0 * (pi + 0.5 * pt), rel=1e-6)
+    assert loss.loss_name == 'loss_prompt'
+
+
+def test_refinement_terms_are_unweighted():
+    loss = PromptRefinementLoss(loss_weight=0.2)
+    fg, prompt = unit(0.0), unit(math.acos(0.7))
+    assert loss.terms(fg, prompt)['refine'].item() == pytest.approx(
+        -math.log(0.3), rel=1e-6)
+    assert loss(fg, prompt).item() == pytest.approx(
+        0.2 * -math.log(0.3), rel=1e-6)
+    assert loss.loss_name == 'loss_refine'
+
+
+@pytest.mark.parametrize('loss, n_inputs', [
+    (SegmentLabelMatchingLoss(), 3),
+    (ContrastivePromptLoss(), 3),
+    (PromptRefinementLoss(), 2),
+])
+def test_no_pairs_gives_zero_terms(loss, n_inputs):
+    inputs = [torch.zeros(0, 4) for _ in range(n_inputs)]
+    terms = loss.terms(*inputs)
+    assert terms and all(v.item() == 0.0 for v in terms.values())
+
+
+def test_losses_build_from_config():
+    from mmseg.registry import MODELS
+    loss = MODELS.build(
+        dict(type='SegmentLabelMatchingLoss', lambda_b=0.75, loss_weight=2.0))
+    assert (loss.lambda_b, loss.loss_weight) == (0.75, 2.0)
+    assert MODELS.build(dict(type='ContrastivePromptLoss',
+                             lambda_t=0.01)).lambda_t == 0.01
+    assert MODELS.build(dict(type='PromptRefinementLoss',
+                             loss_weight=0.05)).loss_weight == 0.05
