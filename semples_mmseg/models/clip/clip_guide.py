@@ -85,8 +85,13 @@ class FrozenCLIPGuide(nn.Module):
         size = clip.visual.image_size
         self.image_size = int(size[0] if isinstance(size, (tuple, list)) else
                               size)
-        self.image_mean = tuple(open_clip.OPENAI_DATASET_MEAN)
-        self.image_std = tuple(open_clip.OPENAI_DATASET_STD)
+        # the pixel statistics open_clip records for the model (OpenAI's
+        # for ViT-B-32 and for models built from model_cfg)
+        preprocess = getattr(clip.visual, 'preprocess_cfg', None) or {}
+        self.image_mean = tuple(
+            preprocess.get('mean') or open_clip.OPENAI_DATASET_MEAN)
+        self.image_std = tuple(
+            preprocess.get('std') or open_clip.OPENAI_DATASET_STD)
         self.class_names = list(class_names)
         self.template = template
         self._text_cache: Dict[Tuple, Tensor] = {}
