@@ -254,6 +254,13 @@ class FrozenCLIPGuide(nn.Module):
         """
         clip = self.clip
         length = embeds.shape[1]
+        context = clip.positional_embedding.shape[0]
+        if embeds.ndim != 3 or length > context or \
+                eot_index.shape != embeds.shape[:1]:
+            raise ValueError(
+                f'encode_token_embeddings: embeds {tuple(embeds.shape)} must '
+                f'be (K, T <= {context}, W) and eot_index '
+                f'{tuple(eot_index.shape)} must be (K,)')
         cast = clip.transformer.get_cast_dtype()
         x = embeds.to(cast) + clip.positional_embedding[:length].to(cast)
         x = clip.transformer(x, attn_mask=clip.attn_mask[:length, :length])

@@ -232,3 +232,11 @@ def test_image_size_and_pixel_statistics(tiny_guide):
         (0.48145466, 0.4578275, 0.40821073))
     assert tiny_guide.image_std == pytest.approx(
         (0.26862954, 0.26130258, 0.27577711))
+
+
+def test_token_sequences_longer_than_the_context_are_named(tiny_guide):
+    embeds = torch.zeros(1, 78, 16)
+    with pytest.raises(ValueError, match=r'\(1, 78, 16\).*T <= 77'):
+        tiny_guide.encode_token_embeddings(embeds, torch.tensor([5]))
+    with pytest.raises(ValueError, match=r'eot_index \(2,\)'):
+        tiny_guide.encode_token_embeddings(embeds[:, :8], torch.tensor([5, 6]))
