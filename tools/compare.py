@@ -61,9 +61,9 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
              threshold=threshold, crf=crf,
              on_sample=lambda s: metric.process({}, [s.to_dict()]))
     classes = dataset.metainfo['classes']
-    conf = metric.confusions(metric.results, len(classes) - 1)
-    seed_iou = CAMSeedMetric.class_iou(conf) * 100
-    seed_miou = np.nanmean(seed_iou, axis=1)
+    seed_iou, seed_miou = metric.seed_curve(metric.results,
+                                            len(classes) - 1)
+    seed_iou = seed_iou * 100
     best = int(np.nanargmax(seed_miou))
     masks = score_masks(out_dir, gt_pairs(dataset), classes)
     return dict(

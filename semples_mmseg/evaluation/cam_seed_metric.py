@@ -215,6 +215,13 @@ class CAMSeedMetric(BaseMetric):
         with np.errstate(invalid='ignore', divide='ignore'):
             return inter / union
 
+    def seed_curve(self, results: List[ImageHistogram],
+                   k: int) -> Tuple[np.ndarray, np.ndarray]:
+        """Per-class IoU (T, K + 1) in [0, 1] and mIoU (T,) in percent for
+        every threshold."""
+        iou = self.class_iou(self.confusions(results, k))
+        return iou, np.nanmean(iou, axis=1) * 100
+
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """Scalars only; the table and the curve go to the log."""
         logger = MMLogger.get_current_instance()
@@ -233,7 +240,7 @@ class CAMSeedMetric(BaseMetric):
                              f'{len(results)} images (all ignore_index '
                              f'{self.ignore_index}?)')
         iou = self.class_iou(conf)  # (T, K + 1)
-        miou = np.nanmean(iou, axis=1) * 100
+        miou = np.nanmean(iou, axis=1) * 100  # as seed_curve, conf reused
         best = int(np.argmax(miou))
         first = first_local_max(miou.tolist())
 

@@ -209,3 +209,16 @@ def test_output_dir_receives_the_seed_label_maps(tmp_path):
     assert metric.compute_metrics(metric.results) == {}
     with pytest.raises(ValueError, match='output_dir'):
         CAMSeedMetric(format_only=True)
+
+
+def test_seed_curve_is_what_compute_metrics_reports():
+    rng = np.random.default_rng(1)
+    cams = rng.random((3, 4, 5)).astype(np.float32)
+    gt = rng.integers(0, 4, (4, 5))
+    metric = CAMSeedMetric(thresholds=[0.2, 0.5, 0.8])
+    result = run(metric, [(cams, gt)])
+    iou, miou = metric.seed_curve(metric.results, 3)
+    assert iou.shape == (3, 4) and miou.shape == (3, )
+    for t, m in zip(metric.thresholds, miou):
+        assert m == pytest.approx(brute_force_miou([(cams, gt)], t, 3))
+    assert result['mIoU'] == pytest.approx(round(miou.max(), 2))

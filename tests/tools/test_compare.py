@@ -1,4 +1,5 @@
 """tools/compare.py: both sides evaluated, the table and its deltas."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def test_compare_runs_both_sides(tmp_path):
 
 
 def test_unknown_name_is_named(tmp_path):
-    proc = __import__('subprocess').run(
+    proc = subprocess.run(
         [sys.executable, 'tools/compare.py', 'nosuch', '--baseline-ckpt', 'a',
          '--semples-ckpt', 'b'], cwd=Path(__file__).resolve().parents[2],
         capture_output=True, text=True)

@@ -1,4 +1,5 @@
 """tools/make_pseudo_masks.py on a VOC fixture with a tiny WeakTr."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_masks_for_every_image_scored_against_gt(setup):
     inter = np.diag(conf)
     with np.errstate(invalid='ignore', divide='ignore'):
         iou = inter / (conf.sum(0) + conf.sum(1) - inter)
-    scores = __import__('json').loads((out / 'scores.json').read_text())
+    scores = json.loads((out / 'scores.json').read_text())
     assert scores['mIoU'] == pytest.approx(round(np.nanmean(iou) * 100, 2))
     assert '| **mIoU** (6 images)' in proc.stdout
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from mmengine.config import Config
 
 from mmseg.registry import DATASETS, MODELS
@@ -50,7 +51,7 @@ def test_trained_cams_beat_all_background_and_random_init(demo):
     # all background: bg IoU = bg share, every present class 0
     conf = np.zeros(2)
     for i in range(len(dataset)):
-        gt = np.array(__import__('PIL.Image').Image.open(
+        gt = np.array(Image.open(
             dataset.get_data_info(i)['seg_map_path']))
         conf += [(gt == 0).sum(), (gt != 255).sum()]
     present = {k for i in range(len(dataset))

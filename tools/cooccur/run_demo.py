@@ -28,6 +28,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
@@ -45,6 +46,8 @@ from semples_mmseg.datasets.cooccur_world.clip_pairs import \
 from semples_mmseg.engine.hooks.cam_visualization_hook import (  # noqa
     cam_panel)
 from semples_mmseg.evaluation import CAMSeedMetric  # noqa: E402
+from semples_mmseg.evaluation.pseudo_masks import \
+    threshold_label_map  # noqa: E402
 from train_toy_clip import ensure_toy_clip  # noqa: E402
 
 BASELINE_CFG = osp.join(REPO, 'configs/weaktr/toy_cooccur.py')
@@ -93,7 +96,7 @@ def load_segmentor(config: str, ckpt: str, clip_path: str = None):
     model = MODELS.build(cfg.model)
     state = torch.load(ckpt, map_location='cpu', weights_only=False)
     model.load_state_dict(state['state_dict'], strict=False)
-    return model.eval(), cfg
+    return model.eval()
 
 
 def evaluate(model, dataset, layouts):
@@ -107,18 +110,16 @@ def evaluate(model, dataset, layouts):
             sample = model.test_step(pseudo_collate([dataset[i]]))[0]
         metric.process({}, [sample.to_dict()])
         cams_all.append(sample.pred_cams.data.cpu())
-    conf = metric.confusions(metric.results, k)
-    miou = np.nanmean(metric.class_iou(conf), axis=1) * 100
+    _, miou = metric.seed_curve(metric.results, k)
     best = int(np.nanargmax(miou))
     t = float(metric.thresholds[best])
     fp = np.zeros(k)
     total = np.zeros(k)
     for i, cams in enumerate(cams_all):
         info = dataset.get_data_info(i)
-        gt = np.array(__import__('PIL.Image').Image.open(info['seg_map_path']))
+        gt = np.array(Image.open(info['seg_map_path']))
         scenes = scene_map(layouts[i], gt.shape[0])
-        best_val, cls = cams.max(0)
-        pred = np.where(best_val.numpy() > t, cls.numpy() + 1, 0)
+        pred = threshold_label_map(cams, t)
         for c in np.flatnonzero(info['img_labels']):
             region = (gt == 0) & (scenes == HOME_SCENE[c])
             total[c] += region.sum()
@@ -151,7 +152,7 @@ def pictures(out_dir, dataset, stage1_cams, stage3_cams, model, n=4):
     for i in range(min(n, len(dataset))):
         info = dataset.get_data_info(i)
         image = mmcv.imread(info['img_path'], channel_order='rgb')
-        gt = np.array(__import__('PIL.Image').Image.open(info['seg_map_path']))
+        gt = np.array(Image.open(info['seg_map_path']))
         labels = info['img_labels']
         sims = prompt_similarity(model, image)
         sims = (sims - sims.amin((1, 2), keepdim=True)) / (
@@ -217,7 +218,7 @@ def main():
                                                     'best_stage1.pth')),
                        ('SemPLeS stage 3', osp.join(work, 'semples',
                                                     'best_stage3.pth'))):
-        model, _ = load_segmentor(SEMPLES_CFG, ckpt, clip['path'])
+        model = load_segmentor(SEMPLES_CFG, ckpt, clip['path'])
         results[name] = evaluate(model, dataset, layouts)
         cams[name] = results[name][3]
     rows = ['| CAMs | seed mIoU | threshold | ' +
@@ -230,7 +231,7 @@ def main():
     print('\n' + table + '\n')
     with open(osp.join(work, 'results.md'), 'w') as f:
         f.write(table + '\n')
-    model, _ = load_segmentor(SEMPLES_CFG,
+    model = load_segmentor(SEMPLES_CFG,
                               osp.join(work, 'semples', 'best_stage3.pth'),
                               clip['path'])
     pictures(osp.join(work, 'pictures'), dataset, cams['SemPLeS stage 1'],
