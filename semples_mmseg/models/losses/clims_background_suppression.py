@@ -1,5 +1,5 @@
 """CLIMS's co-occurring background suppression, L_CBS (METHOD section 1)."""
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -31,6 +31,10 @@ COCO_BACKGROUND_PROMPTS: Tuple[str, ...] = tuple(
         'flower', 'wall', 'bath tub', 'tarmac', 'tennis ball', 'roll',
         'park'))
 
+# names a config can use instead of spelling a list out
+BACKGROUND_PROMPT_SETS = dict(
+    voc=VOC_BACKGROUND_PROMPTS, coco=COCO_BACKGROUND_PROMPTS)
+
 
 @MODELS.register_module()
 class CLIMSBackgroundSuppressionLoss(NamedLoss):
@@ -48,24 +52,31 @@ class CLIMSBackgroundSuppressionLoss(NamedLoss):
     ``SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10)`` (VOC) and
     ``(lambda_b=7, loss_weight=2)`` (COCO); L_REG is ``CAMAreaLoss(
     loss_weight=0.2)``; this loss takes ``loss_weight`` 1 or 1.25 and
-    ``threshold`` 0.26 or 0.285 with ``COCO_BACKGROUND_PROMPTS``.
+    ``threshold`` 0.26 or 0.285 with ``background_prompts='coco'``.
 
     Args:
-        background_prompts: the Q texts; the segmentor encodes them with
-            ``clip_guide.encode_texts``. Default: CLIMS's 10 VOC prompts
-            (``COCO_BACKGROUND_PROMPTS`` holds CLIMS's COCO list).
+        background_prompts: the Q texts (the segmentor encodes them with
+            ``clip_guide.encode_texts``), or the name of CLIMS's list:
+            ``'voc'`` (10 prompts, the default) or ``'coco'`` (88).
         threshold: VOC 0.26, COCO 0.285.
         loss_weight: CLIMS: 1 (VOC), 1.25 (COCO).
     """
 
     def __init__(self,
                  *,
-                 background_prompts: Sequence[str] = VOC_BACKGROUND_PROMPTS,
+                 background_prompts: Union[str, Sequence[str]] = 'voc',
                  threshold: float = 0.26,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_cbs') -> None:
         super().__init__(loss_weight=loss_weight, loss_name=loss_name)
-        if isinstance(background_prompts, str) or not background_prompts:
+        if isinstance(background_prompts, str):
+            if background_prompts not in BACKGROUND_PROMPT_SETS:
+                raise ValueError(
+                    'background_prompts must name one of '
+                    f'{sorted(BACKGROUND_PROMPT_SETS)} or be a sequence of '
+                    f'texts, got {background_prompts!r}')
+            background_prompts = BACKGROUND_PROMPT_SETS[background_prompts]
+        if not background_prompts:
             raise ValueError('background_prompts must be a non-empty '
                              f'sequence of texts, got {background_prompts!r}')
         self.background_prompts = tuple(background_prompts)

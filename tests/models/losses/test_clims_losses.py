@@ -71,10 +71,17 @@ def test_cbs_prompts_and_bad_inputs():
     assert loss.background_prompts[-1] == 'a photo of rocks.'
     assert len(set(COCO_BACKGROUND_PROMPTS)) == 88  # CLIMS's COCO list
     assert 'a photo of tree branch.' in COCO_BACKGROUND_PROMPTS
+    coco = CLIMSBackgroundSuppressionLoss(background_prompts='coco')
+    assert coco.background_prompts == COCO_BACKGROUND_PROMPTS
+    own = CLIMSBackgroundSuppressionLoss(background_prompts=['a photo of x.'])
+    assert own.background_prompts == ('a photo of x.', )
     with pytest.raises(ValueError, match=r'\(2, 5\) and \(3, 4\)'):
         loss(torch.zeros(2, 5), torch.zeros(3, 4))
-    with pytest.raises(ValueError, match="'a photo of sky.'"):
+    with pytest.raises(ValueError,
+                       match=r"\['coco', 'voc'\].*'a photo of sky.'"):
         CLIMSBackgroundSuppressionLoss(background_prompts='a photo of sky.')
+    with pytest.raises(ValueError, match='non-empty'):
+        CLIMSBackgroundSuppressionLoss(background_prompts=[])
 
 
 def test_area_is_the_mean_sigmoid_over_all_classes_and_positions():
@@ -122,8 +129,8 @@ def test_clims_weights_map_onto_segment_label_matching():
     from semples_mmseg.models.losses import SegmentLabelMatchingLoss
     torch.manual_seed(0)
     fg, bg, text = (F.normalize(torch.randn(5, 8), dim=1) for _ in range(3))
-    for (w_otm, w_btm), (lambda_b, weight) in (((10, 24), (2.4, 10)),
-                                              ((2, 14), (7, 2))):
+    for (w_otm, w_btm), (lambda_b, weight) in (
+            ((10, 24), (2.4, 10)), ((2, 14), (7, 2))):
         match = SegmentLabelMatchingLoss(lambda_b=lambda_b,
                                          loss_weight=weight)
         t = match.terms(fg, bg, text)
