@@ -1,4 +1,4 @@
-"""The base of our weak-label datasets: images, optional masks, image labels."""
+"""The base of our weak-label datasets: images, optional masks, labels."""
 import os.path as osp
 from typing import List, Optional
 
@@ -15,7 +15,10 @@ class WeakLabelSegDataset(BaseSegDataset):
     Labels come from ``label_file`` (a pickled dict id -> (K,) multi-hot, the
     reference format) or, without one, from the masks (0 and 255 ignored).
     Masks are optional: a sample without one has ``seg_map_path=None`` (so
-    train_aug without masks works); evaluation needs them.
+    train_aug without masks works); evaluation needs them. With
+    ``masks_required=True`` (training a segmentation model on pseudo masks)
+    a listed image without its mask is an error naming the file, at build
+    time.
     K is ``len(metainfo['classes']) - 1`` (``classes`` includes background).
 
     Nothing is ever written into the data folders.
@@ -26,11 +29,13 @@ class WeakLabelSegDataset(BaseSegDataset):
                  ann_file: str,
                  data_root: str,
                  label_file: Optional[str] = None,
+                 masks_required: bool = False,
                  **kwargs) -> None:
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data_root {data_root} does not exist')
         self.label_file = label_file
+        self.masks_required = masks_required
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
 
     @property
@@ -52,9 +57,14 @@ class WeakLabelSegDataset(BaseSegDataset):
         k = self.num_classes
         labels = None
         raw_map = self.raw_label_map()
+        have_seg_dir = bool(seg_dir) and osp.isdir(seg_dir)
+        if self.masks_required and not have_seg_dir:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: masks_required but the mask folder '
+                f'{seg_dir!r} does not exist')
         if label_path is not None:
             labels = read_label_file(label_path, self.raw_label_length())
-        elif not seg_dir or not osp.isdir(seg_dir):
+        elif not have_seg_dir:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no label_file and no mask folder '
                 f'{seg_dir!r} to derive image labels from')
@@ -68,6 +78,11 @@ class WeakLabelSegDataset(BaseSegDataset):
             seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix) \
                 if seg_dir else None
             if seg_path is not None and not osp.isfile(seg_path):
+                if self.masks_required:
+                    raise FileNotFoundError(
+                        f'{type(self).__name__}: no mask {seg_path} for '
+                        f'image id {img_id} (listed in {self.ann_file}; '
+                        'masks_required=True)')
                 seg_path = None
             if labels is not None:
                 if img_id not in labels:
@@ -104,5 +119,5 @@ class WeakLabelSegDataset(BaseSegDataset):
         return vec
 
     def raw_label_map(self) -> Optional[dict]:
-        """Raw mask value -> label (mmseg's ``label_map``), None if identical."""
+        """Raw mask value -> label (mmseg's ``label_map``); None: identity."""
         return None

@@ -6,9 +6,10 @@ The layout is the official download's::
     root/train2014/COCO_train2014_{id:012d}.jpg
     root/val2014/COCO_val2014_{id:012d}.jpg
 
-Every image is 8 x 10 (H x W). The objects are fixed so tests can write the
-expected masks by hand; a rectangle ``(x0, y0, x1, y1)`` covers columns
-x0..x1-1 and rows y0..y1-1 (a polygon for pycocotools' rasterisation, or an
+Every image is 8 x 10 (H x W), or (8 s) x (10 s) with ``scale=s`` (boxes
+scaled alike: bigger images for training runs). The objects are fixed so
+tests can write the expected masks by hand; a rectangle
+``(x0, y0, x1, y1)`` covers columns x0..x1-1 and rows y0..y1-1 (a polygon for pycocotools' rasterisation, or an
 uncompressed RLE for crowd regions, as in the real files).
 ``make_coco_fixture(root, num_images=N)`` writes the first N rows:
 
@@ -79,6 +80,7 @@ def uncompressed_rle(mask: np.ndarray) -> dict:
 def make_coco_fixture(root: str,
                       *,
                       num_images: int = 4,
+                      scale: int = 1,
                       seed: int = 0) -> Dict[str, Dict[str, List[int]]]:
     """Write the first ``num_images`` rows of the table above under ``root``.
 
@@ -92,6 +94,10 @@ def make_coco_fixture(root: str,
     if not 1 <= num_images <= len(COCO_FIXTURE_ROWS):
         raise ValueError(f'make_coco_fixture: num_images must be in 1..'
                          f'{len(COCO_FIXTURE_ROWS)}, got {num_images}')
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f'make_coco_fixture: scale must be a positive int, '
+                         f'got {scale!r}')
+    height, width = HEIGHT * scale, WIDTH * scale
     rng = np.random.default_rng(seed)
     root_path = Path(root)
     categories = [
@@ -106,15 +112,16 @@ def make_coco_fixture(root: str,
         img_dir = root_path / f'{split}2014'
         img_dir.mkdir(parents=True, exist_ok=True)
         stem = fixture_stem(split, img_id)
-        img = rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+        img = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
         cv2.imwrite(osp.join(img_dir, stem + '.jpg'), img)
         files[split]['images'].append(
-            dict(id=img_id, file_name=stem + '.jpg', height=HEIGHT,
-                 width=WIDTH))
+            dict(id=img_id, file_name=stem + '.jpg', height=height,
+                 width=width))
         for cid, box, crowd in objects:
+            box = tuple(v * scale for v in box)
             x0, y0, x1, y1 = box
             if crowd:
-                seg = uncompressed_rle(box_mask(box))
+                seg = uncompressed_rle(box_mask(box, height, width))
             else:
                 seg = [[x0, y0, x1, y0, x1, y1, x0, y1]]
             files[split]['annotations'].append(

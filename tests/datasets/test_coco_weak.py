@@ -164,6 +164,29 @@ def test_bare_ids_with_an_image_name_template(converted, tmp_path):
 
 
 # ---------------------------------------------------------------- bad input
+def test_required_masks_are_named_when_missing(converted, tmp_path):
+    kw = dict(ann_file='train_ids.txt', img_dir='../coco/train2014',
+              label_file='cls_labels_coco80.npy', masks_required=True)
+    ds = COCOWeakDataset(data_root=str(converted / 'fmt80'),
+                         seg_dir='masks/train2014', **kw)
+    assert all(ds.get_data_info(i)['seg_map_path'] for i in range(len(ds)))
+    with pytest.raises(FileNotFoundError, match="'.*nope'"):
+        COCOWeakDataset(data_root=str(converted / 'fmt80'), seg_dir='nope',
+                        **kw)
+    masks = tmp_path / 'masks'
+    masks.mkdir()
+    (masks / (T9 + '.png')).write_bytes(
+        (converted / 'fmt80/masks/train2014' / (T9 + '.png')).read_bytes())
+    with pytest.raises(FileNotFoundError,
+                       match=f'no mask {masks / T25}.png for image id {T25}'):
+        COCOWeakDataset(data_root=str(converted / 'fmt80'),
+                        seg_dir=str(masks), **kw)
+    # without masks_required the image just has no mask
+    ds = COCOWeakDataset(data_root=str(converted / 'fmt80'),
+                         seg_dir=str(masks), **dict(kw, masks_required=False))
+    assert ds.get_data_info(1)['seg_map_path'] is None
+
+
 def test_90_layout_read_as_80_names_the_mask(converted):
     with pytest.raises(ValueError, match=T25 + r'.png.*\[89, 90\]'):
         COCOWeakDataset(data_root=str(converted / 'fmt90'),
