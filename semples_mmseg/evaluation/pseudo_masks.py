@@ -3,6 +3,7 @@
 The pieces ``tools/make_pseudo_masks.py`` is made of; each streams one image
 at a time, so memory stays flat in the number of images.
 """
+import copy
 import json
 import os
 import os.path as osp
@@ -16,15 +17,19 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..utils.weight_free_cfg import offline_model_cfg
 from .cam_seed_metric import CAMSeedMetric
 
 
 def cam_only_model_cfg(model_cfg: dict) -> dict:
     """The segmentor config without CLIP, prompts and losses.
 
-    CAM inference needs only the CAM network; CLIP weights need not exist.
+    CAM inference needs only the CAM network, whose weights then come from a
+    checkpoint: neither CLIP's nor the CAM network's initial weight files
+    (``pretrained`` / ``init_cfg``) need exist.
     """
     cfg = dict(model_cfg)
+    cfg['cam_net'] = offline_model_cfg(copy.deepcopy(dict(cfg['cam_net'])))
     for key in ('clip_guide', 'prompt_learner', 'match_loss', 'prompt_loss',
                 'refine_loss', 'background_text_loss'):
         cfg[key] = None
@@ -51,7 +56,7 @@ def threshold_label_map(cams: torch.Tensor, threshold: float) -> np.ndarray:
 
 
 def write_png_atomically(label: np.ndarray, path: str) -> None:
-    """Write via a temporary file and rename: a kill never leaves half a PNG."""
+    """Write via a temporary file and rename: a kill never leaves half."""
     tmp = f'{path}.tmp{os.getpid()}.png'
     Image.fromarray(label).save(tmp)
     os.replace(tmp, path)

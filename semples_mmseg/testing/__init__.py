@@ -1,6 +1,6 @@
 """Small on-disk fixtures and config helpers for tests and examples."""
 from .coco_layout import make_coco_fixture
-from .offline import offline_model_cfg
+from ..utils.weight_free_cfg import offline_model_cfg
 from .voc_layout import make_voc_fixture
 
 __all__ = ['make_coco_fixture', 'make_voc_fixture', 'offline_model_cfg']
