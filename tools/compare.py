@@ -1,7 +1,10 @@
 """A compatibility experiment: a baseline with and without SemPLeS.
 
     python tools/compare.py weaktr --baseline-ckpt A.pth --semples-ckpt B.pth \
-        [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/compare_weaktr]
+        [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/cmp_weaktr]
+
+Names: weaktr, clims (VOC), weaktr_coco, clims_coco (COCO 2014; data root =
+the converter's OUT_DIR, e.g. data/coco/semples).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass),
@@ -9,7 +12,8 @@ pseudo masks at the side's threshold (``--crf`` to refine them) scored
 against GT. Prints a Markdown table side by side: seed mIoU, mask mIoU and
 per-class IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
-replace the pair a name stands for (e.g. the CPU demo's configs).
+replace the pair a name stands for (e.g. the CPU demo's configs). Both
+sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
 import os.path as osp
@@ -31,16 +35,42 @@ from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
     cam_pass, gt_pairs, load_cam_model, score_masks)
 
 PAIRS = {
-    'weaktr': ('configs/weaktr/weaktr_voc.py', 'configs/semples/weaktr_voc.py'),
+    'weaktr':
+    ('configs/weaktr/weaktr_voc.py', 'configs/semples/weaktr_voc.py'),
     'clims': ('configs/clims/clims_voc.py', 'configs/semples/clims_voc.py'),
+    'weaktr_coco':
+    ('configs/weaktr/weaktr_coco.py', 'configs/semples/weaktr_coco.py'),
+    'clims_coco':
+    ('configs/clims/clims_coco.py', 'configs/semples/clims_coco.py'),
 }
+# what must agree between the two sides' evaluation datasets
+SAME_SPLIT_KEYS = ('type', 'data_root', 'ann_file', 'data_prefix', 'img_dir',
+                   'seg_dir', 'label_file', 'id_space')
+
+
+def load_config(path: str, args) -> Config:
+    cfg = Config.fromfile(path)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def check_same_split(base_cfg: Config, ours_cfg: Config, base_path: str,
+                     ours_path: str) -> None:
+    """Both sides must be scored on one split: stop before any CAM if not."""
+    base = base_cfg.test_dataloader.dataset
+    ours = ours_cfg.test_dataloader.dataset
+    for key in SAME_SPLIT_KEYS:
+        if base.get(key) != ours.get(key):
+            raise SystemExit(
+                f'the two sides evaluate different data: test_dataloader.'
+                f'dataset.{key} is {base.get(key)!r} in {base_path} and '
+                f'{ours.get(key)!r} in {ours_path}')
 
 
 def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     """Seed and mask scores of one checkpoint (one pass over the split)."""
-    cfg = Config.fromfile(config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(config, args)
     dataset_cfg = dict(cfg.test_dataloader.dataset)
     if args.data_root:
         dataset_cfg['data_root'] = args.data_root
@@ -120,6 +150,8 @@ def main():
     for path in (args.baseline_ckpt, args.semples_ckpt):
         if not osp.isfile(path):
             raise SystemExit(f'no such checkpoint: {path}')
+    check_same_split(load_config(base_cfg, args), load_config(ours_cfg, args),
+                     base_cfg, ours_cfg)
     out = args.out_dir or osp.join('work_dirs', f'compare_{args.name}')
     base = evaluate_side(base_cfg, args.baseline_ckpt,
                          osp.join(out, 'baseline_masks'), args)

@@ -14,22 +14,6 @@ _base_ = [
     '../_base_/models/semples_weaktr_deit-s.py',
     '../_base_/schedules/semples_3x60e.py'
 ]
-# the 80 COCO names put into "a photo of {name}." (COCO_PROMPT_NAMES)
-coco_prompt_names = [
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
-    'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',
-    'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella', 'handbag',
-    'tie', 'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite',
-    'baseball bat', 'baseball glove', 'skateboard', 'surfboard',
-    'tennis racket', 'bottle', 'wine glass', 'cup', 'fork', 'knife', 'spoon',
-    'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli', 'carrot',
-    'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant',
-    'bed', 'dining table', 'toilet', 'tv', 'laptop', 'mouse', 'remote',
-    'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-    'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
-    'hair drier', 'toothbrush'
-]
 model = dict(
     cam_net=dict(
         num_classes=80,
@@ -39,7 +23,7 @@ model = dict(
         # tools/model_converters/weaktr2semples.py (or a baseline trained with
         # configs/weaktr/weaktr_coco.py)
         pretrained='checkpoints/weaktr_coco_cam.pth'),
-    clip_guide=dict(class_names=coco_prompt_names),
+    clip_guide=dict(class_names={{_base_.coco_prompt_names}}),
     prompt_learner=dict(num_classes=80),
     match_loss=dict(lambda_b=0.75),
     prompt_loss=dict(lambda_t=0.01),

@@ -11,10 +11,11 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from semples_mmseg.evaluation.pseudo_masks import cam_only_model_cfg
 from semples_mmseg.testing import make_voc_fixture
-from test_train_semples import TINY, data_options, run
+from test_train_semples import TINY, run
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from compare import comparison_markdown  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'tools'))
+from compare import PAIRS, check_same_split, comparison_markdown  # noqa
 
 
 def test_table_deltas_by_hand():
@@ -51,6 +52,24 @@ def test_compare_runs_both_sides(tmp_path):
 def test_unknown_name_is_named(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/compare.py', 'nosuch', '--baseline-ckpt', 'a',
-         '--semples-ckpt', 'b'], cwd=Path(__file__).resolve().parents[2],
+         '--semples-ckpt', 'b'], cwd=REPO,
         capture_output=True, text=True)
     assert proc.returncode != 0 and "unknown baseline 'nosuch'" in proc.stderr
+
+
+@pytest.mark.parametrize('name', sorted(PAIRS))
+def test_each_pair_scores_both_sides_on_one_split(name):
+    base, ours = PAIRS[name]
+    cfgs = [Config.fromfile(str(REPO / path)) for path in (base, ours)]
+    check_same_split(*cfgs, base, ours)  # raises SystemExit if not
+    assert cfgs[0].test_dataloader.dataset.type == (
+        'COCOWeakDataset' if name.endswith('_coco') else 'VOCWeakDataset')
+
+
+def test_sides_on_different_splits_are_named():
+    toy = 'configs/weaktr/toy_cooccur.py'
+    with pytest.raises(SystemExit, match=r'dataset\.type is '
+                       r"'CooccurWorldDataset' in configs/weaktr/toy.*"
+                       r"'VOCWeakDataset' in .*semples_tiny_fixture"):
+        check_same_split(Config.fromfile(str(REPO / toy)),
+                         Config.fromfile(TINY), toy, TINY)

@@ -1,0 +1,25 @@
+# The CNN route on COCO 2014: DeepLabV3+ R101 (mmseg) on pseudo masks of
+# train2014, evaluated on val2014 (81 classes). CLIMS uses DeepLab-V2, which
+# mmseg does not have; the paper reports no CLIMS number on COCO. Schedule:
+# the VOC config's 40k iterations at batch 16, not tuned for COCO.
+_base_ = [
+    'mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py',
+    '../_base_/semples_imports.py', '../_base_/datasets/coco_pseudo_masks.py'
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.pseudo_train_dataset}})
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset={{_base_.pseudo_val_dataset}})
+test_dataloader = val_dataloader
+model = dict(
+    decode_head=dict(num_classes=81), auxiliary_head=dict(num_classes=81))

@@ -1,0 +1,30 @@
+# The paper's best route on COCO 2014 (Table 2: SemPLeS 56.1 val mIoU):
+# mmseg's Mask2Former Swin-L (ImageNet-22k) on pseudo masks of train2014,
+# evaluated on val2014 (81 classes). Needs mmdet (pip install
+# onedl-mmdetection, or mmdet for the classic stack). 90k iterations at
+# batch 16 as the VOC config; not tuned for COCO.
+_base_ = [
+    'mmseg::mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-160k_ade20k-640x640.py',  # noqa
+    '../_base_/semples_imports.py', '../_base_/datasets/coco_pseudo_masks.py'
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.pseudo_train_dataset}})
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset={{_base_.pseudo_val_dataset}})
+test_dataloader = val_dataloader
+num_classes = 81
+model = dict(
+    decode_head=dict(
+        num_classes=num_classes,
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])))
+train_cfg = dict(max_iters=90000, val_interval=9000)

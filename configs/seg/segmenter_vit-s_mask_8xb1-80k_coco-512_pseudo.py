@@ -1,0 +1,26 @@
+# WeakTr's segmentation route on COCO 2014: mmseg's Segmenter (ViT-S/16,
+# mask transformer head) trained on pseudo masks of train2014, evaluated on
+# val2014 (81 classes). Paper Table 2: WeakTr 44.4 COCO val mIoU with its
+# own Segmenter code; the schedule here is the VOC config's (80k iterations,
+# batch 8), not tuned for COCO.
+_base_ = [
+    'mmseg::segmenter/segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py',
+    '../_base_/semples_imports.py', '../_base_/datasets/coco_pseudo_masks.py'
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.pseudo_train_dataset}})
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset={{_base_.pseudo_val_dataset}})
+test_dataloader = val_dataloader
+model = dict(decode_head=dict(num_classes=81))
+train_cfg = dict(max_iters=80000, val_interval=8000)
