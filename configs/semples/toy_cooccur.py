@@ -28,10 +28,12 @@ model = dict(
         class_names=['boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']),
     prompt_learner=dict(num_classes=6, embed_dims=64),
     test_cfg=dict(scales=(1.0, 1.25), flip=True))
+# Stages 1 and 3 get the same budget, so stage 3 vs stage 1 compares equal
+# training: 12 epochs each (both still improved after 6 in 3 seeds).
 train_cfg = dict(val_interval=1, stages=[
-    dict(stage=1, max_epochs=6, lr=dict(cam_net=1e-3)),
+    dict(stage=1, max_epochs=12, lr=dict(cam_net=1e-3)),
     dict(stage=2, max_epochs=6, lr=dict(prompt_learner=2.5e-2)),
-    dict(stage=3, max_epochs=6, lr=dict(cam_net=1e-3)),
+    dict(stage=3, max_epochs=12, lr=dict(cam_net=1e-3)),
 ])
 default_hooks = dict(logger=dict(interval=10))
 custom_hooks = [dict(type='CAMVisualizationHook', num_images=4)]

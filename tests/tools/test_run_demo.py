@@ -24,9 +24,9 @@ def demo(tmp_path_factory):
     return root / 'work', log
 
 
-def seed_of(results: str, row: str) -> float:
+def seed_of(results: str, row: str, column: int = 2) -> float:
     line = next(l for l in results.splitlines() if l.startswith(f'| {row} '))
-    return float(line.split('|')[2])
+    return float(line.split('|')[column])
 
 
 def test_demo_writes_table_and_pictures(demo):
@@ -35,6 +35,10 @@ def test_demo_writes_table_and_pictures(demo):
     for row in ('WeakTr baseline', 'SemPLeS stage 1', 'SemPLeS stage 3'):
         assert f'| {row} |' in results
     assert 'FP boat on its scene' in results
+    assert '| seed mIoU, t >= 0.40 only |' in results
+    for row in ('WeakTr baseline', 'SemPLeS stage 1', 'SemPLeS stage 3'):
+        # the full sweep contains 0.40-0.59: its best cannot be lower
+        assert seed_of(results, row) >= seed_of(results, row, column=4)
     pictures = list((work / 'pictures').glob('*.png'))
     assert len(pictures) == 4
     assert (work / 'semples' / 'best_stage3.pth').is_file()
@@ -66,7 +70,9 @@ def test_trained_cams_beat_all_background_and_random_init(demo):
     random_model = MODELS.build(cfg.model).eval()
     layouts = run_demo.sample_world_layouts(
         run_demo.SMALL_WORLD['num_val'], seed=0, split='val')
-    random_init = run_demo.evaluate(random_model, dataset, layouts)[0]
+    thresholds = [round(t / 100, 2) for t in range(5, 96)]
+    random_init = run_demo.evaluate(random_model, dataset, layouts,
+                                    thresholds)[0]
     print(f'baseline {baseline}, all-background {all_background:.1f}, '
           f'random init {random_init:.1f}')
     assert baseline > all_background + 3

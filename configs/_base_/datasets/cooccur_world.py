@@ -42,5 +42,9 @@ val_dataloader = dict(
         label_file='cls_labels.npy',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CAMSeedMetric')
+# The VOC protocol sweeps 0.40-0.59 (a WeakTr-on-VOC calibration). The toy
+# CAMs peak lower (measured: baseline 0.36, SemPLeS stages 0.28-0.33), so
+# with 0.40-0.59 every row of the demo sat on the sweep's edge; sweep
+# 0.05-0.95 here (the demo table also prints the 0.40-0.59 best).
+val_evaluator = dict(type='CAMSeedMetric', threshold_range=(0.05, 0.96, 0.01))
 test_evaluator = val_evaluator
