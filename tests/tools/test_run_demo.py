@@ -1,4 +1,5 @@
 """The demo's small variant runs end to end and its CAMs have learned."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,3 +78,28 @@ def test_trained_cams_beat_all_background_and_random_init(demo):
           f'random init {random_init:.1f}')
     assert baseline > all_background + 3
     assert baseline > random_init
+
+
+def test_probe_prompts_reports_both_tables(demo):
+    import re
+    work, _ = demo
+    clip, = (work.parent / 'cache').rglob('*.pt')
+    probe = [sys.executable, 'tools/cooccur/probe_prompts.py']
+    log = run(probe + [str(work / 'semples/best_stage3.pth'), '--clip',
+                       str(clip), '--world', str(work / 'world'),
+                       '--num-layouts', '30'])
+    table1 = [l for l in log.splitlines()
+              if re.match(r'\| \w+ \(', l) and not l.startswith('| class')]
+    assert [l.split(' (')[0][2:] for l in table1] == [
+        'boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']
+    values = [float(v) for l in table1 for v in l.split('|')[2:-1]]
+    assert len(values) == 6 * 12 and all(-1 <= v <= 1 for v in values)
+    assert '| CAM background (1 - M) X |' in log
+    assert re.search(r'best-matching scene for [0-6] of 6 prompts', log)
+    # a checkpoint without prompts is named, not probed with random ones
+    baseline = next((work / 'weaktr').glob('epoch_*.pth'))
+    proc = subprocess.run(probe + [str(baseline), '--clip', str(clip),
+                                   '--world', str(work / 'world')],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f'{baseline} holds no learned prompts' in proc.stderr
