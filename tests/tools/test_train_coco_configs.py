@@ -79,6 +79,79 @@ def tiny(tmp_path, config, data, extra=''):
     return str(path)
 
 
+TINY_WEAKTR = '''
+_base_ = ['{config}']
+tiny_clip = dict(
+    embed_dim=16,
+    vision_cfg=dict(
+        layers=1, width=32, patch_size=8, image_size=32, head_width=16),
+    text_cfg=dict(
+        context_length=77, vocab_size=49408, width=16, heads=2, layers=1))
+model = dict(
+    data_preprocessor=dict(size=(32, 32)),
+    cam_net=dict(img_size=32, embed_dims=48, depth=2, num_heads=6,
+                 pretrained=None),
+    test_cfg=dict(scales=(1.0, 0.8), flip=True))
+{extra_model}
+pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='mmpretrain.RandomResizedCrop', scale=32, backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWeakSegInputs', num_classes=80),
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root='{data}', pipeline=pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root='{data}'))
+test_dataloader = val_dataloader
+default_hooks = dict(logger=dict(interval=1))
+{extra}
+'''
+SEMPLES_WEAKTR_EXTRA = '''
+model.update(clip_guide=dict(pretrained=None, model_cfg=tiny_clip),
+             prompt_learner=dict(prompt_length=4, embed_dims=16))
+'''
+SEMPLES_WEAKTR_STAGES = '''
+custom_hooks = []
+train_cfg = dict(stages=[
+    dict(stage=1, max_epochs=1, lr=dict(cam_net=3.2e-7)),
+    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-3),
+         dataloader=dict(batch_size=3)),
+    dict(stage=3, max_epochs=1, lr=dict(cam_net=2.4e-7),
+         dataloader=dict(batch_size=3)),
+])
+'''
+
+
+def test_weaktr_coco_pair_trains_and_compares(coco, tmp_path):
+    """WeakTr baseline and SemPLeS on WeakTr, COCO configs, then compare."""
+    data = coco / 'coco/semples'
+    configs = {}
+    for name, config, extra_model, extra in (
+            ('base', 'configs/weaktr/weaktr_coco.py', '',
+             'train_cfg = dict(max_epochs=1, val_interval=1)\nparam_'
+             'scheduler = []'),
+            ('ours', 'configs/semples/weaktr_coco.py', SEMPLES_WEAKTR_EXTRA,
+             SEMPLES_WEAKTR_STAGES)):
+        path = tmp_path / f'tiny_{name}.py'
+        path.write_text(TINY_WEAKTR.format(
+            config=REPO / config, data=data, extra_model=extra_model,
+            extra=extra))
+        configs[name] = str(path)
+        run([sys.executable, 'tools/train.py', str(path), '--work-dir',
+             str(tmp_path / name)])
+    assert state(tmp_path / 'ours/epoch_3.pth', 'cam_net.head')[
+        'cam_net.head.weight'].shape[0] == 80
+    log = run([sys.executable, 'tools/compare.py', 'weaktr_coco',
+               '--baseline-ckpt', str(tmp_path / 'base/epoch_1.pth'),
+               '--semples-ckpt', str(tmp_path / 'ours/best_stage3.pth'),
+               '--baseline-config', configs['base'],
+               '--semples-config', configs['ours'],
+               '--out-dir', str(tmp_path / 'cmp')])
+    assert '| seed IoU stop sign |' in log and '| mask mIoU |' in log
+
+
 @pytest.fixture(scope='module')
 def baseline(coco, tmp_path_factory):
     """The CLIMS COCO baseline, one epoch: (work dir, log)."""
