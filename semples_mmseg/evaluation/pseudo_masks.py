@@ -56,7 +56,7 @@ def threshold_label_map(cams: torch.Tensor, threshold: float) -> np.ndarray:
 
 
 def write_png_atomically(label: np.ndarray, path: str) -> None:
-    """Write via a temporary file and rename: a kill never leaves half."""
+    """Write a temporary file, then rename: a kill leaves no partial PNG."""
     tmp = f'{path}.tmp{os.getpid()}.png'
     Image.fromarray(label).save(tmp)
     os.replace(tmp, path)

@@ -9,8 +9,9 @@ The layout is the official download's::
 Every image is 8 x 10 (H x W), or (8 s) x (10 s) with ``scale=s`` (boxes
 scaled alike: bigger images for training runs). The objects are fixed so
 tests can write the expected masks by hand; a rectangle
-``(x0, y0, x1, y1)`` covers columns x0..x1-1 and rows y0..y1-1 (a polygon for pycocotools' rasterisation, or an
-uncompressed RLE for crowd regions, as in the real files).
+``(x0, y0, x1, y1)`` covers columns x0..x1-1 and rows y0..y1-1 (a polygon
+for pycocotools' rasterisation, or an uncompressed RLE for crowd regions,
+as in the real files).
 ``make_coco_fixture(root, num_images=N)`` writes the first N rows:
 
 ===  =====  ==  ===========================================================

@@ -1,7 +1,7 @@
 """What the learned background prompts of a toy-world run look like to CLIP.
 
     python tools/cooccur/probe_prompts.py CHECKPOINT --clip TOY_CLIP.pt \
-        [--world work_dirs/cooccur/world] [--config configs/semples/toy_cooccur.py]
+        [--world work_dirs/cooccur/world] [--config CONFIG]
 
 CHECKPOINT holds learned prompts (after stage 2: e.g. best_stage3.pth or the
 last stage-2 epoch) and the CAM network whose masks are probed. Prints two
@@ -44,9 +44,10 @@ from semples_mmseg.datasets.cooccur_world.clip_pairs import \
 from run_demo import SEMPLES_CFG, load_segmentor  # noqa: E402
 
 
-def render_table(model, num_layouts: int, seed: int) -> str:
-    """Table 1: prompts against held-out single-object renders."""
-    guide = model.clip_guide
+def render_table(guide, prompts: torch.Tensor, texts: torch.Tensor,
+                 num_layouts: int, seed: int) -> str:
+    """Table 1: prompts (K, D) and class texts (K, D) against held-out
+    single-object renders."""
     pairs = make_clip_pairs(num_layouts, seed=seed,
                             clip_size=guide.image_size)
     kinds = np.array(pairs['kinds'])
@@ -54,9 +55,6 @@ def render_table(model, num_layouts: int, seed: int) -> str:
     scenes = pairs['scenes'].numpy()
     with torch.no_grad():
         emb = guide.encode_images(pairs['images'])
-        prompts = model.prompt_learner(guide)
-        texts = guide.encode_texts(
-            [f'a photo of {name}.' for name in OBJECT_NAMES])
 
     def mean_sim(select: np.ndarray, vec: torch.Tensor) -> float:
         if not select.any():
@@ -88,13 +86,10 @@ def render_table(model, num_layouts: int, seed: int) -> str:
     return '\n'.join(rows)
 
 
-def val_table(model, dataset) -> str:
+def val_table(model, prompts: torch.Tensor, texts: torch.Tensor,
+              dataset) -> str:
     """Table 2: prompts and class texts against CAM / GT cut views."""
     guide = model.clip_guide
-    with torch.no_grad():
-        prompts = model.prompt_learner(guide)
-        texts = guide.encode_texts(
-            [f'a photo of {name}.' for name in OBJECT_NAMES])
     views = ('CAM background (1 - M) X', 'GT background',
              'CAM foreground M X', 'GT foreground')
     sims = {v: [] for v in views}
@@ -151,10 +146,14 @@ def main():
     cfg = Config.fromfile(args.config)
     dataset = DATASETS.build(
         dict(cfg.val_dataloader.dataset, data_root=args.world))
+    guide = model.clip_guide
+    with torch.no_grad():
+        prompts = model.prompt_learner(guide)  # (K, D)
+    texts = guide.class_text_features  # (K, D): "a photo of {name}."
     print('Learned prompts vs held-out renders (mean cosine similarity)\n')
-    print(render_table(model, args.num_layouts, args.seed))
+    print(render_table(guide, prompts, texts, args.num_layouts, args.seed))
     print('\nOn the val images, per labelled (image, class) pair\n')
-    print(val_table(model, dataset))
+    print(val_table(model, prompts, texts, dataset))
 
 
 if __name__ == '__main__':
