@@ -10,31 +10,16 @@
 # start stage 3 from stage 1 with start_from='previous_best'.
 # One optimizer serves all stages (CLIMS' SGD); the prompt lr for SGD and
 # lambda for CLIMS are not published: 2.5e-2 and 0.05 are untuned choices.
-_base_ = ['../clims/clims_r50_4xb4-15e_voc-512.py']
+_base_ = [
+    '../clims/clims_r50_4xb4-15e_voc-512.py',
+    '../_base_/schedules/semples_clims_3x15e.py'
+]
 model = dict(
     prompt_learner=dict(
         type='BackgroundPromptLearner', num_classes=20, prompt_length=30),
     prompt_loss=dict(type='ContrastivePromptLoss', lambda_t=0.02),
     refine_loss=dict(type='PromptRefinementLoss', loss_weight=0.05))
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    constructor='StageParamGroupsConstructor',
-    optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.0, weight_decay=1e-4),
-    paramwise_cfg=dict(groups=dict(classifier='cam_net.classifier')))
+optim_wrapper = {{_base_.semples_clims_optim_wrapper}}
 param_scheduler = []
-cam_lr = dict(cam_net=2.5e-4, classifier=2.5e-3)
-train_cfg = dict(
-    _delete_=True,
-    type='SemPLeSTrainLoop',
-    val_interval=5,
-    best_metric='mIoU',
-    stages=[
-        dict(stage=1, max_epochs=15, losses=['match', 'cam'], lr=cam_lr,
-             schedule='poly'),
-        dict(stage=2, max_epochs=15, lr=dict(prompt_learner=2.5e-2)),
-        dict(stage=3, max_epochs=15, losses=['match', 'cam', 'refine'],
-             lr=cam_lr, schedule='poly'),
-    ])
+train_cfg = {{_base_.semples_clims_train_cfg}}
 default_hooks = dict(checkpoint=dict(save_best=None))
-find_unused_parameters = True
