@@ -13,25 +13,9 @@
 # --id-space 90 set id_space=90 and label_file='cls_labels_coco90.npy' on
 # the val dataset only. Every listed image must have its mask
 # (masks_required): a missing pseudo mask stops the run at start, naming it.
+_base_ = ['./pseudo_mask_pipelines.py']
 coco_root = 'data/coco/semples'
 pseudo_mask_dir = 'pseudo_masks'  # relative to coco_root, or absolute
-pseudo_crop = (512, 512)
-pseudo_train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0),
-         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=pseudo_crop, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
-]
-pseudo_test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 pseudo_train_dataset = dict(
     type='COCOWeakDataset',
     data_root=coco_root,
@@ -40,7 +24,7 @@ pseudo_train_dataset = dict(
     seg_dir=pseudo_mask_dir,
     masks_required=True,
     label_file='cls_labels_coco80.npy',
-    pipeline=pseudo_train_pipeline)
+    pipeline={{_base_.pseudo_train_pipeline}})
 pseudo_val_dataset = dict(
     type='COCOWeakDataset',
     data_root=coco_root,
@@ -49,4 +33,4 @@ pseudo_val_dataset = dict(
     seg_dir='masks/val2014',
     masks_required=True,
     label_file='cls_labels_coco80.npy',
-    pipeline=pseudo_test_pipeline)
+    pipeline={{_base_.pseudo_test_pipeline}})

@@ -5,34 +5,18 @@
 # dataset is replaced, not merged: dataset={{_base_.pseudo_train_dataset}}.
 # The pseudo-mask folder is one key, e.g.
 #   --cfg-options train_dataloader.dataset.data_prefix.seg_map_path=DIR
+_base_ = ['./pseudo_mask_pipelines.py']
 voc_root = 'data/VOCdevkit/VOC2012'
 pseudo_mask_dir = 'pseudo_masks'  # relative to voc_root, or absolute
-pseudo_crop = (512, 512)
-pseudo_train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0),
-         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=pseudo_crop, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs'),
-]
-pseudo_test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 pseudo_train_dataset = dict(
     type='PascalVOCDataset',
     data_root=voc_root,
     data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_mask_dir),
     ann_file='ImageSets/Segmentation/train_aug.txt',
-    pipeline=pseudo_train_pipeline)
+    pipeline={{_base_.pseudo_train_pipeline}})
 pseudo_val_dataset = dict(
     type='PascalVOCDataset',
     data_root=voc_root,
     data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
     ann_file='ImageSets/Segmentation/val.txt',
-    pipeline=pseudo_test_pipeline)
+    pipeline={{_base_.pseudo_test_pipeline}})
