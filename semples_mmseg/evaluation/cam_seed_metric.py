@@ -1,5 +1,7 @@
 """Seed mIoU of CAMs over every background threshold in one pass."""
+import json
 import math
+import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -13,6 +15,7 @@ from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
+from ..models.utils.cam_inference import cams_to_label_map
 
 #: one image's sparse histogram: (flat indices, counts, K)
 ImageHistogram = Tuple[np.ndarray, np.ndarray, int]
@@ -37,15 +40,36 @@ def thresholds_from_range(start: float, stop: float,
     return tuple(round(start + i * step, 6) for i in range(count))
 
 
-def first_local_max(values: Sequence[float]) -> int:
-    """Index where an upward sweep first stops improving.
+SELECTIONS = ('greedy', 'max')
 
-    The reference keeps this threshold (its first local maximum).
+
+def select_threshold(miou_curve: Sequence[float], selection: str) -> int:
+    """Index of the chosen threshold on an ascending sweep's mIoU curve.
+
+    ``'greedy'`` (the reference, hustvl/WeakTr ``evaluation.py``): walk the
+    thresholds upward and stop at the first one whose mIoU does not improve
+    on the previous one (an equal value stops the walk too); the previous
+    one is kept. ``'max'``: the global maximum (first one of ties; NaNs
+    skipped).
+
+    The reference starts its walk from mIoU 0.0 and reports threshold 0.0
+    when the first value is not above 0; here the first threshold is kept.
     """
-    for i in range(len(values) - 1):
-        if values[i + 1] < values[i]:
-            return i
-    return len(values) - 1
+    values = np.asarray(miou_curve, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError('miou_curve must be a non-empty 1-D sequence, got '
+                         f'shape {values.shape}')
+    if selection == 'max':
+        if np.isnan(values).all():
+            raise ValueError('miou_curve is all NaN: no threshold to select')
+        return int(np.nanargmax(values))
+    if selection != 'greedy':
+        raise ValueError(f'selection must be one of {SELECTIONS}, got '
+                         f'{selection!r}')
+    index = 0
+    while index + 1 < values.size and values[index + 1] > values[index]:
+        index += 1
+    return index
 
 
 @METRICS.register_module()
@@ -62,22 +86,29 @@ class CAMSeedMetric(BaseMetric):
     ``gt_sem_seg`` (1, H, W) (0 background, 1..K, ``ignore_index`` left out)
     of each data sample.
 
-    Returns (no prefix by default): ``mIoU`` (percent) at the best threshold,
-    ``best_threshold``, ``mIoU_first_local_max`` and
-    ``threshold_first_local_max`` (sweep upward, stop at the first drop: the
-    reference's choice). Logs the per-class IoU / Acc table at the best
-    threshold (mmseg's format) and the whole mIoU-by-threshold curve as text.
-    mIoU is the nanmean over the K + 1 classes, background included; a class
-    absent from both GT and prediction is NaN and skipped.
+    Returns (no prefix by default): ``mIoU`` (percent) and ``threshold`` of
+    the ``selection``, and always ``mIoU_greedy`` / ``threshold_greedy``
+    and ``mIoU_max`` / ``threshold_max``. Logs the per-class IoU / Acc table
+    at the selected threshold (mmseg's format) and the whole
+    mIoU-by-threshold curve as text. mIoU is the nanmean over the K + 1
+    classes, background included; a class absent from both GT and
+    prediction is NaN and skipped (e.g. COCO's ten unused ids in a 90-id
+    evaluation).
 
     Args:
         thresholds: background thresholds, ascending (default 0.40 ... 0.59).
         threshold_range: ``(start, stop, step)`` instead of ``thresholds``;
             ``stop`` is exclusive, e.g. ``(0.40, 0.60, 0.01)``.
+        selection: ``'greedy'`` (default, the reference) or ``'max'``; see
+            :func:`select_threshold`.
         ignore_index: GT value left out.
-        output_dir: if set (``tools/test.py --out DIR``), each sample's
-            ``pred_sem_seg`` (the seed label map at the model's threshold)
-            is written there as ``{image name}.png``.
+        output_dir: if set (``tools/test.py --out DIR``), each sample's seed
+            label map is written there as ``{image name}.png`` (uint8), and
+            ``label_maps.json`` says at which background threshold (and,
+            with GT, the files' own mIoU next to the selected threshold's).
+        output_threshold: the background threshold of the written label
+            maps. None (default): the model's, i.e. its ``pred_sem_seg``
+            (``model.test_cfg.bg_threshold`` for SemPLeS models).
         keep_results: accepted for ``tools/test.py --out``; the label maps
             are written whenever ``output_dir`` is set.
         format_only: only write the label maps, compute no metric (for
@@ -85,13 +116,16 @@ class CAMSeedMetric(BaseMetric):
     """
 
     default_prefix: Optional[str] = None
+    summary_file = 'label_maps.json'
 
     def __init__(self,
                  *,
                  thresholds: Optional[Sequence[float]] = None,
                  threshold_range: Optional[Sequence[float]] = None,
+                 selection: str = 'greedy',
                  ignore_index: int = 255,
                  output_dir: Optional[str] = None,
+                 output_threshold: Optional[float] = None,
                  keep_results: bool = False,
                  format_only: bool = False,
                  collect_device: str = 'cpu',
@@ -99,8 +133,18 @@ class CAMSeedMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if format_only and output_dir is None:
             raise ValueError('format_only needs an output_dir')
+        if selection not in SELECTIONS:
+            raise ValueError(f'CAMSeedMetric: selection must be one of '
+                             f'{SELECTIONS}, got {selection!r}')
+        if output_threshold is not None:
+            if output_dir is None:
+                raise ValueError('output_threshold needs an output_dir')
+            output_threshold = float(output_threshold)
+        self.selection = selection
         self.output_dir = output_dir
+        self.output_threshold = output_threshold
         self.format_only = format_only
+        self._file_threshold: Optional[float] = None
         if output_dir is not None and is_main_process():
             mkdir_or_exist(output_dir)
         if thresholds is not None and threshold_range is not None:
@@ -123,8 +167,9 @@ class CAMSeedMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Reduce each sample to its sparse histogram (kept in ``results``)."""
         for sample in data_samples:
+            label = None
             if self.output_dir is not None:
-                self.write_label_map(sample)
+                label = self.write_label_map(sample)
             if self.format_only:
                 continue
             for key in ('pred_cams', 'gt_sem_seg'):
@@ -144,16 +189,58 @@ class CAMSeedMetric(BaseMetric):
                     f'{cams.shape[0]} classes but dataset_meta classes '
                     f'name {len(classes) - 1} besides background')
             try:
-                self.results.append(self.image_histogram(cams, gt))
+                result = self.image_histogram(cams, gt)
+                if label is not None:
+                    result = result + self.label_map_counts(label, gt, cams)
             except ValueError as err:
                 raise ValueError(f'{sample_name(sample)}: {err}') from None
+            self.results.append(result)
 
-    def write_label_map(self, sample: dict) -> None:
-        """``pred_sem_seg`` as ``{output_dir}/{image name}.png`` (uint8)."""
+    def sample_label_map(self, sample: dict) -> np.ndarray:
+        """(H, W) seed label map to write: ``pred_sem_seg``, or ``pred_cams``
+        thresholded at ``output_threshold``. Records the threshold used."""
+        if self.output_threshold is not None:
+            if 'pred_cams' not in sample:
+                raise KeyError(f'output_threshold needs pred_cams; '
+                               f'{sample_name(sample)} has {sorted(sample)}')
+            cams = sample['pred_cams']['data'].float()[None]
+            self._note_file_threshold(self.output_threshold, sample)
+            return cams_to_label_map(cams, self.output_threshold)[0].cpu(
+            ).numpy()
+        if 'seg_logits' in sample:  # SemPLeS: channel 0 is the threshold
+            self._note_file_threshold(
+                round(float(sample['seg_logits']['data'][0].flatten()[0]), 6),
+                sample)
+        return sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy()
+
+    def _note_file_threshold(self, value: float, sample: dict) -> None:
+        if self._file_threshold is None:
+            self._file_threshold = value
+        elif value != self._file_threshold:
+            raise ValueError(
+                f'{sample_name(sample)} was labelled at background threshold '
+                f'{value}, earlier images at {self._file_threshold}')
+
+    def write_label_map(self, sample: dict) -> np.ndarray:
+        """The label map as ``{output_dir}/{image name}.png`` (uint8)."""
         name = osp.splitext(osp.basename(sample['img_path']))[0]
-        label = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy()
+        label = self.sample_label_map(sample)
         Image.fromarray(label.astype(np.uint8)).save(
             osp.join(self.output_dir, name + '.png'))
+        return label
+
+    def label_map_counts(self, label: np.ndarray, gt: np.ndarray,
+                         cams: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Sparse (GT, written label) counts: the written files' confusion."""
+        k = cams.shape[0]
+        if label.shape != gt.shape:
+            raise ValueError(f'label map {label.shape} and gt_sem_seg '
+                             f'{gt.shape} differ in size')
+        valid = gt != self.ignore_index
+        flat = gt[valid].astype(np.int64) * (k + 1) + label[valid].astype(
+            np.int64)
+        index, counts = np.unique(flat, return_counts=True)
+        return index, counts.astype(np.int64)
 
     def image_histogram(self, cams: np.ndarray,
                         gt: np.ndarray) -> ImageHistogram:
@@ -187,12 +274,11 @@ class CAMSeedMetric(BaseMetric):
         index, counts = np.unique(flat, return_counts=True)
         return index, counts.astype(np.int64), k
 
-    def confusions(self, results: List[ImageHistogram],
-                   k: int) -> np.ndarray:
+    def confusions(self, results: List[tuple], k: int) -> np.ndarray:
         """(T, K + 1, K + 1) confusions (rows GT, columns prediction)."""
         n_bins = len(self.thresholds) + 1
         hist = np.zeros((k + 1) * k * n_bins, np.int64)
-        for index, counts, image_k in results:
+        for index, counts, image_k in (r[:3] for r in results):
             if image_k != k:
                 raise ValueError(f'a result was computed with K = {image_k} '
                                  f'classes, the confusion asks for K = {k}')
@@ -215,19 +301,30 @@ class CAMSeedMetric(BaseMetric):
         with np.errstate(invalid='ignore', divide='ignore'):
             return inter / union
 
-    def seed_curve(self, results: List[ImageHistogram],
+    def seed_curve(self, results: List[tuple],
                    k: int) -> Tuple[np.ndarray, np.ndarray]:
         """Per-class IoU (T, K + 1) in [0, 1] and mIoU (T,) in percent for
         every threshold."""
         iou = self.class_iou(self.confusions(results, k))
         return iou, np.nanmean(iou, axis=1) * 100
 
+    def label_maps_miou(self, results: List[tuple],
+                        k: int) -> Optional[float]:
+        """mIoU (percent) of the written label maps, if they were scored."""
+        entries = [r[3:] for r in results if len(r) == 5]
+        if not entries:
+            return None
+        conf = np.zeros((k + 1) * (k + 1), np.int64)
+        for index, counts in entries:
+            np.add.at(conf, index, counts)
+        iou = self.class_iou(conf.reshape(k + 1, k + 1))
+        return float(np.nanmean(iou) * 100)
+
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """Scalars only; the table and the curve go to the log."""
         logger = MMLogger.get_current_instance()
         if self.format_only:
-            print_log(f'label maps written to {self.output_dir}',
-                      logger=logger)
+            self.write_summary(None, None, None, logger)
             return OrderedDict()
         classes = (self.dataset_meta or {}).get('classes')
         if classes is None:
@@ -241,27 +338,70 @@ class CAMSeedMetric(BaseMetric):
                              f'{self.ignore_index}?)')
         iou = self.class_iou(conf)  # (T, K + 1)
         miou = np.nanmean(iou, axis=1) * 100  # as seed_curve, conf reused
-        best = int(np.argmax(miou))
-        first = first_local_max(miou.tolist())
+        chosen = {s: select_threshold(miou, s) for s in SELECTIONS}
+        picked = chosen[self.selection]
 
         with np.errstate(invalid='ignore', divide='ignore'):
-            acc = (np.diagonal(conf[best]) / conf[best].sum(axis=1))
+            acc = (np.diagonal(conf[picked]) / conf[picked].sum(axis=1))
         table = PrettyTable()
         table.add_column('Class', list(classes))
-        table.add_column('IoU', np.round(iou[best] * 100, 2).tolist())
+        table.add_column('IoU', np.round(iou[picked] * 100, 2).tolist())
         table.add_column('Acc', np.round(acc * 100, 2).tolist())
         print_log(f'per class results (seed, background threshold '
-                  f'{self.thresholds[best]:.2f}):', logger=logger)
+                  f'{self.thresholds[picked]:.2f}, {self.selection} '
+                  'selection):', logger=logger)
         print_log('\n' + table.get_string(), logger=logger)
         curve = ', '.join(f'{t:g}: {m:.2f}'
                           for t, m in zip(self.thresholds, miou))
         print_log(f'seed mIoU by background threshold: {curve}',
                   logger=logger)
-        return OrderedDict(
-            mIoU=round(float(miou[best]), 2),
-            best_threshold=float(self.thresholds[best]),
-            mIoU_first_local_max=round(float(miou[first]), 2),
-            threshold_first_local_max=float(self.thresholds[first]))
+        if self.output_dir is not None:
+            self.write_summary(
+                self.label_maps_miou(results, k),
+                float(self.thresholds[picked]), float(miou[picked]), logger)
+        out = OrderedDict(
+            mIoU=round(float(miou[picked]), 2),
+            threshold=float(self.thresholds[picked]))
+        for name, index in chosen.items():
+            out[f'mIoU_{name}'] = round(float(miou[index]), 2)
+            out[f'threshold_{name}'] = float(self.thresholds[index])
+        return out
+
+    def write_summary(self, files_miou: Optional[float],
+                      selected: Optional[float],
+                      selected_miou: Optional[float], logger) -> None:
+        """Log and write ``label_maps.json``: the threshold of the files."""
+        if self.output_threshold is not None:
+            source = 'test_evaluator.output_threshold'
+        elif self._file_threshold is not None:
+            source = 'model.test_cfg.bg_threshold'
+        else:
+            source = "the model's pred_sem_seg"
+        summary = dict(
+            background_threshold=self._file_threshold,
+            threshold_source=source,
+            label_maps_mIoU=None if files_miou is None else round(
+                files_miou, 2),
+            selection=None if selected is None else self.selection,
+            selected_threshold=selected,
+            selected_mIoU=None if selected_miou is None else round(
+                selected_miou, 2))
+        text = (f'label maps in {self.output_dir} use background threshold '
+                f'{self._file_threshold} ({source})')
+        if files_miou is not None:
+            text += f': their mIoU {files_miou:.2f}'
+        if selected is not None:
+            text += (f'; the {self.selection} selection of the sweep is '
+                     f'{selected:g} (mIoU {selected_miou:.2f}); write the '
+                     'maps at another threshold with --cfg-options '
+                     'test_evaluator.output_threshold=T')
+        print_log(text, logger=logger)
+        path = osp.join(self.output_dir, self.summary_file)
+        tmp = f'{path}.tmp{os.getpid()}'
+        with open(tmp, 'w') as f:
+            json.dump(summary, f, indent=2)
+            f.write('\n')
+        os.replace(tmp, path)
 
 
 def sample_name(sample: dict) -> str:

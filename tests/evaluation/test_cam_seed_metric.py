@@ -1,10 +1,12 @@
+import json
+
 import numpy as np
 import pytest
 import torch
 from mmengine.logging import MMLogger
 
 from semples_mmseg.evaluation import CAMSeedMetric
-from semples_mmseg.evaluation.cam_seed_metric import (first_local_max,
+from semples_mmseg.evaluation.cam_seed_metric import (select_threshold,
                                                       thresholds_from_range)
 from semples_mmseg.models.utils import cams_to_label_map
 
@@ -52,7 +54,7 @@ def random_images(seed, sizes):
 
 def test_every_threshold_matches_brute_force():
     images = random_images(0, ((5, 7), (9, 4), (6, 6)))
-    metric = CAMSeedMetric(threshold_range=(0.0, 1.0, 0.07))
+    metric = CAMSeedMetric(threshold_range=(0.0, 1.0, 0.07), selection='max')
     grid = metric.thresholds.astype(np.float32)
     assert sum(np.isin(c.max(0), grid).sum() for c, _ in images) >= 5  # ties
     metric.dataset_meta = dict(classes=CLASSES)
@@ -65,7 +67,10 @@ def test_every_threshold_matches_brute_force():
     assert miou.tolist() == expected  # exact, every threshold
     result = metric.compute_metrics(metric.results)
     assert result['mIoU'] == round(max(expected), 2)
-    assert result['best_threshold'] == metric.thresholds[np.argmax(expected)]
+    assert result['threshold'] == metric.thresholds[np.argmax(expected)]
+    assert result['threshold_max'] == result['threshold']
+    greedy = select_threshold(expected, 'greedy')
+    assert result['mIoU_greedy'] == round(expected[greedy], 2)
 
 
 def test_ties_go_to_background_at_float32():
@@ -92,15 +97,49 @@ def test_tiny_example_by_hand():
     result = run(metric, [(cams, gt)])
     iou = metric.class_iou(metric.confusions(metric.results, 3))[0]
     assert iou[:3].tolist() == [1.0, 0.5, 0.5] and np.isnan(iou[3])
-    assert result == dict(mIoU=66.67, best_threshold=0.5,
-                          mIoU_first_local_max=66.67,
-                          threshold_first_local_max=0.5)
+    assert result == dict(mIoU=66.67, threshold=0.5, mIoU_greedy=66.67,
+                          threshold_greedy=0.5, mIoU_max=66.67,
+                          threshold_max=0.5)
 
 
-def test_first_local_max_differs_from_global_max():
-    assert first_local_max([1, 3, 2, 5, 4]) == 1
-    assert first_local_max([1, 2, 3]) == 2
-    assert first_local_max([3, 3, 2]) == 1  # a plateau keeps sweeping
+def test_select_threshold_greedy_stops_at_the_first_non_improvement():
+    assert select_threshold([1, 3, 2, 5, 4], 'greedy') == 1
+    assert select_threshold([1, 2, 3], 'greedy') == 2
+    assert select_threshold([3, 3, 5], 'greedy') == 0  # equal stops the walk
+    assert select_threshold([3, 2, 5], 'greedy') == 0
+    assert select_threshold([7], 'greedy') == 0
+    assert select_threshold([1, 3, 2, 5, 4], 'max') == 3
+    assert select_threshold([1, np.nan, 5, 5], 'max') == 2  # first of ties
+    assert select_threshold([1, np.nan, 5], 'greedy') == 0  # NaN stops
+    with pytest.raises(ValueError, match="one of .*'greedy', 'max'.*'best'"):
+        select_threshold([1, 2], 'best')
+    with pytest.raises(ValueError, match='non-empty'):
+        select_threshold([], 'max')
+    with pytest.raises(ValueError, match='all NaN'):
+        select_threshold([np.nan], 'max')
+
+
+def test_plateau_stops_the_sweep_at_0_40():
+    # one row of 7 pixels, class a only; no CAM value lies in (0.40, 0.41],
+    # so both thresholds give the same labels (a plateau), by hand:
+    # t=.40, .41: a at pixels 0, 2, 3 (GT a: 2, 3): bg 4/5, a 2/3 -> 73.33
+    # t=.50: a at 2, 3: bg 5/5, a 2/2 -> 100
+    a = np.array([[0.45, 0.3, 0.65, 0.75, 0.3, 0.3, 0.3]])
+    cams = np.concatenate([a[None], np.zeros((2, 1, 7))]).astype(np.float32)
+    gt = np.array([[0, 0, 1, 1, 0, 0, 0]])
+    metric = CAMSeedMetric(thresholds=[0.40, 0.41, 0.50])
+    result = run(metric, [(cams, gt)])
+    assert result == dict(mIoU=73.33, threshold=0.40, mIoU_greedy=73.33,
+                          threshold_greedy=0.40, mIoU_max=100.0,
+                          threshold_max=0.5)
+    result = run(CAMSeedMetric(thresholds=[0.40, 0.41, 0.50],
+                               selection='max'), [(cams, gt)])
+    assert (result['mIoU'], result['threshold']) == (100.0, 0.5)
+    with pytest.raises(ValueError, match="selection must be one of"):
+        CAMSeedMetric(selection='first_local_max')
+
+
+def test_greedy_and_global_max_differ():
     # one row of 7 pixels, class a only; by hand (bg IoU, a IoU -> mean):
     # t=.40: (2/4, 3/5) -> 55.00   t=.50: (2/5, 2/5) -> 40.00
     # t=.60: (4/5, 2/3) -> 73.33   t=.70: (4/6, 1/3) -> 50.00
@@ -109,9 +148,9 @@ def test_first_local_max_differs_from_global_max():
     gt = np.array([[1, 0, 1, 1, 0, 0, 0]])
     result = run(CAMSeedMetric(thresholds=[0.40, 0.50, 0.60, 0.70]),
                  [(cams, gt)])
-    assert result == dict(mIoU=73.33, best_threshold=0.6,
-                          mIoU_first_local_max=55.0,
-                          threshold_first_local_max=0.4)
+    assert result == dict(mIoU=55.0, threshold=0.4, mIoU_greedy=55.0,
+                          threshold_greedy=0.4, mIoU_max=73.33,
+                          threshold_max=0.6)
 
 
 def test_table_and_curve_are_logged(tmp_path):
@@ -122,7 +161,7 @@ def test_table_and_curve_are_logged(tmp_path):
     # t=.5: bg and a right -> 100; t=.95: all bg -> bg IoU 1/2, a 0 -> 25
     run(CAMSeedMetric(thresholds=[0.5, 0.95]), [(cams, np.array([[1, 0]]))])
     out = log_file.read_text()
-    assert 'background threshold 0.50' in out
+    assert 'background threshold 0.50, greedy selection' in out
     rows = [r.split('|')[1:-1] for r in out.splitlines() if r.startswith('|')]
     assert [[c.strip() for c in r] for r in rows] == [
         ['Class', 'IoU', 'Acc'], ['background', '100.0', '100.0'],
@@ -190,12 +229,12 @@ def test_results_are_small_and_survive_evaluate():
     metric = CAMSeedMetric()
     metric.dataset_meta = dict(classes=CLASSES)
     metric.process({}, [sample(c, g) for c, g in images])
-    assert all(index.size <= 4 * 3 * 21 for index, _, _ in metric.results)
-    assert sum(int(c.sum()) for _, c, _ in metric.results) == sum(
+    assert all(r[0].size <= 4 * 3 * 21 for r in metric.results)
+    assert sum(int(r[1].sum()) for r in metric.results) == sum(
         int((g != 255).sum()) for _, g in images)
     result = metric.evaluate(size=3)  # BaseMetric's collect + compute
     expected = max(brute_force_miou(images, t, 3) for t in metric.thresholds)
-    assert result['mIoU'] == round(expected, 2)
+    assert result['mIoU_max'] == round(expected, 2)
 
 
 def test_output_dir_receives_the_seed_label_maps(tmp_path):
@@ -221,4 +260,76 @@ def test_seed_curve_is_what_compute_metrics_reports():
     assert iou.shape == (3, 4) and miou.shape == (3, )
     for t, m in zip(metric.thresholds, miou):
         assert m == pytest.approx(brute_force_miou([(cams, gt)], t, 3))
-    assert result['mIoU'] == pytest.approx(round(miou.max(), 2))
+    assert result['mIoU_max'] == pytest.approx(round(miou.max(), 2))
+    assert result['mIoU'] == pytest.approx(
+        round(miou[select_threshold(miou, 'greedy')], 2))
+
+
+def model_sample(cams, gt, name, bg=0.43):
+    """A data sample as SemPLeSSegmentor.predict writes it (threshold bg)."""
+    cams = torch.as_tensor(cams, dtype=torch.float)
+    logits = torch.cat([torch.full_like(cams[:1], bg), cams])
+    return dict(img_path=name, pred_cams=dict(data=cams),
+                seg_logits=dict(data=logits),
+                pred_sem_seg=dict(data=logits.argmax(0, keepdim=True)),
+                gt_sem_seg=dict(data=torch.as_tensor(gt)[None]))
+
+
+def read_png(path):
+    from PIL import Image
+    return np.array(Image.open(path))
+
+
+@pytest.mark.parametrize('output_threshold', [None, 0.6])
+def test_out_records_the_threshold_of_its_label_maps(tmp_path,
+                                                     output_threshold):
+    images = random_images(3, ((6, 7), (5, 4)))
+    out = tmp_path / 'out'
+    log_file = tmp_path / 'out.log'
+    MMLogger.get_instance(f'out_{tmp_path.name}', log_file=str(log_file))
+    metric = CAMSeedMetric(thresholds=[0.3, 0.4, 0.5], output_dir=str(out),
+                           output_threshold=output_threshold)
+    metric.dataset_meta = dict(classes=CLASSES)
+    metric.process({}, [model_sample(c, g, f'/d/img{i}.jpg')
+                        for i, (c, g) in enumerate(images)])
+    result = metric.compute_metrics(metric.results)
+    used = 0.43 if output_threshold is None else 0.6
+    for i, (cams, _) in enumerate(images):  # the files: labels at `used`
+        expected = cams_to_label_map(torch.as_tensor(cams)[None], used)[0]
+        assert np.array_equal(read_png(out / f'img{i}.png'), expected.numpy())
+    summary = json.loads((out / 'label_maps.json').read_text())
+    assert summary == dict(
+        background_threshold=used,
+        threshold_source=('model.test_cfg.bg_threshold'
+                          if output_threshold is None else
+                          'test_evaluator.output_threshold'),
+        label_maps_mIoU=round(brute_force_miou(images, used, 3), 2),
+        selection='greedy', selected_threshold=result['threshold'],
+        selected_mIoU=result['mIoU'])
+    log = log_file.read_text()
+    assert f'label maps in {out} use background threshold {used}' in log
+    assert f"selection of the sweep is {result['threshold']:g}" in log
+
+
+def test_out_threshold_errors_are_named(tmp_path):
+    with pytest.raises(ValueError, match='output_threshold needs an '
+                       'output_dir'):
+        CAMSeedMetric(output_threshold=0.3)
+    metric = CAMSeedMetric(output_dir=str(tmp_path))
+    metric.dataset_meta = dict(classes=CLASSES)
+    cams, gt = random_images(4, ((2, 2), ))[0]
+    metric.process({}, [model_sample(cams, gt, 'a.jpg', bg=0.43)])
+    with pytest.raises(ValueError, match='b.jpg .*threshold 0.5, earlier '
+                       'images at 0.43'):
+        metric.process({}, [model_sample(cams, gt, 'b.jpg', bg=0.5)])
+
+
+def test_format_only_still_says_which_threshold(tmp_path):
+    metric = CAMSeedMetric(output_dir=str(tmp_path), format_only=True)
+    cams, gt = random_images(5, ((3, 3), ))[0]
+    metric.process({}, [model_sample(cams, gt, 'a.jpg', bg=0.3)])
+    assert metric.compute_metrics(metric.results) == {}
+    summary = json.loads(
+        (tmp_path / 'label_maps.json').read_text())
+    assert summary['background_threshold'] == 0.3
+    assert summary['label_maps_mIoU'] is None
