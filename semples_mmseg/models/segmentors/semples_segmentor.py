@@ -31,7 +31,7 @@ from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils.cam_inference import multiscale_flip_cams
+from ..utils.cam_inference import CAMInferenceSettings, infer_cams
 from ..utils.soft_masks import (labelled_pairs, masked_pair_images,
                                 minmax_soft_masks, resize_to,
                                 sigmoid_soft_masks)
@@ -60,7 +60,9 @@ class SemPLeSSegmentor(BaseSegmentor):
             and normalises them with CLIP's own mean and std.
         train_cfg: ``dict(losses=[...], mask_eps=0.1)``: the active losses
             when no train loop calls :meth:`set_stage`.
-        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43)``.
+        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43)``
+            plus the other keys of ``CAMInferenceSettings`` (``protocol``,
+            ``view_resize``, ``max_view_pixels``, ``stride``); checked here.
     """
 
     def __init__(self,
@@ -104,6 +106,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         self.clip_pixels = clip_pixels
         self.test_cfg = dict(scales=(1.0, ), flip=False, bg_threshold=0.43)
         self.test_cfg.update(test_cfg or {})
+        CAMInferenceSettings.from_test_cfg(self.test_cfg)  # names bad keys
         self.align_corners = False
         self._prompt_cache: Optional[Tuple[tuple, Tensor]] = None
 
@@ -297,14 +300,47 @@ class SemPLeSSegmentor(BaseSegmentor):
 
     # ------------------------------------------------------------------
     # inference
-    def predict_cams(self, inputs: Tensor, labels: Tensor) -> Tensor:
-        """(B, K, H, W) multi-scale + flip CAMs in [0, 1], absent classes 0."""
-        return multiscale_flip_cams(
-            lambda x: self.cam_net(x)['cams'],
-            inputs,
-            labels,
-            scales=tuple(self.test_cfg['scales']),
-            flip=self.test_cfg['flip'])
+    def pixel_statistics(self) -> Tuple[Tensor, Tensor]:
+        """The (3, 1, 1) mean and std the data preprocessor normalised the
+        inputs with (0 and 1 when it does not normalise)."""
+        pre = self.data_preprocessor
+        if getattr(pre, '_enable_normalize', False):
+            return pre.mean, pre.std
+        return torch.zeros(3, 1, 1), torch.ones(3, 1, 1)
+
+    def predict_cams(self,
+                     inputs: Tensor,
+                     labels: Tensor,
+                     data_samples: OptSampleList = None) -> Tensor:
+        """(B, K, H, W) multi-scale + flip CAMs in [0, 1), absent classes 0,
+        by ``test_cfg`` (``CAMInferenceSettings``; views, protocol, cap).
+
+        A failure (e.g. out of memory on a huge image) is re-raised naming
+        the images of ``data_samples`` and the setting that bounds memory.
+        """
+        settings = CAMInferenceSettings.from_test_cfg(self.test_cfg)
+        mean, std = self.pixel_statistics()
+        try:
+            return infer_cams(
+                lambda x: self.cam_net(x)['cams'],
+                inputs,
+                labels,
+                settings,
+                mean=mean,
+                std=std)
+        except (RuntimeError, MemoryError) as err:
+            names = [s.metainfo.get('img_path', '?')
+                     for s in data_samples or ()] or ['(no data samples)']
+            text = str(err)
+            hint = ''
+            if any(m in text.lower() for m in ('out of memory', 'alloc')):
+                hint = (' Lower model.test_cfg.max_view_pixels (now '
+                        f'{settings.max_view_pixels}) to infer CAMs of large '
+                        'images at a smaller size.')
+            raise RuntimeError(
+                f'CAM inference failed for {", ".join(map(str, names))} '
+                f'(input {tuple(inputs.shape[-2:])}, scales '
+                f'{settings.scales}): {text}.{hint}') from err
 
     def predict(self, inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
@@ -318,7 +354,7 @@ class SemPLeSSegmentor(BaseSegmentor):
             raise ValueError('CAM inference needs data samples carrying '
                              "metainfo['img_labels'] (image-level labels)")
         labels = self.image_labels(data_samples, inputs.device)
-        cams = self.predict_cams(inputs, labels)
+        cams = self.predict_cams(inputs, labels, data_samples)
         bg = cams.new_full((cams.shape[0], 1, *cams.shape[2:]),
                            float(self.test_cfg['bg_threshold']))
         samples = self.postprocess_result(

@@ -1,9 +1,12 @@
 """Tensor utilities shared by the segmentors (no registered modules)."""
-from .cam_inference import cams_to_label_map, multiscale_flip_cams
+from .cam_inference import (CAMInferenceSettings, cams_to_label_map,
+                            clims_multiscale_cams, infer_cams,
+                            multiscale_flip_cams)
 from .soft_masks import (labelled_pairs, masked_pair_images,
                          minmax_soft_masks, sigmoid_soft_masks)
 
 __all__ = [
-    'multiscale_flip_cams', 'cams_to_label_map', 'labelled_pairs',
+    'CAMInferenceSettings', 'infer_cams', 'multiscale_flip_cams',
+    'clims_multiscale_cams', 'cams_to_label_map', 'labelled_pairs',
     'masked_pair_images', 'minmax_soft_masks', 'sigmoid_soft_masks'
 ]

@@ -155,7 +155,7 @@ def test_prediction_fills_cams_logits_and_label_map():
         out = model.predict(torch.randn(1, 3, 40, 56), s)[0]
     cams = out.pred_cams.data
     assert cams.shape == (3, 40, 56)
-    assert cams[1].abs().max() == 0 and cams[0].max() == pytest.approx(1)
+    assert cams[1].abs().max() == 0 and cams[0].max() == pytest.approx(1, abs=1e-4)
     assert out.seg_logits.data.shape == (4, 40, 56)
     assert torch.all(out.seg_logits.data[0] == 0.4)
     expected = torch.cat([torch.full((1, 40, 56), 0.4), cams]).argmax(0)

@@ -1,12 +1,21 @@
 import pytest
 import torch
 
-from semples_mmseg.models.utils import cams_to_label_map, multiscale_flip_cams
+from semples_mmseg.models.utils import (CAMInferenceSettings,
+                                        cams_to_label_map,
+                                        clims_multiscale_cams,
+                                        multiscale_flip_cams)
+from semples_mmseg.models.utils.cam_inference import view_sizes
 
 
 def first_channels(k):
     """A CAM network stand-in: class maps are the first k image channels."""
     return lambda x: x[:, :k].clamp_min(0)
+
+
+def bilinear(**kw):
+    """The old view resizing (F.interpolate of the tensor): hand-checkable."""
+    return dict(view_resize='bilinear', **kw)
 
 
 def test_single_scale_is_labels_times_minmax():
@@ -18,6 +27,21 @@ def test_single_scale_is_labels_times_minmax():
         first_channels(2), img, labels, scales=(1.0, ), flip=False)
     assert torch.allclose(cams[0, 0], img[0, 0] / 8)
     assert cams[0, 1].abs().max() == 0  # absent class exactly 0
+
+
+def test_minmax_divides_by_range_plus_1e_8():
+    # range 1e-6: (F - min) / (max - min + 1e-8) = 1e-6 / 1.01e-6 at the top
+    # (the earlier clamp of the range at 1e-5 gave 0.1)
+    img = torch.zeros(1, 3, 1, 2)
+    img[0, 0, 0] = torch.tensor([0.5, 0.5 + 1e-6])
+    cams = multiscale_flip_cams(
+        first_channels(1), img.double(), torch.ones(1, 1), scales=(1.0, ),
+        flip=False)
+    top = (img[0, 0, 0, 1].double() - img[0, 0, 0, 0].double())
+    assert cams[0, 0, 0, 0] == 0
+    assert cams[0, 0, 0, 1].item() == pytest.approx(
+        (top / (top + 1e-8)).item(), abs=1e-6)
+    assert cams[0, 0, 0, 1].item() == pytest.approx(1 / 1.01, abs=2e-2)
 
 
 def test_flip_comes_back_unmirrored():
@@ -55,19 +79,23 @@ def test_scales_upsample_back_to_input_size_and_normalise():
     img = torch.rand(2, 3, 8, 10)
     labels = torch.tensor([[1., 1.], [0., 1.]])
     cams = multiscale_flip_cams(
-        first_channels(2), img, labels, scales=(1.0, 0.5, 1.5), flip=True)
+        first_channels(2), img, labels, **bilinear(scales=(1.0, 0.5, 1.5)))
     assert cams.shape == (2, 2, 8, 10)
     for b, k in ((0, 0), (0, 1), (1, 1)):
-        assert cams[b, k].min() == 0 and torch.isclose(cams[b, k].max(),
-                                                       torch.tensor(1.))
+        assert cams[b, k].min() == 0 and torch.isclose(
+            cams[b, k].max(), torch.tensor(1.), atol=1e-6)
     assert cams[1, 0].abs().max() == 0
 
 
-def test_constant_map_gives_zero_not_nan():
+def test_constant_map_and_no_present_class_give_zeros_not_nan():
     cams = multiscale_flip_cams(
         lambda x: torch.ones(1, 1, 2, 2), torch.zeros(1, 3, 2, 2),
-        torch.ones(1, 1))
+        torch.ones(1, 1), scales=(1.0, ))
     assert not torch.isnan(cams).any() and cams.abs().max() == 0
+    for fn in (multiscale_flip_cams, clims_multiscale_cams):
+        cams = fn(first_channels(2), torch.rand(1, 3, 4, 5),
+                  torch.zeros(1, 2), view_resize='bilinear')
+        assert cams.shape == (1, 2, 4, 5) and cams.abs().max() == 0
 
 
 def test_label_map_ties_go_to_background():
@@ -88,7 +116,8 @@ def test_scale_two_by_hand():
         return x[:, :1]
 
     cams = multiscale_flip_cams(
-        channel_zero, img, torch.ones(1, 1), scales=(1.0, 2.0), flip=False)
+        channel_zero, img, torch.ones(1, 1),
+        **bilinear(scales=(1.0, 2.0), flip=False))
     assert seen == [(1, 3), (2, 6)]
     assert torch.allclose(cams[0, 0, 0], torch.tensor([0., 1 / 15, 1.]))
 
@@ -97,15 +126,116 @@ def test_labels_zero_absent_classes_per_image():
     img = torch.rand(2, 3, 4, 5)
     labels = torch.tensor([[0., 1., 1.], [1., 0., 0.]])
     cams = multiscale_flip_cams(
-        first_channels(3), img, labels, scales=(1.0, 1.2), flip=True)
+        first_channels(3), img, labels, **bilinear(scales=(1.0, 1.2)))
     assert (cams[0, 0] == 0).all() and (cams[1, 1:] == 0).all()
     for b, k in ((0, 1), (0, 2), (1, 0)):
-        assert cams[b, k].min() == 0 and cams[b, k].max() == 1
+        assert cams[b, k].min() == 0 and cams[b, k].max() == pytest.approx(
+            1, abs=1e-6)
     # a present class keeps the order of its (single-scale) map
     one = multiscale_flip_cams(
         first_channels(3), img, labels, scales=(1.0, ), flip=False)
     assert torch.equal(one[1, 0].flatten().argsort(),
                        img[1, 0].flatten().argsort())
+
+
+def stride2(x):
+    """A CAM network stand-in with output stride 2: every other pixel of the
+    first two channels, ReLU'd; (h, w) -> (ceil(h / 2), ceil(w / 2))."""
+    return x[:, :2, ::2, ::2].clamp_min(0)
+
+
+def test_clims_protocol_two_scales_by_hand():
+    # H x W = 2 x 3, both rows [2, 2, 6]; class 0 present, class 1 absent.
+    # Scale 1.0: view [2, 2, 6] -> maps [2, 6]; mirror [6, 2, 2] -> [6, 2],
+    #   flipped back at the map's resolution [2, 6]; sum [4, 12]; bilinear to
+    #   the stride-2 padded size 2 x 4: [4, 6, 10, 12].
+    # Scale 2.0 (4 x 6 view, bilinear): [2, 2, 2, 3, 5, 6] -> maps [2, 2, 5];
+    #   mirror [6, 5, 3, 2, 2, 2] -> [6, 3, 2] -> back [2, 3, 6]; sum
+    #   [4, 5, 11]; to 4 columns: [4, 4.625, 7.25, 11].
+    # Total [8, 10.625, 17.25, 23], cropped to 3 columns [8, 10.625, 17.25],
+    # divided by max + 1e-5 (no minimum subtracted).
+    img = torch.zeros(1, 3, 2, 3)
+    img[0, 0] = torch.tensor([2., 2., 6.])
+    img[0, 1] = 1.  # class 1's map: non-zero, but the class is absent
+    cams = clims_multiscale_cams(
+        stride2, img, torch.tensor([[1., 0.]]),
+        **bilinear(scales=(1.0, 2.0), flip=True, stride=2))
+    expected = torch.tensor([8., 10.625, 17.25]) / (17.25 + 1e-5)
+    assert cams.shape == (1, 2, 2, 3)
+    assert torch.allclose(cams[0, 0], expected.expand(2, 3), atol=1e-7)
+    assert cams[0, 1].abs().max() == 0
+    # the WeakTr protocol on the same input subtracts the minimum
+    weaktr = multiscale_flip_cams(
+        stride2, img, torch.tensor([[1., 0.]]),
+        **bilinear(scales=(1.0, 2.0), flip=True))
+    assert weaktr[0, 0].min() == 0 and cams[0, 0].min() > 0.46
+
+
+def test_clims_flip_is_undone_before_the_crop():
+    # width 5 at stride 2: maps of width 3 are upsampled to 6 columns and
+    # cropped to 5, which is not mirror-symmetric. The reference flips the
+    # mirror's maps back at the network's resolution (IRNet's CAM.forward),
+    # before upsampling and cropping. Brute force of that order:
+    img = torch.rand(1, 3, 3, 5)
+    labels = torch.ones(1, 2)
+
+    def up(maps):
+        return torch.nn.functional.interpolate(
+            maps, size=(4, 6), mode='bilinear', align_corners=False)
+
+    def peak_normalised(x):
+        return x / (x.flatten(2).amax(2)[..., None, None] + 1e-5)
+
+    maps = stride2(img) + stride2(img.flip(-1)).flip(-1)
+    expected = peak_normalised(up(maps)[..., :3, :5])
+    cams = clims_multiscale_cams(
+        stride2, img, labels, **bilinear(scales=(1.0, ), stride=2))
+    assert torch.allclose(cams, expected, atol=1e-7)
+    # flipping the mirror's maps only after the crop gives other numbers
+    late = up(stride2(img))[..., :3, :5] + \
+        up(stride2(img.flip(-1)))[..., :3, :5].flip(-1)
+    assert (peak_normalised(late) - cams).abs().max() > 1e-2
+    # and so does upsampling straight to the image size (the WeakTr way)
+    direct = torch.nn.functional.interpolate(
+        maps, size=(3, 5), mode='bilinear', align_corners=False)
+    assert (peak_normalised(direct) - cams).abs().max() > 1e-2
+
+
+def test_view_sizes_round_like_python_and_cap_large_images():
+    # Python round (ties to even), as both references: 187.5 -> 188
+    assert view_sizes(375, 500, (1.0, 0.5, 1.5, 2.0), None) == [
+        (375, 500), (188, 250), (562, 750), (750, 1000)]
+    assert view_sizes(375, 500, (1.0, 1.2), 800 * 800) == [(375, 500),
+                                                           (450, 600)]
+    # 2000 x 3000 at (1.0, 1.2) with a 640,000-pixel cap: f = sqrt(640000 /
+    # (1.44 * 6e6)), sizes floored: the largest view fits, ratios kept
+    sizes = view_sizes(2000, 3000, (1.0, 1.2), 640_000)
+    assert sizes == [(544, 816), (653, 979)]
+    assert max(h * w for h, w in sizes) <= 640_000
+
+
+def test_settings_name_bad_keys_and_values():
+    ok = CAMInferenceSettings.from_test_cfg(
+        dict(scales=[1.0, 0.5], flip=True, bg_threshold=0.15,
+             protocol='clims'))
+    assert ok.scales == (1.0, 0.5) and ok.protocol == 'clims'
+    assert ok.view_resize == 'pil_bicubic' and ok.max_view_pixels == 640_000
+    for cfg, match in ((dict(scale=(1.0, )), r"unknown key\(s\) \['scale'\]"),
+                       (dict(scales=()), 'scales must be a non-empty'),
+                       (dict(scales=(1.0, -2)), 'positive numbers'),
+                       (dict(flip=1), 'flip must be True or False'),
+                       (dict(protocol='irn'), "protocol .*'irn'"),
+                       (dict(view_resize='cubic'), "view_resize .*'cubic'"),
+                       (dict(max_view_pixels=0), 'max_view_pixels'),
+                       (dict(stride=0.5), 'stride')):
+        with pytest.raises(ValueError, match=match):
+            CAMInferenceSettings.from_test_cfg(cfg)
+
+
+def test_pil_views_need_the_normalisation():
+    with pytest.raises(ValueError, match='mean and std'):
+        multiscale_flip_cams(first_channels(1), torch.zeros(1, 3, 4, 4),
+                             torch.ones(1, 1), scales=(1.0, 2.0))
 
 
 def test_bad_shapes_are_named():
