@@ -110,5 +110,6 @@ val_dataloader = dict(
         id_space=80,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CAMSeedMetric')
+# thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
+val_evaluator = dict(type='CAMSeedMetric', selection='greedy')
 test_evaluator = val_evaluator

@@ -37,5 +37,15 @@ model = dict(
     cam_losses=[dict(type='CAMAreaLoss', loss_weight=0.2)],
     soft_mask=dict(mode='sigmoid'),
     clip_pixels='imagenet',
-    # IRNet-style inference scales; CLIMS evaluates seeds at low thresholds
-    test_cfg=dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_threshold=0.15))
+    # CLIMS's own CAM inference (step/make_cam.py, IRNet's): scales
+    # (1.0, 0.5, 1.5, 2.0) + flip, PIL bicubic views, the mirror's map flipped
+    # back at stride 16, upsampled to the size rounded up to 16 and cropped,
+    # each class divided by its max + 1e-5; seeds at background 0.15. A
+    # ResNet's memory grows linearly with the pixels: views up to 2048 x 2048
+    # (the largest COCO view, 640 x 640 at 2.0, has 1280 x 1280).
+    test_cfg=dict(
+        protocol='clims',
+        scales=(1.0, 0.5, 1.5, 2.0),
+        flip=True,
+        bg_threshold=0.15,
+        max_view_pixels=2048 * 2048))

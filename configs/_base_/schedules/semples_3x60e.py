@@ -20,7 +20,12 @@ train_cfg = dict(
         dict(stage=2, max_epochs=60, lr=dict(prompt_learner=2.5e-2)),
         dict(stage=3, max_epochs=60, lr=dict(cam_net=6.4e-5)),
     ])
-val_cfg = dict(type='ValLoop')
+# Per-epoch checkpoint choice as the reference (SemPLeS main1-3.py and
+# WeakTr main.py validate with --scales 1.0, i.e. scale 1.0 + flip, and keep
+# the greedy first-local-maximum seed mIoU); tools/test.py, pseudo masks and
+# compare.py keep model.test_cfg (e.g. scales (1.0, 1.2)).
+val_cfg = dict(
+    type='CAMValLoop', model_test_cfg=dict(scales=(1.0, ), flip=True))
 test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
