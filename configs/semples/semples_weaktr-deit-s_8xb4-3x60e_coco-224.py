@@ -19,9 +19,10 @@ model = dict(
         num_classes=80,
         aaf_pool='mean',
         aaf_reduction=4,
-        # the official WeakTr COCO CAM checkpoint converted by
-        # tools/model_converters/weaktr2semples.py (or a baseline trained with
-        # configs/weaktr/weaktr_coco.py)
+        # an 80-class WeakTr baseline trained with configs/weaktr/
+        # weaktr_coco.py. The official WeakTr COCO checkpoint has 90 class
+        # tokens (raw COCO ids) and does not fit here: use it with
+        # configs/semples/weaktr_coco90.py (the reference's setup)
         pretrained='checkpoints/weaktr_coco_cam.pth'),
     clip_guide=dict(class_names={{_base_.coco_prompt_names}}),
     prompt_learner=dict(num_classes=80),

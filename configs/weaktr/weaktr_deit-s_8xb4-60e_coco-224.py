@@ -1,5 +1,7 @@
 # WeakTr baseline CAM training on COCO 2014 (the "without SemPLeS" side).
-# 80 classes, AAF mean pooling with r = 4 (METHOD section 1), test scales
+# 80 contiguous classes (the official WeakTr COCO checkpoint has 90 class
+# tokens: weaktr_coco90.py is the reference's setup and loads it).
+# AAF mean pooling with r = 4 (METHOD section 1), test scales
 # (1.0, 0.8, 1.2) + flip, pseudo-mask threshold 0.42 (section 6).
 # Total batch 32 (4 per GPU on 8 GPUs): WeakTr's lr rule 6e-4 x 32 / 512
 # = 3.75e-5, warm-up from 1e-6, cosine to 1e-5 (schedules/weaktr_60e.py).

@@ -38,6 +38,19 @@ COCO_CATEGORY_IDS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17,
 assert len(COCO_CATEGORY_IDS) == len(COCO_NAMES) == 80
 # ids 1..90 that no COCO category uses
 COCO_UNUSED_IDS = tuple(sorted(set(range(1, 91)) - set(COCO_CATEGORY_IDS)))
+# names of the ten unused ids in the reference's 90-id lists (WeakTr's
+# evaluation.py categories_coco, SemPLeS' clip_utils.py category_dict)
+COCO_UNUSED_NAMES = {12: 'street sign', 26: 'hat', 29: 'shoe',
+                     30: 'eye glasses', 45: 'plate', 66: 'mirror',
+                     68: 'window', 69: 'desk', 71: 'door', 83: 'blender'}
+assert tuple(sorted(COCO_UNUSED_NAMES)) == COCO_UNUSED_IDS
+# raw id 1..90 -> name: the reference's 90 class tokens and CLIP prompts
+COCO90_NAMES = tuple({
+    **dict(zip(COCO_CATEGORY_IDS, COCO_NAMES)),
+    **COCO_UNUSED_NAMES
+}[cid] for cid in range(1, 91))
+COCO90_CLASSES = ('background', ) + COCO90_NAMES
+COCO90_PROMPT_NAMES = COCO90_NAMES
 # raw id -> contiguous label (1..80); 0 stays background
 COCO_ID_TO_CONTIGUOUS = {cid: i + 1 for i, cid in enumerate(COCO_CATEGORY_IDS)}
 # contiguous label (1..80) -> raw id

@@ -1,6 +1,6 @@
 """Convert an official WeakTr checkpoint to semples_mmseg's WeakTrCAMNet.
 
-    python tools/model_converters/weaktr2semples.py SRC DST
+    python tools/model_converters/weaktr2semples.py SRC DST [--as-segmentor]
 
 WeakTr (hustvl/WeakTr, ``deit_small_WeakTr_patch16_224``) saves
 ``{'model': state_dict, 'epoch': ...}`` with timm/DeiT names (``cls_token``
@@ -10,7 +10,10 @@ adaptive attention fusion ``adaptive_attention_fusion.attn_feat_ffn.{0,1}``
 / ``attn_head_ffn.{0,2}``. DeiT's final ``norm`` is unused by WeakTr and
 dropped. DST holds ``{'state_dict': ...}`` with WeakTrCAMNet names and loads
 with ``WeakTrCAMNet(init_cfg=dict(type='Pretrained', checkpoint=DST))`` (or
-``cam_net.pretrained=DST`` in a config).
+``cam_net.pretrained=DST`` in a config). ``--as-segmentor`` prefixes the
+keys with ``cam_net.``: DST is then the checkpoint of a WeakTr baseline
+config (``tools/test.py``, ``load_from``, ``make_pseudo_masks.py``,
+``compare.py``) and still loads as ``cam_net.pretrained``.
 """
 import argparse
 import os.path as osp
@@ -69,11 +72,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='WeakTr checkpoint (.pth)')
     parser.add_argument('dst', help='output path')
+    parser.add_argument(
+        '--as-segmentor', action='store_true',
+        help='prefix the keys with cam_net. (a segmentor checkpoint)')
     args = parser.parse_args()
     if not osp.isfile(args.src):
         raise SystemExit(f'no such checkpoint: {args.src}')
     state = load_weaktr_state(args.src)
-    torch.save({'state_dict': convert_weaktr(state)}, args.dst)
+    converted = convert_weaktr(state)
+    if args.as_segmentor:
+        converted = OrderedDict(
+            (f'cam_net.{k}', v) for k, v in converted.items())
+    torch.save({'state_dict': converted}, args.dst)
     print(f'wrote {args.dst} ({len(state)} tensors in)')
 
 
