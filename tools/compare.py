@@ -3,13 +3,14 @@
     python tools/compare.py weaktr --baseline-ckpt A.pth --semples-ckpt B.pth \
         [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/cmp_weaktr]
 
-Names: weaktr, clims (VOC), weaktr_coco, clims_coco (COCO 2014; data root =
-the converter's OUT_DIR, e.g. data/coco/semples).
+Names: weaktr, clims (VOC), weaktr_coco, clims_coco, weaktr_coco90 (COCO
+2014; data root = the converter's OUT_DIR, e.g. data/coco/semples).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
-GT image labels), the seed mIoU over every background threshold (one pass),
-pseudo masks at the side's threshold (``--crf`` to refine them) scored
-against GT. Prints a Markdown table side by side: seed mIoU, mask mIoU and
+GT image labels), the seed mIoU over every background threshold (one pass)
+at the threshold the config's evaluator selects (``selection``: the
+reference's greedy stop by default), pseudo masks at the side's threshold
+(``--crf`` to refine them) scored against GT. Prints a Markdown table side by side: seed mIoU, mask mIoU and
 per-class IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
 replace the pair a name stands for (e.g. the CPU demo's configs). Both
@@ -30,7 +31,8 @@ from mmseg.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.evaluation import CAMSeedMetric  # noqa: E402
+from semples_mmseg.evaluation import (  # noqa: E402
+    CAMSeedMetric, select_threshold)
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
     cam_pass, gt_pairs, load_cam_model, score_masks)
 
@@ -42,7 +44,11 @@ PAIRS = {
     ('configs/weaktr/weaktr_coco.py', 'configs/semples/weaktr_coco.py'),
     'clims_coco':
     ('configs/clims/clims_coco.py', 'configs/semples/clims_coco.py'),
+    'weaktr_coco90':
+    ('configs/weaktr/weaktr_coco90.py', 'configs/semples/weaktr_coco90.py'),
 }
+# the seed sweep's settings taken from the config's test_evaluator
+SWEEP_KEYS = ('thresholds', 'threshold_range', 'selection', 'ignore_index')
 # what must agree between the two sides' evaluation datasets
 SAME_SPLIT_KEYS = ('type', 'data_root', 'ann_file', 'data_prefix', 'img_dir',
                    'seg_dir', 'label_file', 'id_space')
@@ -78,8 +84,9 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     state = CheckpointLoader.load_checkpoint(ckpt, 'cpu')
     model = load_cam_model(cfg.model, state.get('state_dict', state), ckpt)
     model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+    evaluator = cfg.get('test_evaluator', {})
     metric = CAMSeedMetric(
-        thresholds=cfg.get('test_evaluator', {}).get('thresholds'))
+        **{k: evaluator[k] for k in SWEEP_KEYS if k in evaluator})
     metric.dataset_meta = dataset.metainfo
     crf = None
     if args.crf:
@@ -94,7 +101,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     seed_iou, seed_miou = metric.seed_curve(metric.results,
                                             len(classes) - 1)
     seed_iou = seed_iou * 100
-    best = int(np.nanargmax(seed_miou))
+    best = select_threshold(seed_miou, metric.selection)
     masks = score_masks(out_dir, gt_pairs(dataset), classes)
     return dict(
         seed=float(seed_miou[best]),

@@ -1,13 +1,19 @@
 """Test (and export) a model; the CLI of mmseg's tools/test.py.
 
-``--out DIR`` writes the predicted label maps (for SemPLeS models: the seed
-pseudo masks at the config's background threshold) as PNGs.
+``--out DIR`` writes the predicted label maps as PNGs. For SemPLeS models
+these are the seed label maps at the background threshold
+``model.test_cfg.bg_threshold``, or at
+``--cfg-options test_evaluator.output_threshold=T``; the log and
+``DIR/label_maps.json`` say which threshold the files use and, where the
+split has masks, the files' own mIoU next to the threshold the sweep
+selects (the two differ unless the config's threshold is the selected one).
 """
 import argparse
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
@@ -21,7 +27,11 @@ def parse_args():
     parser.add_argument(
         '--work-dir', help='where the evaluation results are dumped as json')
     parser.add_argument(
-        '--out', type=str, help='directory to save the predicted label maps')
+        '--out',
+        type=str,
+        help='directory to save the predicted label maps (SemPLeS: at '
+        'model.test_cfg.bg_threshold or test_evaluator.output_threshold; '
+        'label_maps.json there says which)')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
@@ -82,6 +92,16 @@ def main():
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
+        chosen = cfg.test_evaluator.get('output_threshold')
+        source = 'test_evaluator.output_threshold'
+        if chosen is None:
+            chosen = cfg.model.get('test_cfg', {}).get('bg_threshold')
+            source = 'model.test_cfg.bg_threshold'
+        if chosen is not None:
+            print_log(f'--out {args.out}: label maps at background threshold '
+                      f'{chosen} ({source}); choose another with '
+                      '--cfg-options test_evaluator.output_threshold=T',
+                      logger='current')
     prepare_launch(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()

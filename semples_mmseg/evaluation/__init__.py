@@ -1,4 +1,4 @@
 """Metrics."""
-from .cam_seed_metric import CAMSeedMetric
+from .cam_seed_metric import CAMSeedMetric, select_threshold
 
-__all__ = ['CAMSeedMetric']
+__all__ = ['CAMSeedMetric', 'select_threshold']

@@ -1,4 +1,5 @@
 """The three SemPLeS stages end to end through the tools, on a VOC fixture."""
+import json
 import os
 import os.path as osp
 import socket
@@ -7,8 +8,10 @@ import sys
 from pathlib import Path
 
 import mmseg
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from semples_mmseg.testing import make_voc_fixture
 
@@ -119,6 +122,32 @@ def test_test_tool_exports_seed_masks(trained, tmp_path):
                *data_options(root / 'data')])
     assert 'mIoU' in log
     assert len(list(out.glob('*.png'))) == 3  # the val split
+    # the folder and the log say at which threshold the files are
+    summary = json.loads((out / 'label_maps.json').read_text())
+    assert summary['background_threshold'] == 0.43
+    assert summary['threshold_source'] == 'model.test_cfg.bg_threshold'
+    assert summary['selection'] == 'greedy'
+    assert f'label maps in {out} use background threshold 0.43' in log
+    assert f"their mIoU {summary['label_maps_mIoU']:.2f}" in log
+
+
+def test_test_tool_out_threshold_is_chosen_by_option(trained, tmp_path):
+    root, work, _ = trained
+    out = tmp_path / 'masks'
+    log = run([sys.executable, 'tools/test.py', TINY,
+               str(work / 'best_stage3.pth'), '--out', str(out),
+               '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+               *data_options(root / 'data'),
+               'test_evaluator.output_threshold=0.99'])
+    assert 'label maps at background threshold 0.99 ' \
+        '(test_evaluator.output_threshold)' in log
+    summary = json.loads((out / 'label_maps.json').read_text())
+    assert summary['background_threshold'] == 0.99
+    assert summary['threshold_source'] == 'test_evaluator.output_threshold'
+    # min-max CAMs top out just below 1: at 0.99 almost every pixel is
+    # background, unlike at the config's 0.43
+    labels = [np.array(Image.open(p)) for p in sorted(out.glob('*.png'))]
+    assert np.mean([(lab == 0).mean() for lab in labels]) > 0.9
 
 
 def test_two_cpu_processes_run_all_stages(tmp_path):

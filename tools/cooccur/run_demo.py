@@ -45,7 +45,8 @@ from semples_mmseg.datasets.cooccur_world.clip_pairs import \
     normalise_images  # noqa: E402
 from semples_mmseg.engine.hooks.cam_visualization_hook import (  # noqa
     cam_panel)
-from semples_mmseg.evaluation import CAMSeedMetric  # noqa: E402
+from semples_mmseg.evaluation import (  # noqa: E402
+    CAMSeedMetric, select_threshold)
 from semples_mmseg.evaluation.pseudo_masks import \
     threshold_label_map  # noqa: E402
 from train_toy_clip import ensure_toy_clip  # noqa: E402
@@ -112,10 +113,11 @@ def evaluate(model, dataset, layouts, thresholds):
         metric.process({}, [sample.to_dict()])
         cams_all.append(sample.pred_cams.data.cpu())
     _, miou = metric.seed_curve(metric.results, k)
-    best = int(np.nanargmax(miou))
+    best = select_threshold(miou, 'max')
     t = float(metric.thresholds[best])
     voc_sweep = np.asarray(metric.thresholds) >= 0.40 - 1e-6
-    miou_voc = float(np.nanmax(miou[voc_sweep])) if voc_sweep.any() \
+    miou_voc = float(miou[voc_sweep][select_threshold(
+        miou[voc_sweep], 'max')]) if voc_sweep.any() \
         else float('nan')
     fp = np.zeros(k)
     total = np.zeros(k)
