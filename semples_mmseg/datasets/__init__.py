@@ -3,5 +3,9 @@ from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .cooccur_world import CooccurWorldDataset
+from .seeded_sampler import SeededIndex, SeededSampler
 
-__all__ = ['VOCWeakDataset', 'COCOWeakDataset', 'CooccurWorldDataset']
+__all__ = [
+    'VOCWeakDataset', 'COCOWeakDataset', 'CooccurWorldDataset', 'SeededIndex',
+    'SeededSampler'
+]

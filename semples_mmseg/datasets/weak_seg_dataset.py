@@ -6,6 +6,7 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
+from ..utils.rng_state import seeded_rng
 from .image_labels import labels_from_mask, read_id_list, read_label_file
 
 
@@ -104,6 +105,15 @@ class WeakLabelSegDataset(BaseSegDataset):
                     reduce_zero_label=False,
                     seg_fields=[]))
         return data_list
+
+    def __getitem__(self, idx: int) -> dict:
+        """A sample; a :class:`SeededIndex` (``SeededSampler``) runs its
+        pipeline with the generators seeded by the index's sample seed."""
+        seed = getattr(idx, 'sample_seed', None)
+        if seed is None:
+            return super().__getitem__(idx)
+        with seeded_rng(seed):
+            return super().__getitem__(int(idx))
 
     # hooks for layouts with other file names / id spaces (COCO)
     def img_file_name(self, img_id: str) -> str:

@@ -128,14 +128,12 @@ def load_cam_model(model_cfg: dict, state: Dict[str, torch.Tensor],
                    source: str):
     """The CAM-only segmentor with the ``cam_net.*`` weights of ``state``."""
     from mmseg.registry import MODELS
+    from ..models.segmentors.checkpoint_compat import checkpoint_source
     model = MODELS.build(cam_only_model_cfg(model_cfg))
-    cam_state = {
-        k[len('cam_net.'):]: v
-        for k, v in state.items() if k.startswith('cam_net.')
-    }
-    if not cam_state:
+    if not any(k.startswith('cam_net.') for k in state):
         raise ValueError(f'{source} holds no cam_net.* weights')
-    model.cam_net.load_state_dict(cam_state, strict=True)
+    with checkpoint_source(source):  # strict: SemPLeSSegmentor checks keys
+        model.load_state_dict(state)
     return model
 
 
