@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from semples_mmseg.engine.loops.cam_init_file import tensor_fingerprint
+from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.engine.resume import resolve_resume_checkpoint
 from semples_mmseg.models.segmentors.checkpoint_compat import \
     IncompatibleCheckpointError

@@ -20,6 +20,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
+from mmseg.utils import register_all_modules  # noqa: E402
+
 from semples_mmseg.datasets import VOCWeakDataset  # noqa: E402
 from semples_mmseg.testing import make_voc_fixture  # noqa: E402
 
@@ -45,6 +47,7 @@ def main() -> None:
     parser.add_argument('--workers', type=int, nargs='+',
                         default=[1, 8, 16])
     args = parser.parse_args()
+    register_all_modules(init_default_scope=True)
     root = args.root or osp.join(tempfile.gettempdir(),
                                  f'scan_bench_{args.num_images}')
     marker = osp.join(root, 'ImageSets/Segmentation/train_aug.txt')

@@ -7,7 +7,6 @@ fingerprint in its message hub (so in every checkpoint it writes): a resumed
 run accepts the file only if its fingerprint is the recorded one, and a new
 run (epoch 0) rewrites a file left by an earlier attempt.
 """
-import hashlib
 import logging
 import os.path as osp
 from typing import Dict, Optional
@@ -17,20 +16,10 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from ...utils.atomic_files import torch_save_atomically
+from ...utils.fingerprint import tensor_fingerprint
 
 CAM_INIT_FILE = 'semples_cam_init.pth'
 FINGERPRINT_INFO_KEY = 'semples_cam_init_fingerprint'
-
-
-def tensor_fingerprint(state: Dict[str, Tensor]) -> str:
-    """SHA-256 over the sorted keys, dtypes, shapes and bytes of ``state``."""
-    digest = hashlib.sha256()
-    for key in sorted(state):
-        value = state[key].detach().cpu().contiguous()
-        digest.update(f'{key}|{value.dtype}|{tuple(value.shape)}|'.encode())
-        digest.update(value.reshape(-1).view(torch.uint8).numpy().tobytes()
-                      if value.numel() else b'')
-    return digest.hexdigest()
 
 
 def write_cam_init(path: str, state: Dict[str, Tensor],

@@ -61,9 +61,9 @@ from ...utils.atomic_files import (atomic_path, naming_full_disk,
                                    write_json_atomically)
 from ..hooks.rng_state_hook import RNGStateHook
 from ..resume import resolve_resume_checkpoint
+from ...utils.fingerprint import tensor_fingerprint
 from .cam_init_file import (CAM_INIT_FILE, FINGERPRINT_INFO_KEY,
-                            read_cam_init, tensor_fingerprint,
-                            write_cam_init)
+                            read_cam_init, write_cam_init)
 
 STAGE_DEFAULTS = {
     1: dict(name='matching', losses=('match', ), mask_eps=0.1,
