@@ -126,9 +126,15 @@ def load_label_map(path: str) -> np.ndarray:
     return seg.astype(np.uint8)
 
 
+def mask_values(seg: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a uint8 mask (a histogram: O(H W),
+    several times faster than ``np.unique``'s sort on VOC-sized masks)."""
+    return np.flatnonzero(np.bincount(seg.ravel(), minlength=256))
+
+
 def check_label_map(seg: np.ndarray, num_classes: int, path: str) -> None:
     """Values must be 0 (background), 1..K, or 255 (ignore)."""
-    values = np.unique(seg)
+    values = mask_values(seg)
     bad = values[(values > num_classes) & (values != 255)]
     if bad.size:
         raise ValueError(f'mask {path} has values {bad.tolist()} outside '
@@ -164,7 +170,7 @@ def labels_from_mask(path: str, num_classes: int,
     if label_map is not None:
         seg = apply_raw_label_map(seg, label_map, path)
     check_label_map(seg, num_classes, path)
-    present = np.unique(seg)
+    present = mask_values(seg)
     present = present[(present > 0) & (present != 255)]
     vec = np.zeros(num_classes, np.float32)
     vec[present.astype(int) - 1] = 1

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from .image_labels import apply_raw_label_map, check_label_map
+from .image_labels import apply_raw_label_map, check_label_map, mask_values
 
 JPEG_SOI, JPEG_EOI = b'\xff\xd8', b'\xff\xd9'
 PNG_SIGNATURE, PNG_IEND = b'\x89PNG', b'IEND'
@@ -124,7 +124,7 @@ def _scan_one(item: ScanItem, check_images: bool, check_masks: bool,
             seg = apply_raw_label_map(seg, label_map, item.seg_path)
         check_label_map(seg, num_classes, item.seg_path)
         if derive_labels:
-            present = np.unique(seg)
+            present = mask_values(seg)
             present = present[(present > 0) & (present != 255)]
             vec = np.zeros(num_classes, np.float32)
             vec[present.astype(int) - 1] = 1

@@ -229,6 +229,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
     def run(self) -> torch.nn.Module:
         self.runner.call_hook('before_train')
         with naming_full_disk(self.runner.work_dir):
+            self._check_val_split()
             if self._epoch == 0:
                 self._start_run()
             else:
@@ -494,6 +495,39 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                     'stage 2 (e.g. its epoch or best_stage1 checkpoint '
                     'after stage 2)')
             break
+
+    def _check_val_split(self) -> None:
+        """The validated split, before the first iteration: every image has
+        its mask (the seed metric needs it) and is at least one patch of
+        the CAM network at the smallest test scale."""
+        if self.runner.val_loop is None or not any(
+                s['validate'] for s in self.stages):
+            return
+        dataset = self.runner.val_loop.dataloader.dataset
+        if not hasattr(dataset, 'get_data_info'):
+            return
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        no_mask = [d['img_path'] for d in infos
+                   if d.get('seg_map_path', '') is None]
+        if no_mask:
+            raise FileNotFoundError(
+                f'{len(no_mask)} image(s) of the validation split have no '
+                f'mask, which the seed mIoU needs: {no_mask[:5]}')
+        backbone = getattr(self.segmentor.cam_net, 'backbone', None)
+        patch = getattr(backbone, 'patch_size', None)
+        scales = self.segmentor.test_cfg.get('scales') or (1.0, )
+        if patch is None:
+            return
+        small = [
+            f"{d['img_path']} ({d['scan_shape'][0]} x {d['scan_shape'][1]})"
+            for d in infos if 'scan_shape' in d
+            and min(d['scan_shape']) * min(scales) < patch
+        ]
+        if small:
+            raise ValueError(
+                f'{len(small)} validation image(s) are smaller than one '
+                f'{patch} x {patch} patch of the CAM network at test scale '
+                f'{min(scales)}: {small[:5]}')
 
     # ------------------------------------------------------------------
     def _cam_state(self) -> Dict[str, torch.Tensor]:
