@@ -20,6 +20,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1,
                     max_keep_ckpts=1, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    rng_state=dict(type='RNGStateHook'),  # exact --resume
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)
