@@ -154,3 +154,19 @@ def test_validation_image_smaller_than_a_patch_is_named(tmp_path):
     with pytest.raises(ValueError, match='smaller than one 16 x 16 patch.*'
                        rf'{small}.jpg \(12 x 40\)'):
         train(cfg)
+
+
+def test_a_best_checkpoint_of_another_config_stops_the_stage_start(
+        killed, tmp_path):
+    root, work = killed
+    work = copy_of(work, tmp_path)
+    best = checkpoint(work / 'best_stage1.pth')
+    best['state_dict']['cam_net.head.weight'] = \
+        best['state_dict']['cam_net.head.weight'][:5]
+    torch.save(best, work / 'best_stage1.pth')
+    # resumed at stage 2's start, which loads best_stage1.pth
+    with pytest.raises(IncompatibleCheckpointError,
+                       match=r'best_stage1.pth does not fit the CAM network'
+                       r'.*head.weight: \(5, 48, 3, 3\) in the file'):
+        train(tiny_cfg(root / 'data', work, stages=STAGES, resume=True))
+    assert not (work / 'epoch_2.pth').exists()
