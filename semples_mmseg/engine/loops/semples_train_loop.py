@@ -330,6 +330,8 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 dict(epoch=self._epoch, stage=stage,
                      metric=self.best_metric, score=score, bests=bests),
                 osp.join(self.runner.work_dir, VALIDATION_FILE))
+        # the other ranks read best_stage{N}.pth at the next stage's start
+        barrier()
 
     def _save_best(self, name: str) -> None:
         """``runner.save_checkpoint`` to a temporary name, then renamed."""
