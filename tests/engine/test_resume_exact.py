@@ -151,3 +151,33 @@ def test_kill_during_validation_redoes_it(reference):
     assert_same_run(reference / 'uninterrupted', work)
     record = json.loads((work / 'semples_last_validation.json').read_text())
     assert record['epoch'] == 5
+
+
+def test_process_killed_in_stage_3_resumed_by_the_train_tool(reference,
+                                                              tmp_path):
+    """A real process end (os._exit, no clean-up) and `tools/train.py
+    --resume` (the CLI path: last_checkpoint read by our resolver)."""
+    import os
+    import subprocess
+    import sys
+    work = reference / 'exit_stage3'
+
+    def tool(cfg, *extra):
+        cfg.custom_imports = dict(
+            imports=['semples_mmseg', 'semples_mmseg.testing'],
+            allow_failed_imports=False)
+        path = tmp_path / f'cfg_{next(_names)}.py'
+        cfg.dump(str(path))
+        return subprocess.run(
+            [sys.executable, 'tools/train.py', str(path), *extra], cwd=REPO,
+            capture_output=True, text=True, timeout=900,
+            env=dict(os.environ, OMP_NUM_THREADS='1'))
+
+    proc = tool(tiny_cfg(reference / 'data', work,
+                         kill=dict(epoch=3, iteration=1, mode='exit')))
+    assert proc.returncode == 137, proc.stderr[-3000:]
+    assert (work / 'epoch_3.pth').is_file()
+    assert not (work / 'epoch_4.pth').exists()
+    proc = tool(tiny_cfg(reference / 'data', work), '--resume')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_same_run(reference / 'uninterrupted', work)
