@@ -72,6 +72,9 @@ def resolve_resume_checkpoint(work_dir: str) -> Optional[str]:
         write_text_atomically(inside, pointer)
         return inside
     if not osp.isfile(inside):
-        raise FileNotFoundError(f'--resume: {pointer} names {inside}, which '
-                                'does not exist')
+        raise FileNotFoundError(
+            f'--resume: {pointer} names {inside}, which does not exist (with '
+            'CheckpointHook max_keep_ckpts=1 mmengine deletes it before '
+            'writing the next checkpoint: a kill during that write leaves '
+            'none complete; keep max_keep_ckpts >= 2)')
     return inside
