@@ -10,12 +10,17 @@ and flips, masked by the GT image labels, the background threshold
 (default: the model's ``test_cfg.bg_threshold``, 0.43 VOC / 0.42 COCO),
 optionally dense CRF on the label map, then ``DIR/{image id}.png`` (uint8:
 0 background, k + 1 class k). Only the CAM network is built: no CLIP weights
-are needed. Memory stays flat; each PNG is written atomically, so an
-interrupted run continues with ``--resume`` without redoing finished images;
-under ``tools/dist_*``-style launchers each rank takes a shard. When the
-split has GT masks, the masks are scored (Markdown table, ``scores.json``).
+are needed. Memory stays flat; every file (PNG, ``cams/*.npy``,
+``scores.json``) is written atomically, so an interrupted run continues with
+``--resume`` without redoing finished images (an incomplete file left by an
+older version is redone). ``DIR/pseudo_mask_settings.json`` records what the
+masks were made with (checkpoint weights, threshold, scales, flip, CRF,
+split); ``--resume`` with other settings stops. Under
+``tools/dist_*``-style launchers each rank takes a shard. When the split has
+GT masks, the masks are scored (Markdown table, ``scores.json``).
 """
 import argparse
+import hashlib
 import os
 import os.path as osp
 import sys
@@ -33,8 +38,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
-    cam_pass, checkpoint_num_classes, gt_pairs, load_cam_model,
-    pending_indices, save_scores, score_masks, scores_markdown)
+    cam_pass, check_or_record_settings, checkpoint_num_classes, gt_pairs,
+    load_cam_model, pending_indices, save_scores, score_masks,
+    scores_markdown)
+from semples_mmseg.utils.atomic_files import naming_full_disk  # noqa: E402
+from semples_mmseg.utils.fingerprint import tensor_fingerprint  # noqa: E402
 
 
 def parse_args():
@@ -105,22 +113,40 @@ def main():
     threshold = args.threshold if args.threshold is not None else float(
         model.test_cfg['bg_threshold'])
 
+    img_paths = [dataset.get_data_info(i)['img_path']
+                 for i in range(len(dataset))]
+    settings = dict(
+        checkpoint_fingerprint=tensor_fingerprint(
+            {k: v for k, v in state.items() if k.startswith('cam_net.')}),
+        threshold=threshold,
+        scales=[float(x) for x in model.test_cfg['scales']],
+        flip=bool(model.test_cfg['flip']),
+        crf=bool(args.crf),
+        save_cams=bool(args.save_cams),
+        dataset=type(dataset).__name__,
+        ann_file=osp.basename(dataset.ann_file),
+        image_ids_sha256=hashlib.sha256('\n'.join(
+            osp.basename(p) for p in img_paths).encode()).hexdigest(),
+        num_classes=num_classes)
     if rank == 0:
         mkdir_or_exist(out)
         if args.save_cams:
             mkdir_or_exist(osp.join(out, 'cams'))
+        try:
+            check_or_record_settings(out, settings, resume=args.resume)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
     barrier()
-    img_paths = [dataset.get_data_info(i)['img_path']
-                 for i in range(len(dataset))]
     todo = list(range(len(dataset))) if args.overwrite else \
-        pending_indices(img_paths, out)
+        pending_indices(img_paths, out, save_cams=args.save_cams)
     shard = todo[rank::world]
     if rank == 0:
         print(f'{len(todo)} of {len(dataset)} masks to write '
               f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
               f'{world} process(es))', flush=True)
-    cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
-             crf=crf, save_cams=args.save_cams, progress=rank == 0)
+    with naming_full_disk(out):
+        cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
+                 crf=crf, save_cams=args.save_cams, progress=rank == 0)
     barrier()
     if rank == 0:
         pairs = gt_pairs(dataset)

@@ -18,6 +18,8 @@ from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.engine.launch import finish_launch, prepare_launch
+from semples_mmseg.utils.preflight import (MissingInputsError,
+                                           check_config_inputs)
 
 
 def parse_args():
@@ -102,6 +104,10 @@ def main():
                       f'{chosen} ({source}); choose another with '
                       '--cfg-options test_evaluator.output_threshold=T',
                       logger='current')
+    try:  # the test split and the checkpoint, before anything is built
+        check_config_inputs(cfg, 'test', name=args.config)
+    except MissingInputsError as exc:
+        raise SystemExit(str(exc)) from None
     prepare_launch(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()

@@ -12,6 +12,10 @@ from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.engine.launch import finish_launch, prepare_launch
+from semples_mmseg.engine.resume import resolve_resume_checkpoint
+from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.preflight import (MissingInputsError,
+                                           check_config_inputs)
 
 
 def parse_args():
@@ -71,10 +75,19 @@ def main():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    if args.resume and not cfg.get('load_from'):
+        # this work dir's own latest checkpoint, also when it was moved
+        cfg.load_from = resolve_resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
+    try:  # every input at once, before anything is built
+        check_config_inputs(cfg, 'train', name=args.config)
+    except MissingInputsError as exc:
+        raise SystemExit(str(exc)) from None
     prepare_launch(cfg, cfg.launcher)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
-    runner.train()
+    with naming_full_disk(cfg.work_dir):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+            else RUNNERS.build(cfg)
+        runner.train()
     finish_launch(runner)
 
 

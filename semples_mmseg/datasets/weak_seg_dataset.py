@@ -1,12 +1,15 @@
 """The base of our weak-label datasets: images, optional masks, labels."""
 import os.path as osp
-from typing import List, Optional
+import time
+from typing import List, Optional, Union
 
 import numpy as np
 from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
-from .image_labels import labels_from_mask, read_id_list, read_label_file
+from ..utils.rng_state import seeded_rng
+from .image_labels import read_id_list, read_label_file
+from .scan import ScanItem, scan_files
 
 
 class WeakLabelSegDataset(BaseSegDataset):
@@ -21,6 +24,12 @@ class WeakLabelSegDataset(BaseSegDataset):
     time.
     K is ``len(metainfo['classes']) - 1`` (``classes`` includes background).
 
+    Every listed file is checked when the dataset is built
+    (``datasets/scan.py``: image headers, and the masks where they are
+    read: ``masks_required`` or a pipeline that loads annotations), in
+    parallel; ``scan=False`` skips it, ``scan=dict(workers=N)`` sets the
+    threads. The scanned image size is kept as ``scan_shape`` (H, W).
+
     Nothing is ever written into the data folders.
     """
 
@@ -30,12 +39,17 @@ class WeakLabelSegDataset(BaseSegDataset):
                  data_root: str,
                  label_file: Optional[str] = None,
                  masks_required: bool = False,
+                 scan: Union[bool, dict] = True,
                  **kwargs) -> None:
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data_root {data_root} does not exist')
+        if not isinstance(scan, (bool, dict)):
+            raise TypeError(f'{type(self).__name__}: scan must be a bool or '
+                            f'dict(workers=N), got {scan!r}')
         self.label_file = label_file
         self.masks_required = masks_required
+        self.scan = scan
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
 
     @property
@@ -49,6 +63,14 @@ class WeakLabelSegDataset(BaseSegDataset):
             return self.label_file
         return osp.join(self.data_root, self.label_file)
 
+    def masks_read(self) -> bool:
+        """True when the masks are used (so scanned): ``masks_required`` or
+        a pipeline that loads annotations (evaluation). Masks stay optional
+        per image unless ``masks_required``."""
+        transforms = getattr(self.pipeline, 'transforms', [])
+        return self.masks_required or any(
+            'Annotations' in type(t).__name__ for t in transforms)
+
     def load_data_list(self) -> List[dict]:
         ids = read_id_list(self.ann_file)
         img_dir = self.data_prefix.get('img_path', '')
@@ -58,25 +80,24 @@ class WeakLabelSegDataset(BaseSegDataset):
         labels = None
         raw_map = self.raw_label_map()
         have_seg_dir = bool(seg_dir) and osp.isdir(seg_dir)
+        masks_read = self.masks_read()
         if self.masks_required and not have_seg_dir:
             raise FileNotFoundError(
                 f'{type(self).__name__}: masks_required but the mask folder '
                 f'{seg_dir!r} does not exist')
         if label_path is not None:
-            labels = read_label_file(label_path, self.raw_label_length())
+            labels = read_label_file(label_path, self.raw_label_length(),
+                                     ids=ids)
         elif not have_seg_dir:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no label_file and no mask folder '
                 f'{seg_dir!r} to derive image labels from')
-        else:
-            print_log(f'{type(self).__name__}: deriving image labels from the '
-                      f'masks of {len(ids)} images in {seg_dir}',
-                      logger='current')
-        data_list = []
+        data_list, items = [], []
         for img_id in ids:
             img_path = osp.join(img_dir, self.img_file_name(img_id))
             seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix) \
                 if seg_dir else None
+            expected = seg_path
             if seg_path is not None and not osp.isfile(seg_path):
                 if self.masks_required:
                     raise FileNotFoundError(
@@ -92,18 +113,62 @@ class WeakLabelSegDataset(BaseSegDataset):
             else:
                 if seg_path is None:
                     raise FileNotFoundError(
-                        f'no mask for image id {img_id} in {seg_dir} and no '
+                        f'no mask {expected} for image id {img_id} and no '
                         'label_file: cannot derive its image labels')
-                vec = labels_from_mask(seg_path, k, raw_map)
+                vec = None
+            items.append(ScanItem(img_path, seg_path))
             data_list.append(
                 dict(
                     img_path=img_path,
                     seg_map_path=seg_path,
-                    img_labels=vec.astype(np.float32),
+                    img_labels=None if vec is None else vec.astype(
+                        np.float32),
                     label_map=raw_map,
                     reduce_zero_label=False,
                     seg_fields=[]))
+        self._scan(data_list, items, masks_read, labels is None, raw_map)
         return data_list
+
+    def _scan(self, data_list: List[dict], items: List[ScanItem],
+              masks_read: bool, derive: bool,
+              raw_map: Optional[dict]) -> None:
+        """Check every file (``scan``) and derive labels from the masks."""
+        enabled = self.scan is not False
+        if not (enabled or derive):
+            return
+        options = self.scan if isinstance(self.scan, dict) else {}
+        start = time.perf_counter()
+        results = scan_files(
+            items,
+            num_classes=self.num_classes,
+            check_images=enabled,
+            check_masks=enabled and masks_read,
+            derive_labels=derive,
+            label_map=raw_map,
+            workers=options.get('workers'),
+            source=f'{type(self).__name__} ({self.ann_file})')
+        for info, result in zip(data_list, results):
+            if derive:
+                info['img_labels'] = result.labels
+            if result.size is not None:
+                info['scan_shape'] = result.size
+        seconds = time.perf_counter() - start
+        what = ('images' + (' and masks' if masks_read else '')
+                if enabled else 'masks (image labels)')
+        print_log(
+            f'{type(self).__name__}: scanned {len(items)} {what} of '
+            f'{self.ann_file} in {seconds:.1f} s'
+            f'{" (scan=False skips it)" if enabled else ""}',
+            logger='current')
+
+    def __getitem__(self, idx: int) -> dict:
+        """A sample; a :class:`SeededIndex` (``SeededSampler``) runs its
+        pipeline with the generators seeded by the index's sample seed."""
+        seed = getattr(idx, 'sample_seed', None)
+        if seed is None:
+            return super().__getitem__(idx)
+        with seeded_rng(seed):
+            return super().__getitem__(int(idx))
 
     # hooks for layouts with other file names / id spaces (COCO)
     def img_file_name(self, img_id: str) -> str:

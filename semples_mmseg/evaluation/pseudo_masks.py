@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..utils.atomic_files import (atomic_path, np_save_atomically,
+                                   write_json_atomically)
 from ..utils.weight_free_cfg import offline_model_cfg
 from .cam_seed_metric import CAMSeedMetric
 
@@ -56,23 +58,89 @@ def threshold_label_map(cams: torch.Tensor, threshold: float) -> np.ndarray:
 
 
 def write_png_atomically(label: np.ndarray, path: str) -> None:
-    """Write a temporary file, then rename: a kill leaves no partial PNG."""
-    tmp = f'{path}.tmp{os.getpid()}.png'
-    Image.fromarray(label).save(tmp)
-    os.replace(tmp, path)
+    """Write a temporary file, then rename: a kill leaves no partial PNG
+    (and a full disk names ``path``)."""
+    with atomic_path(path) as tmp:
+        Image.fromarray(label).save(tmp)
 
 
-def pending_indices(img_paths: Sequence[str], out_dir: str) -> List[int]:
-    """Indices of images whose pseudo mask is not written yet."""
+def png_complete(path: str) -> bool:
+    """The PNG exists and ends with its IEND chunk (cheap: the last bytes)."""
+    try:
+        with open(path, 'rb') as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 16))
+            return b'IEND' in f.read()
+    except OSError:
+        return False
+
+
+def npy_complete(path: str) -> bool:
+    """The ``.npy`` exists and holds all the bytes its header announces."""
+    try:
+        np.load(path, mmap_mode='r')
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def pending_indices(img_paths: Sequence[str], out_dir: str,
+                    save_cams: bool = False) -> List[int]:
+    """Indices of images whose outputs are not all written and complete
+    (a PNG without IEND, a short ``.npy`` count as not written)."""
     return [
         i for i, path in enumerate(img_paths)
-        if not osp.exists(mask_path(out_dir, path))
+        if not png_complete(mask_path(out_dir, path)) or (
+            save_cams and not npy_complete(cam_path(out_dir, path)))
     ]
 
 
 def mask_path(out_dir: str, img_path: str) -> str:
     return osp.join(out_dir,
                     osp.splitext(osp.basename(img_path))[0] + '.png')
+
+
+def cam_path(out_dir: str, img_path: str) -> str:
+    return osp.join(out_dir, 'cams',
+                    osp.splitext(osp.basename(img_path))[0] + '.npy')
+
+
+SETTINGS_FILE = 'pseudo_mask_settings.json'
+
+
+def settings_differences(recorded: Dict, current: Dict) -> List[str]:
+    """``key: recorded vs now`` for every setting that differs."""
+    return [
+        f'{key}: {recorded.get(key)!r} (the written masks) vs '
+        f'{current.get(key)!r} (now)'
+        for key in sorted(set(recorded) | set(current))
+        if recorded.get(key) != current.get(key)
+    ]
+
+
+def check_or_record_settings(out_dir: str, settings: Dict, *,
+                             resume: bool) -> None:
+    """``--resume``: refuse unless ``out_dir``'s recorded settings equal
+    ``settings``; otherwise (a new or overwritten folder) record them."""
+    path = osp.join(out_dir, SETTINGS_FILE)
+    settings = json.loads(json.dumps(settings))  # tuples -> lists
+    if resume and osp.isfile(path):
+        with open(path) as f:
+            recorded = json.load(f)
+        diffs = settings_differences(recorded, settings)
+        if diffs:
+            raise ValueError(
+                f'--resume: the masks in {out_dir} were made with other '
+                'settings (' + '; '.join(diffs) + '): resuming would mix '
+                'them; pass --overwrite to redo them all, or another '
+                '--out-dir')
+        return
+    if resume and any(f.endswith('.png') for f in os.listdir(out_dir)):
+        raise ValueError(
+            f'--resume: {out_dir} holds masks but no {SETTINGS_FILE} (made by '
+            'an older version): their settings cannot be checked; pass '
+            '--overwrite to redo them')
+    write_json_atomically(settings, path)
 
 
 def score_masks(out_dir: str, pairs: Sequence[tuple],
@@ -119,8 +187,7 @@ def scores_markdown(scores: Dict) -> str:
 
 def save_scores(scores: Dict, out_dir: str) -> str:
     path = osp.join(out_dir, 'scores.json')
-    with open(path, 'w') as f:
-        json.dump(scores, f, indent=1)
+    write_json_atomically(scores, path)
     return path
 
 
@@ -128,14 +195,12 @@ def load_cam_model(model_cfg: dict, state: Dict[str, torch.Tensor],
                    source: str):
     """The CAM-only segmentor with the ``cam_net.*`` weights of ``state``."""
     from mmseg.registry import MODELS
+    from ..models.segmentors.checkpoint_compat import checkpoint_source
     model = MODELS.build(cam_only_model_cfg(model_cfg))
-    cam_state = {
-        k[len('cam_net.'):]: v
-        for k, v in state.items() if k.startswith('cam_net.')
-    }
-    if not cam_state:
+    if not any(k.startswith('cam_net.') for k in state):
         raise ValueError(f'{source} holds no cam_net.* weights')
-    model.cam_net.load_state_dict(cam_state, strict=True)
+    with checkpoint_source(source):  # strict: SemPLeSSegmentor checks keys
+        model.load_state_dict(state)
     return model
 
 
@@ -156,19 +221,24 @@ def cam_pass(model,
     """
     bar = ProgressBar(len(indices)) if progress and indices else None
     for index in indices:
-        with torch.no_grad():
-            sample = model.test_step(pseudo_collate([dataset[index]]))[0]
+        try:
+            with torch.no_grad():
+                sample = model.test_step(pseudo_collate([dataset[index]]))[0]
+        except Exception as exc:  # name the image (e.g. smaller than a patch)
+            path = dataset.get_data_info(index)['img_path']
+            raise RuntimeError(f'CAM inference failed on {path}: '
+                               f'{type(exc).__name__}: {exc}') from exc
         img_path = sample.metainfo['img_path']
         cams = sample.pred_cams.data
         label = threshold_label_map(cams, threshold)
         if crf is not None:
             image = mmcv.imread(img_path, channel_order='rgb')
             label = crf(np.ascontiguousarray(image), label)
-        write_png_atomically(label, mask_path(out_dir, img_path))
+        # the CAMs first: a mask is only "done" with its CAM file (resume)
         if save_cams:
-            name = osp.splitext(osp.basename(img_path))[0]
-            np.save(osp.join(out_dir, 'cams', name + '.npy'),
-                    cams.half().cpu().numpy())
+            np_save_atomically(cams.half().cpu().numpy(),
+                               cam_path(out_dir, img_path))
+        write_png_atomically(label, mask_path(out_dir, img_path))
         if on_sample is not None:
             on_sample(sample)
         if bar is not None:

@@ -115,7 +115,12 @@ def test_truncated_and_unreadable_images_are_named(tmp_path):
     written = make_voc_fixture(str(tmp_path), num_images=2)
     path = tmp_path / 'JPEGImages' / (written['ids'][0] + '.jpg')
     path.write_bytes(path.read_bytes()[:200])
-    ds = voc(tmp_path, split='train_aug', label_file='cls_labels.npy')
+    with pytest.raises(ValueError, match=f"{written['ids'][0]}.jpg cannot be "
+                       'decoded'):
+        voc(tmp_path, split='train_aug', label_file='cls_labels.npy')
+    # without the scan (scan=False), the loading transform names them
+    ds = voc(tmp_path, split='train_aug', label_file='cls_labels.npy',
+             scan=False)
     with pytest.raises(OSError, match=f"{written['ids'][0]}.jpg.*truncated"):
         ds[0]
     path.write_bytes(b'not an image at all')
@@ -134,9 +139,12 @@ def test_mask_value_outside_classes_is_named(tmp_path):
     cv2.imwrite(str(mask), seg)
     with pytest.raises(ValueError, match=rf"{written['ids'][0]}.png.*\[42\]"):
         voc(tmp_path, split='train_aug')  # deriving labels reads the mask
-    ds = voc(tmp_path, split='train_aug', label_file='cls_labels.npy')
     with pytest.raises(ValueError, match=r'\[42\]'):
-        ds[0]  # loading it for evaluation checks it too
+        voc(tmp_path, split='train_aug', label_file='cls_labels.npy')
+    ds = voc(tmp_path, split='train_aug', label_file='cls_labels.npy',
+             scan=False)
+    with pytest.raises(ValueError, match=r'\[42\]'):
+        ds[0]  # without the scan, loading it for evaluation checks it
 
 
 def test_empty_id_list_and_missing_root(tmp_path):

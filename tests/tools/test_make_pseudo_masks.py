@@ -79,6 +79,14 @@ def test_resume_writes_only_the_missing_masks(setup):
     assert len(list(out.glob('*.png'))) == 6
     assert all((out / n).stat().st_mtime_ns == t for n, t in kept.items())
     assert not list(out.glob('*.tmp*'))
+    recorded = json.loads((out / 'pseudo_mask_settings.json').read_text())
+    assert recorded['threshold'] == 0.43 and recorded['crf'] is False
+    # a resume with another threshold would mix masks: refused, untouched
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--resume',
+                '--threshold', '0.2', *options(root))
+    assert proc.returncode != 0
+    assert 'threshold: 0.43 (the written masks) vs 0.2 (now)' in proc.stderr
+    assert all((out / n).stat().st_mtime_ns == t for n, t in kept.items())
 
 
 def test_existing_masks_need_resume_or_overwrite(setup):
@@ -132,3 +140,11 @@ def test_crf_option_refines_and_writes(setup):
     assert len(list(out.glob('*.png'))) == 3
     cams = np.load(out / 'cams' / f"{written['ids'][0]}.npy")
     assert cams.shape == (20, 64, 80)
+    # a .npy cut short (full disk, older version) is redone by --resume
+    broken = out / 'cams' / f"{written['ids'][1]}.npy"
+    broken.write_bytes(broken.read_bytes()[:1000])
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--crf',
+                '--save-cams', '--resume', *options(root, 'train'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '1 of 3 masks to write' in proc.stdout
+    assert np.load(broken).shape == (20, 64, 80)

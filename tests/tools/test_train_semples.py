@@ -76,7 +76,8 @@ def test_three_stages_run_in_order_and_write_their_checkpoints(trained):
 
 def test_stage_weights_come_from_the_right_places(trained):
     _, work, _ = trained
-    init = torch.load(work / 'semples_cam_init.pth', weights_only=True)
+    init = torch.load(work / 'semples_cam_init.pth',
+                      weights_only=True)['state_dict']
     e1, e2, e3 = (state(work / f'epoch_{i}.pth', '') for i in (1, 2, 3))
     cam = lambda sd: {k[8:]: v for k, v in sd.items()  # noqa: E731
                       if k.startswith('cam_net.')}

@@ -18,13 +18,17 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=60, val_interval=5)
 val_cfg = dict(
     type='CAMValLoop', model_test_cfg=dict(scales=(1.0, ), flip=True))
 test_cfg = dict(type='TestLoop')
+# max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE
+# writing the next one; with 1, a kill during that write leaves no
+# checkpoint to --resume from (issue 10)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1,
-                    max_keep_ckpts=1, save_best='mIoU', rule='greater'),
+                    max_keep_ckpts=2, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    rng_state=dict(type='RNGStateHook'),  # exact --resume
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

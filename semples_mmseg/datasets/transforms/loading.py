@@ -1,8 +1,17 @@
-"""Loading that fails loudly on bad files instead of skipping them."""
+"""Loading that fails loudly on bad files instead of skipping them.
+
+Test pipelines use mmcv's plain ``LoadImageFromFile``: their files are
+checked once by the dataset scan (``datasets/scan.py``). Training pipelines
+keep ``LoadCheckedImageFromFile`` (a file changed or damaged after the scan,
+mid-run, is still named).
+"""
+import io
+
 import mmcv
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
+from PIL import Image
 
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
@@ -13,13 +22,27 @@ PNG_IEND = b'IEND'
 
 
 def check_complete(data: bytes, path: str) -> None:
-    """Raise on an empty or truncated JPEG / PNG (decoders often pass them)."""
+    """Raise on an empty or truncated JPEG / PNG (decoders often pass them).
+
+    A file without its end marker in the last bytes (a JPEG / PNG followed
+    by trailing bytes, as some cameras and tools write) is decoded in full
+    with Pillow and rejected only if that fails.
+    """
     if not data:
         raise OSError(f'image {path} is empty')
+    marker = None
     if data[:2] == b'\xff\xd8' and JPEG_EOI not in data[-64:]:
-        raise OSError(f'image {path} is truncated (no JPEG end marker)')
+        marker = 'no JPEG end marker'
     if data[:4] == b'\x89PNG' and PNG_IEND not in data[-16:]:
-        raise OSError(f'image {path} is truncated (no PNG IEND chunk)')
+        marker = 'no PNG IEND chunk'
+    if marker is None:
+        return
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except Exception as exc:
+        raise OSError(f'image {path} is truncated ({marker}, and Pillow '
+                      f'cannot decode it: {exc})') from None
 
 
 @TRANSFORMS.register_module()
@@ -75,8 +98,12 @@ class LoadWeakAnnotations(LoadAnnotations):
         except Exception as exc:
             raise OSError(f'cannot read mask {path}: {exc}') from exc
         if seg.ndim != 2:
-            raise ValueError(f'mask {path} has shape {seg.shape}, expected '
-                             'a single-channel (H, W) class-index map')
+            raise ValueError(
+                f'mask {path} has shape {seg.shape}: '
+                + (f'{seg.shape[2]} channels, an RGB-coloured mask? '
+                   if seg.ndim == 3 else '') +
+                'Masks are single-channel (H, W) class-index maps (0 '
+                'background, 1..K, 255 ignore)')
         label_map = results.get('label_map')
         if label_map:
             seg = apply_raw_label_map(seg, label_map, path)

@@ -19,13 +19,35 @@ Per stage the loop switches:
 
 The best checkpoint of each validated stage is written as
 ``best_stage{N}.pth`` in the work dir, chosen by ``best_metric``.
+
+What the loop guarantees (issue 10):
+
+* every stage's inputs are checked when the loop is built, before the
+  first iteration: dataset class counts, ``cam_init_checkpoint`` (exists,
+  fits the CAM network), prompts for a refinement stage;
+* ``semples_cam_init.pth`` is written atomically at epoch 0 with the
+  fingerprint of its tensors, which the run records (``cam_init_file.py``);
+  best checkpoints are written atomically too;
+* ``--resume`` repeats the uninterrupted run bit for bit on CPU:
+  ``RNGStateHook`` (registered here when the config lacks it) stores every
+  rank's generators in the epoch checkpoints, ``SeededSampler`` makes the
+  augmentation of a sample a function of (seed, epoch, index);
+* a resumed run stops when ``train_cfg.stages`` differs from the schedule
+  recorded in the checkpoint, checks the start files of the stages still
+  to come, and validates again an epoch whose validation did not finish
+  (``semples_last_validation.json`` records the last one that did);
+* ``last_checkpoint`` naming another folder (a copied / moved work dir) is
+  pointed back into this work dir (``engine/resume.py``).
 """
 import copy
+import json
+import logging
 import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
+from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
@@ -33,6 +55,15 @@ from mmengine.runner import CheckpointLoader
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
+from ...datasets.seeded_sampler import SeededSampler
+from ...models.segmentors.checkpoint_compat import check_segmentor_state
+from ...utils.atomic_files import (atomic_path, naming_full_disk,
+                                   write_json_atomically)
+from ..hooks.rng_state_hook import RNGStateHook
+from ..resume import resolve_resume_checkpoint
+from ...utils.fingerprint import tensor_fingerprint
+from .cam_init_file import (CAM_INIT_FILE, FINGERPRINT_INFO_KEY,
+                            read_cam_init, write_cam_init)
 
 STAGE_DEFAULTS = {
     1: dict(name='matching', losses=('match', ), mask_eps=0.1,
@@ -47,7 +78,11 @@ STAGE_DEFAULTS = {
 }
 START_FROM = ('current', 'previous_best', 'initial')
 SCHEDULES = ('cosine', 'poly')
-CAM_INIT_FILE = 'semples_cam_init.pth'
+STAGES_INFO_KEY = 'semples_stages'
+VALIDATION_FILE = 'semples_last_validation.json'
+# dataloader settings that may change between a run and its resume
+WORKER_KEYS = ('num_workers', 'persistent_workers', 'pin_memory',
+               'prefetch_factor')
 
 
 def lr_factor(schedule: str, progress: float) -> float:
@@ -110,6 +145,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 'the baseline CAM checkpoint (or start_from=\'current\')')
         self.cam_init_checkpoint = cam_init_checkpoint
         self.best_metric = best_metric
+        self._point_resume_at_work_dir(runner)
         super().__init__(
             runner,
             dataloader,
@@ -136,6 +172,17 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             s['max_epochs'] * len(loader)
             for s, loader in zip(self.stages, self.stage_loaders))
         self._active: Optional[int] = None
+        self._check_stage_inputs()
+        if not any(isinstance(h, RNGStateHook) for h in runner.hooks):
+            runner.register_hook(RNGStateHook())
+
+    @staticmethod
+    def _point_resume_at_work_dir(runner) -> None:
+        """``--resume`` without ``load_from`` (mmseg's own train.py): make
+        mmengine's auto-resume read this work dir's own checkpoint."""
+        cfg = getattr(runner, 'cfg', None)
+        if cfg is not None and cfg.get('resume') and not cfg.get('load_from'):
+            resolve_resume_checkpoint(runner.work_dir)
 
     @staticmethod
     def _resolve_stages(stages: Sequence[dict]) -> List[dict]:
@@ -181,17 +228,21 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
 
     def run(self) -> torch.nn.Module:
         self.runner.call_hook('before_train')
-        if self._epoch == 0:
-            self._save_cam_init()
-        while self._epoch < self._max_epochs and not self.stop_training:
-            index = self.stage_index(self._epoch)
-            if index != self._active:
-                self._enter_stage(
-                    index, fresh=self._epoch == self.stage_starts[index])
-            self._set_epoch_lr(index)
-            self.run_epoch()
-            if self._should_validate(index):
-                self._validate(index)
+        with naming_full_disk(self.runner.work_dir):
+            self._check_val_split()
+            if self._epoch == 0:
+                self._start_run()
+            else:
+                self._check_resumed_run()
+            while self._epoch < self._max_epochs and not self.stop_training:
+                index = self.stage_index(self._epoch)
+                if index != self._active:
+                    self._enter_stage(
+                        index, fresh=self._epoch == self.stage_starts[index])
+                self._set_epoch_lr(index)
+                self.run_epoch()
+                if self._should_validate(index):
+                    self._validate(index)
         self.runner.call_hook('after_train')
         return self.runner.model
 
@@ -264,15 +315,221 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         best = hub.get_info(key)
         if best is None or score > best:
             hub.update_info(key, score)
-            self.runner.save_checkpoint(
-                self.runner.work_dir,
-                f'best_stage{stage}.pth',
-                save_optimizer=False,
-                save_param_scheduler=False)
+            self._save_best(f'best_stage{stage}.pth')
             print_log(
                 f'stage {stage}: best {self.best_metric} {score:.4f} at '
                 f'epoch {self._epoch}, saved best_stage{stage}.pth',
                 logger='current')
+        if self.runner.rank == 0:
+            bests = {
+                f"semples_best_stage{s['stage']}":
+                hub.get_info(f"semples_best_stage{s['stage']}")
+                for s in self.stages
+            }
+            write_json_atomically(
+                dict(epoch=self._epoch, stage=stage,
+                     metric=self.best_metric, score=score, bests=bests),
+                osp.join(self.runner.work_dir, VALIDATION_FILE))
+        # the other ranks read best_stage{N}.pth at the next stage's start
+        barrier()
+
+    def _save_best(self, name: str) -> None:
+        """``runner.save_checkpoint`` to a temporary name, then renamed."""
+        if self.runner.rank != 0:
+            return
+        with atomic_path(osp.join(self.runner.work_dir, name)) as tmp:
+            self.runner.save_checkpoint(
+                osp.dirname(tmp),
+                osp.basename(tmp),
+                save_optimizer=False,
+                save_param_scheduler=False)
+
+    # ------------------------------------------------------------------
+    # run start / resume
+    def _schedule_signature(self) -> List[dict]:
+        """What a resumed run must share with the run it continues."""
+        out = []
+        for spec in self.stages:
+            spec = dict(spec)
+            loader = {k: v for k, v in (spec.pop('dataloader', None)
+                                        or {}).items()
+                      if k not in WORKER_KEYS}
+            out.append(json.loads(json.dumps(
+                dict(spec, dataloader=loader), sort_keys=True, default=str)))
+        return out
+
+    def _start_run(self) -> None:
+        """Epoch 0: record the schedule, write this run's initial CAM weights."""
+        hub = self.runner.message_hub
+        hub.update_info(STAGES_INFO_KEY, self._schedule_signature())
+        if self.cam_init_checkpoint is None:
+            path = osp.join(self.runner.work_dir, CAM_INIT_FILE)
+            state = self._cam_state()
+            cam_net = self.segmentor.cam_net
+            source = (cam_net.pretrained_checkpoint() if hasattr(
+                cam_net, 'pretrained_checkpoint') else None)
+            source = self.runner.cfg.get('load_from') or source
+            if self.runner.rank == 0:
+                fingerprint = write_cam_init(path, state, source)
+            else:
+                fingerprint = tensor_fingerprint(state)
+            hub.update_info(FINGERPRINT_INFO_KEY, fingerprint)
+            barrier()
+
+    def _check_resumed_run(self) -> None:
+        """A resumed run: same schedule, this run's files; then the
+        validation the interrupted run may not have finished."""
+        hub = self.runner.message_hub
+        recorded = hub.get_info(STAGES_INFO_KEY)
+        current = self._schedule_signature()
+        if recorded is None:
+            print_log('the resumed checkpoint does not record its stage '
+                      'schedule (written by an older version): it is not '
+                      'checked against train_cfg.stages', logger='current',
+                      level=logging.WARNING)
+        elif recorded != current:
+            diffs = []
+            for i in range(max(len(recorded), len(current))):
+                old = recorded[i] if i < len(recorded) else None
+                new = current[i] if i < len(current) else None
+                if old != new:
+                    keys = sorted(k for k in set(old or {}) | set(new or {})
+                                  if (old or {}).get(k) != (new or {}).get(k))
+                    diffs.append(f'stages[{i}] {keys}: checkpoint '
+                                 f'{_pick(old, keys)} vs config '
+                                 f'{_pick(new, keys)}')
+            raise ValueError(
+                'cannot resume: train_cfg.stages differs from the schedule '
+                'of the run that wrote the checkpoint (' + '; '.join(diffs) +
+                '). Resume with the original config, or start a new run in '
+                'another work dir (load_from=CHECKPOINT)')
+        hub.update_info(STAGES_INFO_KEY, current)
+        # the start weights of stages still to come must be at hand now
+        for index in range(len(self.stages)):
+            if self.stage_starts[index] < self._epoch:
+                continue
+            spec = self.stages[index]
+            if spec['start_from'] == 'initial' and \
+                    self.cam_init_checkpoint is None:
+                read_cam_init(
+                    osp.join(self.runner.work_dir, CAM_INIT_FILE),
+                    hub.get_info(FINGERPRINT_INFO_KEY))
+            if spec['start_from'] == 'previous_best' and index > 0 and \
+                    self.stage_starts[index] == self._epoch:
+                self._previous_best(index)  # raises if it should exist
+        self._redo_unfinished_validation()
+
+    def _redo_unfinished_validation(self) -> None:
+        """The epoch checkpoint is written before that epoch's validation:
+        validate again unless ``semples_last_validation.json`` says the
+        interrupted run got through it (then take the best scores it
+        recorded, which the epoch checkpoint predates)."""
+        index = self.stage_index(self._epoch - 1)
+        if not self._should_validate(index):
+            return
+        record = [None]
+        if self.runner.rank == 0:
+            path = osp.join(self.runner.work_dir, VALIDATION_FILE)
+            try:
+                with open(path) as f:
+                    record[0] = json.load(f)
+            except (OSError, ValueError):
+                record[0] = None
+        broadcast_object_list(record)
+        if record[0] and record[0].get('epoch') == self._epoch:
+            # done: the best scores it set are not in the epoch checkpoint
+            for key, value in (record[0].get('bests') or {}).items():
+                if value is not None:
+                    self.runner.message_hub.update_info(key, value)
+            return
+        print_log(f'epoch {self._epoch} was not validated before the run '
+                  'stopped: validating it now', logger='current',
+                  level=logging.WARNING)
+        self._validate(index)
+
+    def _check_stage_inputs(self) -> None:
+        """Every stage's inputs, checked before the first iteration: class
+        counts of the stage datasets, the ``cam_init_checkpoint``, the
+        prompts of a refinement stage without a prompt stage before it."""
+        cam_net = self.segmentor.cam_net
+        k = getattr(cam_net, 'num_classes', None)
+        for spec, loader in zip(self.stages, self.stage_loaders):
+            meta = getattr(loader.dataset, 'metainfo', {}) or {}
+            classes = meta.get('classes')
+            if k is not None and classes is not None and \
+                    len(classes) - 1 != k:
+                raise ValueError(
+                    f"stage {spec['stage']}: its dataset has "
+                    f'{len(classes) - 1} classes (+ background), the CAM '
+                    f'network {k}')
+            sampler = getattr(loader, 'sampler', None)
+            if loader.num_workers > 0 and not isinstance(sampler,
+                                                         SeededSampler):
+                print_log(
+                    f"stage {spec['stage']}: train sampler "
+                    f'{type(sampler).__name__} with {loader.num_workers} '
+                    'workers: --resume will not repeat the augmentation of '
+                    "the uninterrupted run (use sampler=dict(type="
+                    "'SeededSampler'))", logger='current',
+                    level=logging.WARNING)
+        if self.cam_init_checkpoint is not None:
+            check_segmentor_state(
+                cam_net.state_dict(), load_cam_state(self.cam_init_checkpoint),
+                source=self.cam_init_checkpoint,
+                owner='the CAM network (train_cfg.cam_init_checkpoint)')
+        cfg = getattr(self.runner, 'cfg', None) or {}
+        for index, spec in enumerate(self.stages):
+            if 'refine' not in spec['losses']:
+                continue
+            if any('prompt' in s['losses'] for s in self.stages[:index]):
+                break
+            if cfg.get('resume'):
+                break  # the resumed checkpoint carries the prompts
+            load_from = cfg.get('load_from')
+            keys = checkpoint_keys(load_from) if load_from else set()
+            if not any(key.startswith('prompt_learner.') for key in keys):
+                raise ValueError(
+                    f"stage {spec['stage']} refines against the learned "
+                    'background prompts, but no stage of this run learns '
+                    'them and load_from '
+                    f"{'is not set' if not load_from else load_from + ' has no prompt_learner.* weights'}"
+                    ': set load_from to a checkpoint of a run that did '
+                    'stage 2 (e.g. its epoch or best_stage1 checkpoint '
+                    'after stage 2)')
+            break
+
+    def _check_val_split(self) -> None:
+        """The validated split, before the first iteration: every image has
+        its mask (the seed metric needs it) and is at least one patch of
+        the CAM network at the smallest test scale."""
+        if self.runner.val_loop is None or not any(
+                s['validate'] for s in self.stages):
+            return
+        dataset = self.runner.val_loop.dataloader.dataset
+        if not hasattr(dataset, 'get_data_info'):
+            return
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        no_mask = [d['img_path'] for d in infos
+                   if d.get('seg_map_path', '') is None]
+        if no_mask:
+            raise FileNotFoundError(
+                f'{len(no_mask)} image(s) of the validation split have no '
+                f'mask, which the seed mIoU needs: {no_mask[:5]}')
+        backbone = getattr(self.segmentor.cam_net, 'backbone', None)
+        patch = getattr(backbone, 'patch_size', None)
+        scales = self.segmentor.test_cfg.get('scales') or (1.0, )
+        if patch is None:
+            return
+        small = [
+            f"{d['img_path']} ({d['scan_shape'][0]} x {d['scan_shape'][1]})"
+            for d in infos if 'scan_shape' in d
+            and min(d['scan_shape']) * min(scales) < patch
+        ]
+        if small:
+            raise ValueError(
+                f'{len(small)} validation image(s) are smaller than one '
+                f'{patch} x {patch} patch of the CAM network at test scale '
+                f'{min(scales)}: {small[:5]}')
 
     # ------------------------------------------------------------------
     def _cam_state(self) -> Dict[str, torch.Tensor]:
@@ -281,10 +538,21 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             for k, v in self.segmentor.cam_net.state_dict().items()
         }
 
-    def _save_cam_init(self) -> None:
-        path = osp.join(self.runner.work_dir, CAM_INIT_FILE)
-        if self.runner.rank == 0 and not osp.exists(path):
-            torch.save(self._cam_state(), path)
+    def _previous_best(self, index: int) -> Optional[str]:
+        """``best_stage{N}.pth`` of the stage before ``index``; None when that
+        stage is not validated (nothing to pick from)."""
+        previous = self.stages[index - 1]
+        path = osp.join(self.runner.work_dir,
+                        f"best_stage{previous['stage']}.pth")
+        validated = previous['validate'] and self.runner.val_loop is not None
+        if not validated:
+            return None
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f"stage {self.stages[index]['stage']} starts from the best "
+                f"checkpoint of stage {previous['stage']}, {path}, which is "
+                'missing (was it deleted or the work dir copied without it?)')
+        return path
 
     def _load_start_weights(self, index: int) -> None:
         spec = self.stages[index]
@@ -292,21 +560,42 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         if spec['start_from'] == 'current':
             return
         if spec['start_from'] == 'initial':
-            path = self.cam_init_checkpoint or osp.join(
-                self.runner.work_dir, CAM_INIT_FILE)
+            if self.cam_init_checkpoint is not None:
+                path = self.cam_init_checkpoint
+                state = load_cam_state(path)
+            else:
+                path = osp.join(self.runner.work_dir, CAM_INIT_FILE)
+                state = read_cam_init(
+                    path,
+                    self.runner.message_hub.get_info(FINGERPRINT_INFO_KEY))
         else:
-            previous = self.stages[index - 1]['stage'] if index else None
-            path = osp.join(self.runner.work_dir, f'best_stage{previous}.pth')
-            if index == 0 or not osp.exists(path):
+            path = self._previous_best(index) if index else None
+            if path is None:
                 print_log(
-                    f"stage {spec['stage']}: no best_stage{previous}.pth "
-                    '(the previous stage was not validated); starting from '
+                    f"stage {spec['stage']}: the previous stage was not "
+                    'validated (no best checkpoint to pick); starting from '
                     'the current weights',
                     logger='current')
                 return
-        cam_net.load_state_dict(load_cam_state(path), strict=True)
+            state = load_cam_state(path)
+        check_segmentor_state(cam_net.state_dict(), state, source=path,
+                              owner='the CAM network')
+        cam_net.load_state_dict(state, strict=False)
         print_log(f"stage {spec['stage']}: CAM network loaded from {path}",
                   logger='current')
+
+
+def _pick(spec: Optional[dict], keys: Sequence[str]):
+    return None if spec is None else {k: spec.get(k) for k in keys}
+
+
+def checkpoint_keys(path: str) -> set:
+    """The ``state_dict`` keys of a checkpoint file (memory-mapped read)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'load_from {path} does not exist')
+    ckpt = torch.load(path, map_location='cpu', weights_only=False,
+                      mmap=True)
+    return set(ckpt.get('state_dict', ckpt))
 
 
 def load_cam_state(path: str) -> Dict[str, torch.Tensor]:
@@ -317,7 +606,11 @@ def load_cam_state(path: str) -> Dict[str, torch.Tensor]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'CAM checkpoint {path} does not exist')
-    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    try:
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except Exception as exc:
+        raise ValueError(f'CAM checkpoint {path} cannot be read '
+                         f'(half-written or not a checkpoint: {exc})') from exc
     state = ckpt.get('state_dict', ckpt)
     if any(k.startswith('cam_net.') for k in state):
         state = {

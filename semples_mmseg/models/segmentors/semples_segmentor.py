@@ -32,6 +32,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
 from ..utils.cam_inference import CAMInferenceSettings, infer_cams
+from .checkpoint_compat import check_segmentor_state, strip_prefix
 from ..utils.soft_masks import (labelled_pairs, masked_pair_images,
                                 minmax_soft_masks, resize_to,
                                 sigmoid_soft_masks)
@@ -297,6 +298,25 @@ class SemPLeSSegmentor(BaseSegmentor):
         for name, value in terms.items():
             assert 'loss' not in name, name
             losses[name] = value.detach()
+
+    # ------------------------------------------------------------------
+    # checkpoints
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Every load (mmengine's ``load_checkpoint``, ``load_state_dict``)
+        is checked as a whole first: missing, unexpected or mis-shaped keys
+        raise, naming the file (``checkpoint_compat.py``)."""
+        own = self.state_dict()
+        keep, drop = check_segmentor_state(
+            own, strip_prefix(state_dict, prefix))
+        for key in keep:  # optional groups absent: keep the current values
+            state_dict[prefix + key] = own[key]
+        for key in drop:
+            state_dict.pop(prefix + key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     # ------------------------------------------------------------------
     # inference

@@ -1,0 +1,323 @@
+"""Pre-flight: every input file of a config checked at once, in seconds.
+
+Without it a missing input surfaces one per run, after the model and the
+datasets are built (the CAM weights, then CLIP, then the data root).
+:func:`check_config_inputs` walks the config *before anything is built* and
+raises one :class:`MissingInputsError` listing every missing input with
+the config key that names it and where it comes from:
+
+* datasets of ``train_dataloader`` (and each SemPLeS stage's override),
+  ``val_dataloader`` / ``test_dataloader``: ``data_root``, ``ann_file``,
+  ``label_file``, image and mask folders (masks only where they are read:
+  evaluation splits, ``masks_required``, no label file);
+* weight files: every ``pretrained`` / ``init_cfg.checkpoint``,
+  ``load_from``, ``train_cfg.cam_init_checkpoint``;
+* the CLIP source ``model.clip_guide.pretrained``: a local file must exist,
+  an open_clip tag must be known for the architecture and, when the
+  machine is declared offline (``HF_HUB_OFFLINE=1``), be in the cache.
+
+``purpose='test'`` checks only what inference reads (the test split and
+the checkpoint): initial weights and CLIP are not needed there.
+"""
+import copy
+import logging
+import os
+import os.path as osp
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from mmengine.logging import print_log
+
+#: dataset type -> what its data_root holds
+LAYOUTS = {
+    'VOCWeakDataset':
+    'PASCAL VOC 2012 + SBD in VOC layout: JPEGImages/, '
+    'SegmentationClassAug/ (or SegmentationClass/), '
+    'ImageSets/Segmentation/{train_aug,train,val}.txt, cls_labels.npy '
+    '(docs/DATA.md)',
+    'COCOWeakDataset':
+    'COCO 2014 converted by tools/dataset_converters/coco2014_weak.py: '
+    'masks/, {train,val}_ids.txt, cls_labels_coco80.npy; img_dir points at '
+    'the official train2014/ or val2014/ (docs/DATA.md)',
+    'CooccurWorldDataset':
+    'the demo\'s synthetic world, written by tools/cooccur/run_demo.py',
+}
+WEIGHT_HINTS = {
+    'cam_net':
+    'the CAM network\'s initial weights: DeiT-S ImageNet '
+    '(deit_small_patch16_224-cd65a155.pth) for the WeakTr baseline, the '
+    'official WeakTr checkpoint converted by '
+    'tools/model_converters/weaktr2semples.py (or your baseline run\'s '
+    'checkpoint) for SemPLeS (docs/WEIGHTS.md)',
+    'clip_guide':
+    'the frozen CLIP: an OpenAI .pt / open_clip state dict, or an open_clip '
+    'tag (docs/WEIGHTS.md)',
+    'load_from':
+    'a checkpoint of this config to start from (load_from / --resume)',
+    'cam_init_checkpoint':
+    'stage 3\'s initial CAM weights when the run does not start with '
+    'stage 1: the baseline CAM checkpoint',
+}
+
+
+class MissingInputsError(FileNotFoundError):
+    """Inputs named by a config that are not there (all of them)."""
+
+
+def _is_remote(path: str) -> bool:
+    return '://' in path
+
+
+def _join(root: Optional[str], path: Optional[str]) -> Optional[str]:
+    """mmseg's rule: relative paths are under ``data_root``."""
+    if path is None or path == '':
+        return path
+    path = osp.expanduser(str(path))
+    if root and not osp.isabs(path) and not _is_remote(path):
+        return osp.join(root, path)
+    return path
+
+
+def _datasets(cfg) -> Iterator[Tuple[str, dict, bool]]:
+    """(config key, dataset dict, evaluated) of every split the run reads."""
+    from ..engine.loops.semples_train_loop import merge_cfg
+    train = cfg.get('train_dataloader')
+    train_cfg = cfg.get('train_cfg') or {}
+    if train and train.get('dataset'):
+        yield 'train_dataloader.dataset', train['dataset'], False
+        for i, stage in enumerate(train_cfg.get('stages') or []):
+            override = (stage.get('dataloader') or {}).get('dataset')
+            if override:
+                merged = merge_cfg(dict(train['dataset']), dict(override))
+                yield (f'train_cfg.stages[{i}].dataloader.dataset', merged,
+                       False)
+    for split in ('val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader and loader.get('dataset'):
+            yield f'{split}_dataloader.dataset', loader['dataset'], True
+
+
+def _unwrap(key: str, dataset: dict) -> Iterator[Tuple[str, dict]]:
+    """Dataset wrappers (Concat / Repeat / ...) down to the leaf datasets."""
+    if 'datasets' in dataset:
+        for i, child in enumerate(dataset['datasets']):
+            yield from _unwrap(f'{key}.datasets[{i}]', child)
+    elif isinstance(dataset.get('dataset'), dict):
+        yield from _unwrap(f'{key}.dataset', dataset['dataset'])
+    else:
+        yield key, dataset
+
+
+def _pipeline_reads_masks(dataset: dict) -> bool:
+    return any('Annotations' in str(t.get('type', ''))
+               for t in dataset.get('pipeline') or [] if isinstance(t, dict))
+
+
+def dataset_inputs(key: str, dataset: dict,
+                   evaluated: bool) -> List[Tuple[str, str, str, str]]:
+    """(config key, path, kind, hint) the dataset will read."""
+    kind = str(dataset.get('type', ''))
+    layout = LAYOUTS.get(kind, f'the {kind} layout')
+    root = dataset.get('data_root')
+    out = []
+    if root:
+        out.append((f'{key}.data_root', osp.expanduser(str(root)), 'dir',
+                    layout))
+    ann = dataset.get('ann_file')
+    if ann:
+        out.append((f'{key}.ann_file', _join(root, ann), 'file',
+                    'the id list of the split (one image id per line)'))
+    label_file = dataset.get('label_file')
+    if label_file:
+        out.append((f'{key}.label_file', _join(root, label_file), 'file',
+                    'image-level labels: a pickled dict id -> multi-hot '
+                    '(the reference\'s cls_labels.npy)'))
+    masks_read = (evaluated or dataset.get('masks_required')
+                  or not label_file or _pipeline_reads_masks(dataset))
+    if kind == 'COCOWeakDataset':
+        img = dataset.get('img_dir')
+        seg = dataset.get('seg_dir', 'masks/train2014')
+        img_key, seg_key = f'{key}.img_dir', f'{key}.seg_dir'
+    else:
+        prefix = dataset.get('data_prefix') or {}
+        if kind in ('VOCWeakDataset', 'CooccurWorldDataset') and \
+                not prefix:
+            prefix = dict(img_path='JPEGImages',
+                          seg_map_path='SegmentationClassAug')
+        img, seg = prefix.get('img_path'), prefix.get('seg_map_path')
+        img_key = f'{key}.data_prefix.img_path'
+        seg_key = f'{key}.data_prefix.seg_map_path'
+    if img:
+        out.append((img_key, _join(root, img), 'dir', 'the image folder; '
+                    + layout))
+    if seg and masks_read:
+        out.append((seg_key, _join(root, seg), 'dir',
+                    'the mask folder (read for '
+                    f"{'evaluation' if evaluated else 'this split'}); "
+                    + layout))
+    return out
+
+
+def _weight_keys(node: Any, key: str) -> Iterator[Tuple[str, str]]:
+    """(config key, file) of every ``pretrained`` / Pretrained checkpoint."""
+    if isinstance(node, dict):
+        if node.get('type') == 'Pretrained' and node.get('checkpoint'):
+            yield f'{key}.checkpoint', str(node['checkpoint'])
+        for name, value in node.items():
+            child = f'{key}.{name}' if key else name
+            if name == 'pretrained' and isinstance(value, str):
+                yield child, value
+            elif name not in ('pretrained', 'checkpoint'):
+                yield from _weight_keys(value, child)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _weight_keys(value, f'{key}[{i}]')
+
+
+def _hint_for(key: str) -> str:
+    for part, hint in WEIGHT_HINTS.items():
+        if part in key:
+            return hint
+    return 'a weights file'
+
+
+def clip_tag_problem(arch: str, tag: str,
+                     cache_dir: Optional[str]) -> Optional[str]:
+    """Why an open_clip tag cannot be used here, or None when it can."""
+    try:
+        import open_clip
+    except ImportError as exc:
+        return f'open_clip cannot be imported ({exc})'
+    tags = open_clip.list_pretrained_tags_by_model(arch)
+    if tag not in tags:
+        return (f'{tag!r} is neither a file nor an open_clip tag of {arch} '
+                f'(tags: {tags})')
+    offline = os.environ.get('HF_HUB_OFFLINE', '0') not in ('', '0')
+    if offline and not clip_tag_cached(arch, tag, cache_dir):
+        return (f'the open_clip weights {arch} / {tag!r} are not in the '
+                'cache and HF_HUB_OFFLINE is set: download them once on a '
+                'machine online, or set clip_guide.pretrained to a local file')
+    return None
+
+
+def clip_tag_cached(arch: str, tag: str, cache_dir: Optional[str]) -> bool:
+    """Best effort: is the tag's file in open_clip's URL or HF cache?"""
+    try:
+        import open_clip
+        cfg = open_clip.get_pretrained_cfg(arch, tag)
+        url = cfg.get('url')
+        if url and osp.isfile(osp.join(
+                cache_dir or osp.expanduser('~/.cache/clip'),
+                osp.basename(url))):
+            return True
+        hub = cfg.get('hf_hub')
+        if hub:
+            from huggingface_hub import try_to_load_from_cache
+            repo, name = osp.split(hub.rstrip('/')) if hub.endswith(
+                ('.bin', '.safetensors')) else (hub.rstrip('/'), None)
+            for filename in ([name] if name else [
+                    'open_clip_model.safetensors',
+                    'open_clip_pytorch_model.bin']):
+                if isinstance(try_to_load_from_cache(
+                        repo, filename, cache_dir=cache_dir), str):
+                    return True
+    except Exception:
+        return False
+    return False
+
+
+def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
+    """One line (with its hint) per missing input of ``cfg``."""
+    if purpose not in ('train', 'test'):
+        raise ValueError(f"purpose must be 'train' or 'test', got {purpose!r}")
+    problems: Dict[str, List[str]] = {}  # path -> [key, ..., reason, hint]
+
+    def report(key: str, path: str, reason: str, hint: str) -> None:
+        if path in problems:
+            problems[path][0].append(key)
+        else:
+            problems[path] = [[key], reason, hint]
+
+    # datasets
+    if purpose == 'train':
+        splits = list(_datasets(cfg))
+    else:
+        loader = cfg.get('test_dataloader')
+        splits = [('test_dataloader.dataset', loader['dataset'], True)] \
+            if loader and loader.get('dataset') else []
+    missing_roots = set()
+    for key, dataset, evaluated in splits:
+        for leaf_key, leaf in _unwrap(key, dict(dataset)):
+            for item_key, path, kind, hint in dataset_inputs(
+                    leaf_key, leaf, evaluated):
+                if path is None or _is_remote(path):
+                    continue
+                if any(path.startswith(r + osp.sep) for r in missing_roots):
+                    continue  # below a missing data_root: said once
+                exists = osp.isdir(path) if kind == 'dir' else \
+                    osp.isfile(path)
+                if not exists:
+                    if item_key.endswith('.data_root'):
+                        missing_roots.add(path.rstrip(osp.sep))
+                    report(item_key, path, f'{kind} does not exist', hint)
+    # weights
+    if purpose == 'train':
+        model = copy.deepcopy(cfg.get('model') or {})
+        clip = model.get('clip_guide') or {}
+        clip_src = clip.pop('pretrained', None)
+        for key, path in _weight_keys(model, 'model'):
+            path = osp.expanduser(path)
+            if not _is_remote(path) and not osp.isfile(path):
+                report(key, path, 'file does not exist', _hint_for(key))
+        if clip and clip_src is not None:
+            clip_src = osp.expanduser(str(clip_src))
+            is_file = osp.sep in clip_src or osp.splitext(clip_src)[1] in (
+                '.pt', '.pth', '.bin', '.safetensors')
+            if is_file and not osp.isfile(clip_src):
+                report('model.clip_guide.pretrained', clip_src,
+                       'file does not exist', WEIGHT_HINTS['clip_guide'])
+            elif not is_file and not clip.get('model_cfg'):
+                why = clip_tag_problem(
+                    clip.get('arch', 'ViT-B-32'), clip_src,
+                    clip.get('cache_dir'))
+                if why:
+                    report('model.clip_guide.pretrained', clip_src, why,
+                           WEIGHT_HINTS['clip_guide'])
+        cam_init = (cfg.get('train_cfg') or {}).get('cam_init_checkpoint')
+        if cam_init and not osp.isfile(osp.expanduser(cam_init)):
+            report('train_cfg.cam_init_checkpoint', cam_init,
+                   'file does not exist', WEIGHT_HINTS['cam_init_checkpoint'])
+    load_from = cfg.get('load_from')
+    if load_from and not _is_remote(load_from) and \
+            not osp.isfile(osp.expanduser(load_from)):
+        report('load_from' if purpose == 'train' else 'checkpoint',
+               load_from, 'file does not exist', WEIGHT_HINTS['load_from'])
+    def shown(path: str) -> str:
+        if osp.isabs(path):
+            return path
+        return f'{path} (= {osp.abspath(path)})'
+
+    return [
+        f"  - {', '.join(keys)} = {shown(path)}: {reason}\n      ({hint})"
+        for path, (keys, reason, hint) in problems.items()
+    ]
+
+
+def check_config_inputs(cfg, purpose: str = 'train',
+                        name: Optional[str] = None) -> None:
+    """Raise :class:`MissingInputsError` naming every missing input at once.
+
+    Args:
+        cfg: the merged mmengine Config (``--cfg-options`` applied).
+        purpose: ``'train'`` (everything a training run reads) or
+            ``'test'`` (the test split and ``load_from``).
+        name: how to call the config in the message (its file name).
+    """
+    lines = collect_missing_inputs(cfg, purpose)
+    if lines:
+        name = name or getattr(cfg, 'filename', None) or 'the config'
+        raise MissingInputsError(
+            f'{len(lines)} input(s) of {name} are missing (checked before '
+            'building anything; fix them all, or override the paths with '
+            '--cfg-options KEY=PATH):\n' + '\n'.join(lines))
+    print_log(f'pre-flight: every input of {name or "the config"} is there',
+              logger='current', level=logging.DEBUG)
