@@ -31,7 +31,8 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.evaluation import (  # noqa: E402
     CAMSeedMetric, select_threshold)
@@ -155,7 +156,10 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     register_all_modules(init_default_scope=True)
-    default = PAIRS.get(args.name, (None, None))
+    # the named pairs are the repository's configs, wherever it runs from
+    default = tuple(
+        osp.join(REPO, p) for p in PAIRS[args.name]) if args.name in PAIRS \
+        else (None, None)
     base_cfg = args.baseline_config or default[0]
     ours_cfg = args.semples_config or default[1]
     if base_cfg is None or ours_cfg is None:

@@ -32,7 +32,7 @@ def ablation_figure(summary: dict, path: str) -> str:
     pad = max(1., 0.15 * (high - low))
     ax1.set_xlim(max(0, low - 3 * pad), high + pad)
     ax1.set_yticks(y, labels)
-    ax1.set_xlabel('seed mIoU on the val split (%)')
+    ax1.set_xlabel('seed mIoU on the val split (%; the axis does not start at 0)')
     ax1.set_title('per row (dots: seeds)')
     ax1.legend(loc='lower right', fontsize=8)
     for yi, r in zip(y, rows):

@@ -1,6 +1,6 @@
 """One image's CAMs as a labelled grid: rows of maps, one column per class.
 
-Columns: image | GT (in the dataset palette) | one column per present class
+Columns: image | GT (classes in the dataset palette on white, outlined) | one column per present class
 (its name on top). Rows: e.g. baseline / stage 1 / stage 3 CAMs, the learned
 prompt's similarity map. Each row shares one colour scale, shown by a
 colour bar: CAM rows use 0-1 so that stages compare by strength, not each
@@ -85,9 +85,14 @@ def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
         hi = max(hi, lo + 1e-6)
         axes[r, 0].imshow(image)
         axes[r, 0].set_ylabel(row_title, fontsize=10)
-        if gt is not None:
-            axes[r, 1].imshow(palette_image(gt, palette),
-                              interpolation='nearest')
+        if gt is not None:  # classes in the palette on white, outlined
+            shown = palette_image(gt, palette)
+            shown[gt == 0] = 255
+            axes[r, 1].imshow(shown, interpolation='nearest')
+            for value in np.unique(gt):
+                if 0 < value < 255:
+                    axes[r, 1].contour(gt == value, levels=[0.5],
+                                       colors='black', linewidths=0.8)
         handle = None
         for c, k in enumerate(present):
             ax = axes[r, lead + c]

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tools' / 'cooccur'))
 
 
-def run_in(cwd, args, timeout=900):
+def run_in(cwd, args, timeout=2400):
     """``args`` from folder ``cwd`` with this tree on PYTHONPATH."""
     env = dict(os.environ, SEMPLES_CACHE=str(Path(cwd) / 'cache'),
                PYTHONPATH=os.pathsep.join(
@@ -207,3 +207,55 @@ def test_ablation_table_small_statistics_by_hand(demo):
     assert 'training ' not in again
     assert json.loads((work / 'ablate' / 'controls.json').read_text())[
         'rows'][1]['miou'] == rows['learned prompts (SemPLeS)']['miou']
+
+
+def test_compare_weaktr_toy_on_the_demo(demo):
+    """The compatibility table's WeakTr row through tools/compare.py, on
+    the demo's checkpoints with the toy pair's default data root."""
+    work, _ = demo
+    root = work.parent.parent
+    out = run_in(root, [
+        sys.executable, str(REPO / 'tools/compare.py'), 'weaktr_toy',
+        '--baseline-ckpt', 'work_dirs/cooccur/weaktr/baseline.pth',
+        '--semples-ckpt', 'work_dirs/cooccur/semples/best_stage3.pth',
+        '--out-dir', 'work_dirs/cooccur/compare_weaktr'])
+    table = (work / 'compare_weaktr' / 'comparison.md').read_text()
+    assert 'seed' in table.lower() and 'boat' in table
+    assert 'comparison.md' in out or table
+
+
+def test_clims_toy_configs_train_on_the_demo_world(demo):
+    """The compatibility table's CLIMS side: the CLIMS toy baseline and
+    SemPLeS on it train (one short epoch per stage) and compare.py scores
+    both, with the toy configs' default world and CLIP paths."""
+    work, _ = demo
+    root = work.parent.parent
+    short = root / 'short_semples_clims.py'
+    short.write_text(
+        f"_base_ = ['{REPO}/configs/semples/clims_toy_cooccur.py']\n"
+        'train_cfg = dict(stages=[\n'
+        "    dict(stage=1, max_epochs=1, losses=['match', 'cam'],\n"
+        "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly'),\n"
+        "    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2)),\n"
+        "    dict(stage=3, max_epochs=1, losses=['match', 'cam', 'refine'],\n"
+        "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly')])\n")
+    subset = ['--cfg-options', 'train_dataloader.dataset.indices=16',
+              'train_dataloader.batch_size=8',
+              'val_dataloader.dataset.indices=4',
+              'test_dataloader.dataset.indices=4']
+    train = [sys.executable, str(REPO / 'tools/train.py')]
+    run_in(root, train + [str(REPO / 'configs/clims/toy_cooccur.py'),
+                          '--work-dir', 'work_dirs/clims_toy',
+                          '--cfg-options', 'train_cfg.max_epochs=1',
+                          'train_cfg.val_interval=1'] + subset[1:])
+    run_in(root, train + [str(short), '--work-dir',
+                          'work_dirs/semples_clims_toy'] + subset)
+    baseline, = (root / 'work_dirs/clims_toy').glob('epoch_1.pth')
+    ours = root / 'work_dirs/semples_clims_toy/best_stage3.pth'
+    assert ours.is_file()
+    run_in(root, [sys.executable, str(REPO / 'tools/compare.py'),
+                  'clims_toy', '--baseline-ckpt', str(baseline),
+                  '--semples-ckpt', str(ours), '--out-dir',
+                  'work_dirs/compare_clims'] + subset)
+    assert 'boat' in (root / 'work_dirs/compare_clims/comparison.md'
+                      ).read_text()
