@@ -350,8 +350,10 @@ def write_outputs(summary: dict, markdown: str, out_dir: str) -> Dict[str,
 
 def run_job(table_name: str, seeds: Sequence[int], *, work_dir: str,
             small: bool, selection: str = 'greedy',
-            log: Optional[Callable[[str], None]] = None) -> dict:
-    """The whole command: shared phases, the table's runs, the outputs."""
+            log: Optional[Callable[[str], None]] = None,
+            write: bool = True) -> dict:
+    """The whole command: shared phases, the table's runs, the outputs
+    (written to ``{work}/ablate/`` unless ``write`` is False)."""
     from ..datasets.cooccur_world import OBJECT_NAMES
     from .experiment import say
     log = log or say
@@ -367,7 +369,7 @@ def run_job(table_name: str, seeds: Sequence[int], *, work_dir: str,
     results = runner.run_table(table, seeds)
     summary = summarise(table, results, selection)
     markdown = to_markdown(summary, OBJECT_NAMES)
-    paths = write_outputs(summary, markdown, runner.root)
+    paths = write_outputs(summary, markdown, runner.root) if write else {}
     summary['timings'] = progress.summary()
     return dict(summary=summary, markdown=markdown, paths=paths,
                 timings=progress.summary())
