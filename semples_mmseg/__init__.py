@@ -9,6 +9,7 @@ check_openmmlab_stack()
 register_fork_distributions()  # 'mmseg::' config paths on onedl forks
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import cooccur  # noqa: E402,F401  (after models: registers a control)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

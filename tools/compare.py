@@ -4,7 +4,9 @@
         [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/cmp_weaktr]
 
 Names: weaktr, clims (VOC), weaktr_coco, clims_coco, weaktr_coco90 (COCO
-2014; data root = the converter's OUT_DIR, e.g. data/coco/semples).
+2014; data root = the converter's OUT_DIR, e.g. data/coco/semples),
+weaktr_toy, clims_toy (the co-occurrence world the CPU demo writes to
+work_dirs/cooccur/world).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
@@ -29,7 +31,8 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.evaluation import (  # noqa: E402
     CAMSeedMetric, select_threshold)
@@ -46,6 +49,11 @@ PAIRS = {
     ('configs/clims/clims_coco.py', 'configs/semples/clims_coco.py'),
     'weaktr_coco90':
     ('configs/weaktr/weaktr_coco90.py', 'configs/semples/weaktr_coco90.py'),
+    # the co-occurrence world (data root: the demo's work_dirs/cooccur/world)
+    'weaktr_toy':
+    ('configs/weaktr/toy_cooccur.py', 'configs/semples/toy_cooccur.py'),
+    'clims_toy':
+    ('configs/clims/toy_cooccur.py', 'configs/semples/clims_toy_cooccur.py'),
 }
 # the seed sweep's settings taken from the config's test_evaluator
 SWEEP_KEYS = ('thresholds', 'threshold_range', 'selection', 'ignore_index')
@@ -148,7 +156,10 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     register_all_modules(init_default_scope=True)
-    default = PAIRS.get(args.name, (None, None))
+    # the named pairs are the repository's configs, wherever it runs from
+    default = tuple(
+        osp.join(REPO, p) for p in PAIRS[args.name]) if args.name in PAIRS \
+        else (None, None)
     base_cfg = args.baseline_config or default[0]
     ours_cfg = args.semples_config or default[1]
     if base_cfg is None or ours_cfg is None:

@@ -5,28 +5,33 @@ from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 from semples_mmseg.engine.hooks import CAMVisualizationHook
-from semples_mmseg.engine.hooks.cam_visualization_hook import (
-    cam_panel, overlay_label_map)
+from semples_mmseg.visualization import build_cam_figure, palette_image
+from semples_mmseg.visualization.cam_figure import pyplot
 
 
-def test_overlay_blends_palette_and_skips_ignore():
-    image = np.full((1, 3, 3), 100, np.uint8)
-    label = np.array([[0, 1, 255]])
-    out = overlay_label_map(image, label, [(0, 0, 0), (200, 0, 0)], alpha=0.5)
-    assert out[0, 0].tolist() == [50, 50, 50]
-    assert out[0, 1].tolist() == [150, 50, 50]
-    assert out[0, 2].tolist() == [100, 100, 100]
+def test_palette_image_colours_labels_and_whitens_ignore():
+    out = palette_image(np.array([[0, 1, 255]]), [(0, 0, 0), (200, 0, 0)])
+    assert out.tolist() == [[[0, 0, 0], [200, 0, 0], [255, 255, 255]]]
 
 
-def test_panel_has_one_tile_per_present_class():
-    image = np.zeros((4, 5, 3), np.uint8)
-    cams = torch.rand(3, 4, 5)
-    labels = np.array([1., 0., 1.])
-    gt = np.zeros((4, 5), np.int64)
-    panel = cam_panel(image, cams, labels, gt, [(0, 0, 0)] * 4)
-    assert panel.shape == (4, 5 * 4, 3)  # image, GT, two classes
-    panel = cam_panel(image, cams, labels)
-    assert panel.shape == (4, 5 * 3, 3)
+def test_figure_labels_columns_and_shares_one_scale_per_row():
+    image = np.zeros((8, 8, 3), np.uint8)
+    maps = np.stack([np.full((8, 8), v, np.float32) for v in (.2, .9, .5)])
+    fig = build_cam_figure(
+        image, np.zeros((8, 8), np.int64), [(0, 0, 0)] * 4,
+        ['boat', 'bird', 'crab'], [0, 2],
+        [('stage 1', maps, 0., 1., 'jet'), ('prompt', maps, None, None,
+                                            'viridis')])
+    grid = [ax for ax in fig.axes if ax.get_label() != '<colorbar>']
+    titles = [ax.get_title() for ax in grid[:4]]
+    assert titles == ['image', 'GT', 'boat', 'crab']
+    assert [ax.get_ylabel() for ax in grid[::4]] == ['stage 1', 'prompt']
+    # row 1: the fixed 0-1 scale; row 2: min / max of its present classes
+    assert grid[2].images[1].get_clim() == grid[3].images[1].get_clim() \
+        == (0., 1.)
+    assert grid[6].images[1].get_clim() == pytest.approx((.2, .5))
+    assert len(fig.axes) == 8 + 2  # one colour bar per row
+    pyplot().close(fig)
 
 
 def test_render_reads_image_and_checks_fields(tmp_path):
@@ -38,7 +43,9 @@ def test_render_reads_image_and_checks_fields(tmp_path):
     with pytest.raises(KeyError, match='pred_cams'):
         hook.render(sample, None)
     sample.pred_cams = PixelData(data=torch.rand(2, 6, 7))
-    assert hook.render(sample, None).shape == (6, 7 * 3, 3)
+    panel = hook.render(sample, dict(prompt_classes=('boat', 'bird')))
+    assert panel.dtype == np.uint8 and panel.ndim == 3
+    assert panel.shape[0] >= 200 and panel.shape[1] >= 500  # reads on screen
     sample.pred_cams = PixelData(data=torch.rand(2, 3, 3))
     with pytest.raises(ValueError, match='a.jpg'):
         hook.render(sample, None)

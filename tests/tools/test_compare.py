@@ -64,7 +64,9 @@ def test_each_pair_scores_both_sides_on_one_split(name):
     check_same_split(*cfgs, base, ours)  # raises SystemExit if not
     expected = dict(weaktr_coco90='COCO90WeakDataset',
                     weaktr_coco='COCOWeakDataset',
-                    clims_coco='COCOWeakDataset').get(name, 'VOCWeakDataset')
+                    clims_coco='COCOWeakDataset',
+                    weaktr_toy='CooccurWorldDataset',
+                    clims_toy='CooccurWorldDataset').get(name, 'VOCWeakDataset')
     assert cfgs[0].test_dataloader.dataset.type == expected
 
 

@@ -1,4 +1,10 @@
-"""The demo's small variant runs end to end and its CAMs have learned."""
+"""The demo's small variant runs end to end and its CAMs have learned; the
+toy configs run on what it leaves; a rerun and the ablation runner reuse its
+finished phases; the ablation statistics match a hand computation."""
+import json
+import math
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +22,26 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tools' / 'cooccur'))
 
 
+def run_in(cwd, args, timeout=2400):
+    """``args`` from folder ``cwd`` with this tree on PYTHONPATH."""
+    env = dict(os.environ, SEMPLES_CACHE=str(Path(cwd) / 'cache'),
+               PYTHONPATH=os.pathsep.join(
+                   [str(REPO)] + os.environ.get('PYTHONPATH', '').split(
+                       os.pathsep)))
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
+    """The --small demo run from a fresh folder with the default work dir
+    (work_dirs/cooccur), as a user runs it from a clone."""
     root = tmp_path_factory.mktemp('demo')
-    log = run([sys.executable, 'tools/cooccur/run_demo.py', '--small',
-               '--work-dir', str(root / 'work')],
-              env=dict(SEMPLES_CACHE=str(root / 'cache')))
-    return root / 'work', log
+    log = run_in(root, [sys.executable,
+                        str(REPO / 'tools/cooccur/run_demo.py'), '--small'])
+    return root / 'work_dirs' / 'cooccur', log
 
 
 def seed_of(results: str, row: str, column: int = 2) -> float:
@@ -83,7 +102,7 @@ def test_trained_cams_beat_all_background_and_random_init(demo):
 def test_probe_prompts_reports_both_tables(demo):
     import re
     work, _ = demo
-    clip, = (work.parent / 'cache').rglob('*.pt')
+    clip = work / 'toy_clip.pt'
     probe = [sys.executable, 'tools/cooccur/probe_prompts.py']
     log = run(probe + [str(work / 'semples/best_stage3.pth'), '--clip',
                        str(clip), '--world', str(work / 'world'),
@@ -103,3 +122,140 @@ def test_probe_prompts_reports_both_tables(demo):
                           cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0
     assert f'{baseline} holds no learned prompts' in proc.stderr
+
+
+def test_toy_configs_run_on_what_the_demo_leaves(demo):
+    work, log = demo
+    root = work.parent.parent
+    # the toy configs' default weight paths, written by the demo
+    for rel in ('work_dirs/cooccur/weaktr/baseline.pth',
+                'work_dirs/cooccur/toy_clip.pt'):
+        assert (root / rel).is_file(), rel
+    cfg = Config.fromfile(str(REPO / 'configs/semples/toy_cooccur.py'))
+    assert cfg.model.cam_net.pretrained == \
+        'work_dirs/cooccur/weaktr/baseline.pth'
+    assert cfg.model.clip_guide.pretrained == 'work_dirs/cooccur/toy_clip.pt'
+    # one progress line per phase with an ETA, a timing table at the end
+    assert re.search(r'\[1/6\] world: elapsed \d+ s, ETA ', log)
+    assert '| SemPLeS stages 1-3 |' in log and 'load average' in log
+    # tools/test.py with no option (the world, weights: config defaults)
+    out = run_in(root, [sys.executable, str(REPO / 'tools/test.py'),
+                        str(REPO / 'configs/semples/toy_cooccur.py'),
+                        'work_dirs/cooccur/semples/best_stage3.pth'])
+    miou = float(re.findall(r'mIoU: ([\d.]+)', out)[-1])
+    assert 0 < miou <= 100
+
+
+def test_rerun_reuses_every_finished_phase(demo):
+    work, _ = demo
+    root = work.parent.parent
+    before = (work / 'results.md').read_text()
+    stamp = (work / 'semples' / 'best_stage3.pth').stat().st_mtime_ns
+    log = run_in(root, [sys.executable,
+                        str(REPO / 'tools/cooccur/run_demo.py'), '--small'])
+    for phase in ('world', 'toy CLIP', 'WeakTr baseline',
+                  'SemPLeS stages 1-3', 'evaluation'):
+        assert f'{phase}: reusing' in log, phase
+        assert re.search(rf'\| {re.escape(phase)} \| reused \|', log)
+    assert 'running ' not in log  # no training subprocess
+    assert (work / 'semples' / 'best_stage3.pth').stat().st_mtime_ns == stamp
+    assert (work / 'results.md').read_text() == before
+    assert len(list((work / 'pictures').glob('*.png'))) == 4
+
+
+def test_ablation_table_small_statistics_by_hand(demo):
+    """tools/ablate.py controls --seeds 2 --small on the demo's folder: the
+    world, toy CLIP and baseline are reused; mean, std, paired differences
+    and their 95% t-interval are recomputed here from the per-seed mIoUs."""
+    work, _ = demo
+    root = work.parent.parent
+    log = run_in(root, [sys.executable, str(REPO / 'tools/ablate.py'),
+                        'controls', '--seeds', '2', '--small'])
+    for phase in ('world', 'toy CLIP', 'WeakTr baseline'):
+        assert f'{phase}: reusing' in log, phase
+    assert re.search(r'\[\d+/\d+\] stage 1, seed 1: elapsed .* ETA ', log)
+    summary = json.loads((work / 'ablate' / 'controls.json').read_text())
+    rows = {r['label']: r for r in summary['rows']}
+    ref = rows['L_match only']
+    assert summary['reference'] == 'L_match only'
+    assert ref['seeds'] == [0, 1] and len(rows) == 4
+    t975_1 = 12.706204736  # Student t, 97.5% quantile, 1 degree of freedom
+    for label, r in rows.items():
+        a, b = r['miou']
+        assert r['mean'] == pytest.approx((a + b) / 2)
+        assert r['std'] == pytest.approx(abs(a - b) / math.sqrt(2))
+        d = [x - y for x, y in zip(r['miou'], ref['miou'])]
+        assert r['diff']['diffs'] == pytest.approx(d)
+        half = t975_1 * abs(d[0] - d[1]) / math.sqrt(2) / math.sqrt(2)
+        assert r['diff']['low'] == pytest.approx(sum(d) / 2 - half)
+        assert r['diff']['high'] == pytest.approx(sum(d) / 2 + half)
+        assert len(r['fp_per_class']) == 6
+    # the per-seed values are the runs' own evaluations
+    for label, r in rows.items():
+        for seed, run_dir, miou in zip(r['seeds'], r['runs'], r['miou']):
+            name = 'eval_' + r['checkpoint'][:-4] + '.json'
+            score = json.loads((work / run_dir / name).read_text())
+            assert score['miou_greedy'] == miou
+    # L_match only is the shared stage 1: one run per seed, reused
+    assert rows['learned prompts (SemPLeS)']['runs'] != ref['runs']
+    md = (work / 'ablate' / 'controls.md').read_text()
+    assert '| manual home-scene prompts |' in md and 'reference' in md
+    assert (work / 'ablate' / 'controls.png').stat().st_size > 10_000
+    # a rerun trains nothing
+    again = run_in(root, [sys.executable, str(REPO / 'tools/ablate.py'),
+                          'controls', '--seeds', '2', '--small'])
+    assert 'training ' not in again
+    assert json.loads((work / 'ablate' / 'controls.json').read_text())[
+        'rows'][1]['miou'] == rows['learned prompts (SemPLeS)']['miou']
+
+
+def test_compare_weaktr_toy_on_the_demo(demo):
+    """The compatibility table's WeakTr row through tools/compare.py, on
+    the demo's checkpoints with the toy pair's default data root."""
+    work, _ = demo
+    root = work.parent.parent
+    out = run_in(root, [
+        sys.executable, str(REPO / 'tools/compare.py'), 'weaktr_toy',
+        '--baseline-ckpt', 'work_dirs/cooccur/weaktr/baseline.pth',
+        '--semples-ckpt', 'work_dirs/cooccur/semples/best_stage3.pth',
+        '--out-dir', 'work_dirs/cooccur/compare_weaktr'])
+    table = (work / 'compare_weaktr' / 'comparison.md').read_text()
+    assert 'seed' in table.lower() and 'boat' in table
+    assert 'comparison.md' in out or table
+
+
+def test_clims_toy_configs_train_on_the_demo_world(demo):
+    """The compatibility table's CLIMS side: the CLIMS toy baseline and
+    SemPLeS on it train (one short epoch per stage) and compare.py scores
+    both, with the toy configs' default world and CLIP paths."""
+    work, _ = demo
+    root = work.parent.parent
+    short = root / 'short_semples_clims.py'
+    short.write_text(
+        f"_base_ = ['{REPO}/configs/semples/clims_toy_cooccur.py']\n"
+        'train_cfg = dict(stages=[\n'
+        "    dict(stage=1, max_epochs=1, losses=['match', 'cam'],\n"
+        "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly'),\n"
+        "    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2)),\n"
+        "    dict(stage=3, max_epochs=1, losses=['match', 'cam', 'refine'],\n"
+        "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly')])\n")
+    subset = ['--cfg-options', 'train_dataloader.dataset.indices=16',
+              'train_dataloader.batch_size=8',
+              'val_dataloader.dataset.indices=4',
+              'test_dataloader.dataset.indices=4']
+    train = [sys.executable, str(REPO / 'tools/train.py')]
+    run_in(root, train + [str(REPO / 'configs/clims/toy_cooccur.py'),
+                          '--work-dir', 'work_dirs/clims_toy',
+                          '--cfg-options', 'train_cfg.max_epochs=1',
+                          'train_cfg.val_interval=1'] + subset[1:])
+    run_in(root, train + [str(short), '--work-dir',
+                          'work_dirs/semples_clims_toy'] + subset)
+    baseline, = (root / 'work_dirs/clims_toy').glob('epoch_1.pth')
+    ours = root / 'work_dirs/semples_clims_toy/best_stage3.pth'
+    assert ours.is_file()
+    run_in(root, [sys.executable, str(REPO / 'tools/compare.py'),
+                  'clims_toy', '--baseline-ckpt', str(baseline),
+                  '--semples-ckpt', str(ours), '--out-dir',
+                  'work_dirs/compare_clims'] + subset)
+    assert 'boat' in (root / 'work_dirs/compare_clims/comparison.md'
+                      ).read_text()

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -7,6 +6,7 @@ import open_clip
 import pytest
 import torch
 
+from semples_mmseg.cooccur import toy_clip_training as tool
 from semples_mmseg.models.clip import FrozenCLIPGuide
 from semples_mmseg.datasets.cooccur_world import write_world
 from semples_mmseg.models.clip.toy_clip import (TOY_CLIP_CFG, cache_root,
@@ -14,10 +14,6 @@ from semples_mmseg.models.clip.toy_clip import (TOY_CLIP_CFG, cache_root,
                                                 toy_clip_path)
 
 REPO = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location(
-    'train_toy_clip', REPO / 'tools' / 'cooccur' / 'train_toy_clip.py')
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
 
 TINY_MODEL = dict(
     embed_dim=16,

@@ -31,7 +31,6 @@ from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools', 'cooccur'))
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
@@ -41,7 +40,8 @@ from semples_mmseg.datasets.cooccur_world import (  # noqa: E402
     HOME_SCENE, OBJECT_NAMES, SCENE_NAMES)
 from semples_mmseg.datasets.cooccur_world.clip_pairs import \
     make_clip_pairs  # noqa: E402
-from run_demo import SEMPLES_CFG, load_segmentor  # noqa: E402
+from semples_mmseg.cooccur.experiment import SEMPLES_CFG  # noqa: E402
+from semples_mmseg.cooccur.world_eval import load_segmentor  # noqa: E402
 
 
 def render_table(guide, prompts: torch.Tensor, texts: torch.Tensor,

@@ -3,251 +3,191 @@
     python tools/cooccur/run_demo.py [--work-dir work_dirs/cooccur] [--small]
 
 1. writes the co-occurrence world (VOC layout) unless it is there;
-2. trains the toy CLIP on it, or reuses the cached weights;
-3. trains the WeakTr baseline CAM network (configs/weaktr/toy_cooccur.py);
+2. trains the toy CLIP on it, or reuses the cached weights, and copies them
+   to ``{work}/toy_clip.pt``;
+3. trains the WeakTr baseline CAM network (configs/weaktr/toy_cooccur.py)
+   and copies its best checkpoint to ``{work}/weaktr/baseline.pth``;
 4. runs the three SemPLeS stages from it (configs/semples/toy_cooccur.py),
    both through tools/train.py, the real configs' code path;
 5. prints and writes ``results.md``: seed mIoU of the baseline, after stage 1
    and after stage 3 on the held-out val split, and for every class the
    false-positive rate on its co-occurring scene (background pixels of the
    class's home scene, in images of the class, labelled as the class);
-6. writes ``pictures/{id}.png``: image | GT | per present class the CAM
-   after stage 1, after stage 3, and the similarity of its learned background
-   prompt over the image (the paper's Fig. 5).
+6. writes ``pictures/{id}.png``: image | GT | per present class the CAM of
+   the baseline, after stage 1 and after stage 3 (one colour scale, 0-1),
+   and the similarity of its learned background prompt over the image (the
+   paper's Fig. 5).
 
+With the default work dir the two copied files are the toy configs' default
+weight paths, so tools/test.py, tools/train.py and the Inferencer run on the
+toy configs afterwards with no option. Every phase is reused on a rerun
+when it finished before with the same inputs (world, config, seed); one
+progress line per phase shows the ETA, a timing table closes the run.
 ``--small`` is the test suite's variant: a tiny world, short schedules.
 """
 import argparse
-import glob
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools', 'cooccur'))
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
+from semples_mmseg.cooccur import world_eval  # noqa: E402
+from semples_mmseg.cooccur.experiment import (  # noqa: E402,F401
+    BASELINE_CFG, SEMPLES_CFG, SMALL_WORLD, WORLD, Experiment,
+    derived_config, say)
+from semples_mmseg.cooccur.phases import Progress, fingerprint  # noqa: E402
+from semples_mmseg.datasets.cooccur_world import (  # noqa: E402,F401
+    OBJECT_NAMES, sample_world_layouts)
 
-from mmseg.registry import DATASETS, MODELS  # noqa: E402
-from mmseg.utils import register_all_modules  # noqa: E402
-from semples_mmseg.datasets.cooccur_world import (  # noqa: E402
-    HOME_SCENE, OBJECT_NAMES, sample_world_layouts, write_world)
-from semples_mmseg.datasets.cooccur_world.clip_pairs import \
-    normalise_images  # noqa: E402
-from semples_mmseg.engine.hooks.cam_visualization_hook import (  # noqa
-    cam_panel)
-from semples_mmseg.evaluation import (  # noqa: E402
-    CAMSeedMetric, select_threshold)
-from semples_mmseg.evaluation.pseudo_masks import \
-    threshold_label_map  # noqa: E402
-from train_toy_clip import ensure_toy_clip  # noqa: E402
-
-BASELINE_CFG = osp.join(REPO, 'configs/weaktr/toy_cooccur.py')
-SEMPLES_CFG = osp.join(REPO, 'configs/semples/toy_cooccur.py')
-WORLD = dict(num_train=600, num_val=120, image_size=96, cooccur_prob=0.8,
-             seed=0)
-SMALL_WORLD = dict(WORLD, num_train=160, num_val=32)
+SMALL_STAGES = ('train_cfg = dict(stages=[\n'
+                "    dict(stage=1, max_epochs=1, lr=dict(cam_net=1e-3)),\n"
+                "    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2)),\n"
+                "    dict(stage=3, max_epochs=1, lr=dict(cam_net=1e-3))])\n")
+#: estimated seconds of each phase on a quiet 2-core machine (the ETA
+#: rescales them by the measured speed of the phases that ran)
+PHASE_COST = {'world': 5, 'toy CLIP': 270, 'WeakTr baseline': 60,
+              'SemPLeS stages 1-3': 180, 'evaluation': 40, 'pictures': 15}
+SMALL_COST = {'world': 2, 'toy CLIP': 30, 'WeakTr baseline': 25,
+              'SemPLeS stages 1-3': 25, 'evaluation': 10, 'pictures': 8}
+ROWS = (('WeakTr baseline', None), ('SemPLeS stage 1', 'best_stage1.pth'),
+        ('SemPLeS stage 3', 'best_stage3.pth'))
 
 
-def say(msg: str) -> None:
-    print(f'[demo {time.strftime("%H:%M:%S")}] {msg}', flush=True)
+def evaluate(model, dataset, layouts, thresholds, selection='max'):
+    """Seed mIoU (``selection`` of ``thresholds``), its threshold, the best
+    of the VOC protocol's 0.40-0.59 alone, the per-class home-scene FP rate
+    and the CAMs."""
+    cams = world_eval.predict_cams(model, dataset)
+    s = world_eval.score_cams(cams, dataset, layouts, thresholds, selection)
+    return s['miou'], s['threshold'], s['miou_voc_sweep'], np.array(
+        s['fp']), cams
 
 
-def small_override(work: str, base: str, text: str) -> str:
-    """A config file inheriting ``base`` with the --small schedule."""
-    folder = osp.basename(osp.dirname(base))
-    path = osp.join(work, f'small_{folder}_{osp.basename(base)}')
-    with open(path, 'w') as f:
-        f.write(f"_base_ = ['{base}']\n{text}")
-    return path
+def results_table(results: dict, selection: str) -> str:
+    rows = [f'| CAMs | seed mIoU ({selection}) | threshold | seed mIoU, '
+            't >= 0.40 only | ' +
+            ' | '.join(f'FP {c} on its scene' for c in OBJECT_NAMES) + ' |',
+            '|---|---|---|---|' + '---|' * len(OBJECT_NAMES)]
+    for name, s in results.items():
+        rows.append(f"| {name} | {s['miou']:.1f} | {s['threshold']:.2f} | "
+                    f"{s['miou_voc_sweep']:.1f} | " +
+                    ' | '.join(f'{v:.1f}%' for v in s['fp']) + ' |')
+    return '\n'.join(rows)
 
 
-def train(config: str, work_dir: str, options) -> None:
-    cmd = [sys.executable, osp.join(REPO, 'tools/train.py'), config,
-           '--work-dir', work_dir]
-    if options:
-        cmd += ['--cfg-options', *options]
-    say('running ' + ' '.join(cmd[1:]))
-    subprocess.run(cmd, check=True, cwd=REPO)
-
-
-def scene_map(layout, size: int) -> np.ndarray:
-    """(S, S) scene index of every pixel of a layout."""
-    out = np.full((size, size), -1, np.int64)
-    for (x0, y0, x1, y1), scene in layout.regions:
-        out[int(round(y0 * size)):int(round(y1 * size)),
-            int(round(x0 * size)):int(round(x1 * size))] = scene
-    return out
-
-
-def load_segmentor(config: str, ckpt: str, clip_path: str = None):
-    cfg = Config.fromfile(config)
-    cfg.model.cam_net.pretrained = None
-    if 'clip_guide' in cfg.model:
-        cfg.model.clip_guide.pretrained = clip_path
-    model = MODELS.build(cfg.model)
-    state = torch.load(ckpt, map_location='cpu', weights_only=False)
-    model.load_state_dict(state['state_dict'], strict=False)
-    return model.eval()
-
-
-def evaluate(model, dataset, layouts, thresholds):
-    """Seed mIoU (best of ``thresholds``), the best over the VOC protocol's
-    0.40-0.59 alone, and the per-class home-scene FP rate."""
-    k = len(OBJECT_NAMES)
-    metric = CAMSeedMetric(thresholds=thresholds)
-    metric.dataset_meta = dataset.metainfo
-    cams_all = []
-    for i in range(len(dataset)):
-        with torch.no_grad():
-            sample = model.test_step(pseudo_collate([dataset[i]]))[0]
-        metric.process({}, [sample.to_dict()])
-        cams_all.append(sample.pred_cams.data.cpu())
-    _, miou = metric.seed_curve(metric.results, k)
-    best = select_threshold(miou, 'max')
-    t = float(metric.thresholds[best])
-    voc_sweep = np.asarray(metric.thresholds) >= 0.40 - 1e-6
-    miou_voc = float(miou[voc_sweep][select_threshold(
-        miou[voc_sweep], 'max')]) if voc_sweep.any() \
-        else float('nan')
-    fp = np.zeros(k)
-    total = np.zeros(k)
-    for i, cams in enumerate(cams_all):
-        info = dataset.get_data_info(i)
-        gt = np.array(Image.open(info['seg_map_path']))
-        scenes = scene_map(layouts[i], gt.shape[0])
-        pred = threshold_label_map(cams, t)
-        for c in np.flatnonzero(info['img_labels']):
-            region = (gt == 0) & (scenes == HOME_SCENE[c])
-            total[c] += region.sum()
-            fp[c] += (region & (pred == c + 1)).sum()
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return float(miou[best]), t, miou_voc, fp / total * 100, cams_all
-
-
-def prompt_similarity(model, image: np.ndarray, window: int = 32,
-                      stride: int = 16) -> torch.Tensor:
-    """(K, S, S) similarity of each learned background prompt to every
-    window of the image (upsampled), in CLIP's input space."""
-    size = image.shape[0]
-    starts = list(range(0, size - window + 1, stride))
-    crops = np.stack([image[y:y + window, x:x + window]
-                      for y in starts for x in starts])
-    guide = model.clip_guide
-    with torch.no_grad():
-        emb = guide.encode_images(normalise_images(crops, guide.image_size))
-        prompts = model.prompt_learner(guide)
-    sim = (prompts @ emb.T).view(-1, 1, len(starts), len(starts))
-    return F.interpolate(sim, size=(size, size), mode='bilinear',
-                         align_corners=False)[:, 0]
-
-
-def pictures(out_dir, dataset, stage1_cams, stage3_cams, model, n=4):
+def pictures(out_dir, dataset, cams: dict, model, n=4):
+    """Labelled figures of the first ``n`` val images."""
     import mmcv
+    from PIL import Image
+
+    from semples_mmseg.cooccur.prompt_maps import prompt_similarity
+    from semples_mmseg.visualization import cam_figure
     os.makedirs(out_dir, exist_ok=True)
-    palette = dataset.metainfo['palette']
+    meta = dataset.metainfo
+    written = []
     for i in range(min(n, len(dataset))):
         info = dataset.get_data_info(i)
         image = mmcv.imread(info['img_path'], channel_order='rgb')
         gt = np.array(Image.open(info['seg_map_path']))
-        labels = info['img_labels']
-        sims = prompt_similarity(model, image)
-        sims = (sims - sims.amin((1, 2), keepdim=True)) / (
-            sims.amax((1, 2), keepdim=True) - sims.amin((1, 2), keepdim=True)
-            + 1e-6)
-        rows = [cam_panel(image, stage1_cams[i], labels, gt, palette),
-                cam_panel(image, stage3_cams[i], labels, gt, palette),
-                cam_panel(image, sims, labels, gt, palette)]
-        panel = np.concatenate(rows, axis=0)
+        present = np.flatnonzero(info['img_labels'])
+        rows = [(f'{name}\nCAM', cams[name][i].numpy(), 0., 1., 'jet')
+                for name in cams]
+        sims = prompt_similarity(model, image).numpy()
+        rows.append(('learned prompt\nsimilarity', sims, None, None,
+                     'viridis'))
         name = osp.splitext(osp.basename(info['img_path']))[0]
-        mmcv.imwrite(panel[..., ::-1], osp.join(out_dir, name + '.png'))
+        path = osp.join(out_dir, name + '.png')
+        cam_figure(image, gt, meta['palette'], meta['prompt_classes'],
+                   present, rows, path=path,
+                   title=f'{name}: CAMs (one 0-1 scale) and the cosine '
+                   "similarity of each class's learned background prompt "
+                   'to 32-px crops (stride 4)')
+        written.append(path)
+    return written
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/cooccur')
     parser.add_argument('--small', action='store_true')
+    parser.add_argument('--selection', choices=('greedy', 'max'),
+                        default='max', help='seed-threshold selection of '
+                        'the table (both are in results.json)')
     args = parser.parse_args()
+    from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
-    start = time.time()
-    work = osp.abspath(args.work_dir)
-    os.makedirs(work, exist_ok=True)
-    world_cfg = SMALL_WORLD if args.small else WORLD
-    world = osp.join(work, 'world')
-    if not osp.isfile(osp.join(world, 'world_meta.json')):
-        say(f'writing the world to {world}')
-        write_world(world, **world_cfg)
-    clip = ensure_toy_clip(world=world,
-                           **(dict(steps=30, num_layouts=200, num_world=60,
-                                   eval_layouts=0) if args.small else {}),
-                           log=say)
-    say(f"toy CLIP weights: {clip['path']}")
-    data = [f'{s}_dataloader.dataset.data_root={world}'
-            for s in ('train', 'val', 'test')]
-    base_cfg, ours_cfg = BASELINE_CFG, SEMPLES_CFG
+    progress = Progress(SMALL_COST if args.small else PHASE_COST, log=say)
+    exp = Experiment(args.work_dir, small=args.small, progress=progress)
+    exp.ensure_world()
+    clip = exp.ensure_clip()
+    say(f'toy CLIP weights: {clip}')
+    baseline = exp.ensure_baseline()
+    say(f'WeakTr baseline: {baseline}')
+    config = SEMPLES_CFG
     if args.small:
-        base_cfg = small_override(work, BASELINE_CFG,
-                                  'train_cfg = dict(max_epochs=15, '
-                                  'val_interval=15)\n')
-        ours_cfg = small_override(
-            work, SEMPLES_CFG, 'train_cfg = dict(stages=[\n'
-            "    dict(stage=1, max_epochs=1, lr=dict(cam_net=1e-3)),\n"
-            "    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2)),\n"
-            "    dict(stage=3, max_epochs=1, lr=dict(cam_net=1e-3))])\n")
-    train(base_cfg, osp.join(work, 'weaktr'), data)
-    baseline = sorted(glob.glob(osp.join(work, 'weaktr', 'best_mIoU_*.pth')))
-    baseline = baseline[-1] if baseline else osp.join(
-        work, 'weaktr', f"epoch_{Config.fromfile(base_cfg).train_cfg.max_epochs}.pth")
-    train(ours_cfg, osp.join(work, 'semples'), data + [
-        f'model.cam_net.pretrained={baseline}',
-        f"model.clip_guide.pretrained={clip['path']}"])
+        config = derived_config(
+            osp.join(exp.work, 'configs', 'small_semples_toy_cooccur.py'),
+            SEMPLES_CFG, SMALL_STAGES)
+    semples = osp.join(exp.work, 'semples')
+    exp.train_semples('SemPLeS stages 1-3', config, semples,
+                      ['best_stage1.pth', 'best_stage3.pth'])
+    train_key = exp.record(semples)['fingerprint']
 
-    say('evaluating the baseline, stage 1 and stage 3 on the val split')
-    layouts = sample_world_layouts(
-        world_cfg['num_val'], seed=world_cfg['seed'], split='val',
-        cooccur_prob=world_cfg['cooccur_prob'])
-    cfg = Config.fromfile(SEMPLES_CFG)
-    dataset = DATASETS.build(dict(cfg.val_dataloader.dataset,
-                                  data_root=world))
-    # the configs' sweep (the training runs picked their checkpoints by it)
-    thresholds = CAMSeedMetric(**{
-        k: v for k, v in cfg.val_evaluator.items() if k != 'type'
-    }).thresholds
+    import json
+    dataset = world_eval.world_val_dataset(SEMPLES_CFG, exp.world)
+    results_json = osp.join(exp.work, 'results.json')
     results, cams = {}, {}
-    for name, ckpt in (('WeakTr baseline', baseline),
-                       ('SemPLeS stage 1', osp.join(work, 'semples',
-                                                    'best_stage1.pth')),
-                       ('SemPLeS stage 3', osp.join(work, 'semples',
-                                                    'best_stage3.pth'))):
-        model = load_segmentor(SEMPLES_CFG, ckpt, clip['path'])
-        results[name] = evaluate(model, dataset, layouts, thresholds)
-        cams[name] = results[name][-1]
-    rows = ['| CAMs | seed mIoU | threshold | seed mIoU, t >= 0.40 only | ' +
-            ' | '.join(f'FP {c} on its scene' for c in OBJECT_NAMES) + ' |',
-            '|---|---|---|---|' + '---|' * len(OBJECT_NAMES)]
-    for name, (miou, t, miou_voc, fp, _) in results.items():
-        rows.append(f'| {name} | {miou:.1f} | {t:.2f} | {miou_voc:.1f} | ' +
-                    ' | '.join(f'{v:.1f}%' for v in fp) + ' |')
-    table = '\n'.join(rows)
+
+    def run_evaluation():
+        layouts = world_eval.val_layouts(exp.world_params)
+        thresholds = world_eval.config_thresholds(SEMPLES_CFG)
+        scores = {}
+        for name, ckpt in ROWS:
+            path = baseline if ckpt is None else osp.join(semples, ckpt)
+            model = world_eval.load_segmentor(SEMPLES_CFG, path, clip)
+            cams[name] = world_eval.predict_cams(model, dataset)
+            scores[name] = world_eval.score_cams(
+                cams[name], dataset, layouts, thresholds, 'greedy')
+        with open(results_json + '.tmp', 'w') as f:
+            json.dump(scores, f)
+        os.replace(results_json + '.tmp', results_json)
+
+    exp.phase('evaluation', osp.join(exp.work, 'evaluation'),
+              fingerprint('evaluation', train_key, exp.keys['baseline']),
+              [results_json], run_evaluation)
+    with open(results_json) as f:
+        scores = json.load(f)
+    for name, s in scores.items():
+        results[name] = dict(s, miou=s[f'miou_{args.selection}'],
+                             threshold=s[f'threshold_{args.selection}'],
+                             fp=s[f'fp_{args.selection}'])
+    table = results_table(results, args.selection)
     print('\n' + table + '\n')
-    with open(osp.join(work, 'results.md'), 'w') as f:
+    with open(osp.join(exp.work, 'results.md'), 'w') as f:
         f.write(table + '\n')
-    model = load_segmentor(SEMPLES_CFG,
-                              osp.join(work, 'semples', 'best_stage3.pth'),
-                              clip['path'])
-    pictures(osp.join(work, 'pictures'), dataset, cams['SemPLeS stage 1'],
-             cams['SemPLeS stage 3'], model)
-    say(f"results in {osp.join(work, 'results.md')}, pictures in "
-        f"{osp.join(work, 'pictures')}; {time.time() - start:.0f} s in all")
+
+    progress.begin('pictures')
+    if not cams:  # evaluation reused: the CAMs of the pictured images only
+        sub = [dataset[i] for i in range(min(4, len(dataset)))]
+        for name, ckpt in ROWS:
+            path = baseline if ckpt is None else osp.join(semples, ckpt)
+            model = world_eval.load_segmentor(SEMPLES_CFG, path, clip)
+            cams[name] = world_eval.predict_cams(model, sub)
+    model = world_eval.load_segmentor(
+        SEMPLES_CFG, osp.join(semples, 'best_stage3.pth'), clip)
+    pictures(osp.join(exp.work, 'pictures'), dataset, cams, model)
+    progress.end('pictures')
+    say(f"results in {osp.join(exp.work, 'results.md')}, pictures in "
+        f"{osp.join(exp.work, 'pictures')}")
+    print(f'\nTimes ({time.strftime("%Y-%m-%d %H:%M")}, '
+          f'{os.cpu_count()} CPUs, load average '
+          f'{", ".join(f"{v:.1f}" for v in os.getloadavg())}):\n' +
+          progress.summary())
 
 
 if __name__ == '__main__':

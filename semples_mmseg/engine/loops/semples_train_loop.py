@@ -18,7 +18,10 @@ Per stage the loop switches:
   the optimizer state is cleared.
 
 The best checkpoint of each validated stage is written as
-``best_stage{N}.pth`` in the work dir, chosen by ``best_metric``.
+``best_stage{N}.pth`` in the work dir, chosen by ``best_metric``; a stage
+number listed again (rounds of stages 2 -> 3, the paper's Table 6) writes
+``best_stage{N}_round{R}.pth`` for its R-th occurrence, and
+``'previous_best'`` reads the file of the stage listed just before.
 
 What the loop guarantees (issue 10):
 
@@ -68,13 +71,13 @@ from .cam_init_file import (CAM_INIT_FILE, FINGERPRINT_INFO_KEY,
 STAGE_DEFAULTS = {
     1: dict(name='matching', losses=('match', ), mask_eps=0.1,
             lr=dict(cam_net=6.4e-5), validate=True, start_from='current',
-            schedule='cosine'),
+            schedule='cosine', joint=False),
     2: dict(name='prompts', losses=('prompt', ), mask_eps=1e-4,
             lr=dict(prompt_learner=2.5e-2), validate=False,
-            start_from='previous_best', schedule='cosine'),
+            start_from='previous_best', schedule='cosine', joint=False),
     3: dict(name='refinement', losses=('match', 'refine'), mask_eps=0.1,
             lr=dict(cam_net=6.4e-5), validate=True, start_from='initial',
-            schedule='cosine'),
+            schedule='cosine', joint=False),
 }
 START_FROM = ('current', 'previous_best', 'initial')
 SCHEDULES = ('cosine', 'poly')
@@ -115,7 +118,9 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             (param-group name -> base lr), ``schedule`` (``'cosine'`` or
             ``'poly'``), ``dataloader`` (partial config
             merged over the top-level one), ``validate``, ``start_from``
-            (``'current'``, ``'previous_best'`` or ``'initial'``); unset keys
+            (``'current'``, ``'previous_best'`` or ``'initial'``), ``joint``
+            (stage 2's ``'prompt'`` together with other losses, see
+            ``SemPLeSSegmentor.set_stage``); unset keys
             take the stage's defaults (``STAGE_DEFAULTS``).
         val_interval: validate every this many epochs of a validated stage
             (and at its last epoch).
@@ -136,6 +141,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                  best_metric: str = 'mIoU',
                  cam_init_checkpoint: Optional[str] = None) -> None:
         self.stages = self._resolve_stages(stages)
+        self.best_names = best_checkpoint_names(self.stages)
         if (cam_init_checkpoint is None and self.stages[0]['stage'] != 1
                 and any(s['start_from'] == 'initial' for s in self.stages)):
             raise ValueError(
@@ -259,7 +265,8 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         if fresh:
             self._load_start_weights(index)
             self.runner.optim_wrapper.optimizer.state.clear()
-        segmentor.set_stage(losses=spec['losses'], mask_eps=spec['mask_eps'])
+        segmentor.set_stage(losses=spec['losses'], mask_eps=spec['mask_eps'],
+                            joint=spec['joint'])
         self.dataloader = self.stage_loaders[index]
         # the previous stage's loss terms would otherwise stay in every log line
         scalars = self.runner.message_hub.log_scalars
@@ -310,21 +317,22 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                            f'the validation metrics {sorted(metrics)}')
         score = float(metrics[self.best_metric])
         stage = self.stages[index]['stage']
-        key = f'semples_best_stage{stage}'
+        name = self.best_names[index]
+        key = 'semples_' + osp.splitext(name)[0]
         hub = self.runner.message_hub
         best = hub.get_info(key)
         if best is None or score > best:
             hub.update_info(key, score)
-            self._save_best(f'best_stage{stage}.pth')
+            self._save_best(name)
             print_log(
                 f'stage {stage}: best {self.best_metric} {score:.4f} at '
-                f'epoch {self._epoch}, saved best_stage{stage}.pth',
+                f'epoch {self._epoch}, saved {name}',
                 logger='current')
         if self.runner.rank == 0:
             bests = {
-                f"semples_best_stage{s['stage']}":
-                hub.get_info(f"semples_best_stage{s['stage']}")
-                for s in self.stages
+                'semples_' + osp.splitext(n)[0]:
+                hub.get_info('semples_' + osp.splitext(n)[0])
+                for n in self.best_names
             }
             write_json_atomically(
                 dict(epoch=self._epoch, stage=stage,
@@ -542,8 +550,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         """``best_stage{N}.pth`` of the stage before ``index``; None when that
         stage is not validated (nothing to pick from)."""
         previous = self.stages[index - 1]
-        path = osp.join(self.runner.work_dir,
-                        f"best_stage{previous['stage']}.pth")
+        path = osp.join(self.runner.work_dir, self.best_names[index - 1])
         validated = previous['validate'] and self.runner.val_loop is not None
         if not validated:
             return None
@@ -596,6 +603,19 @@ def checkpoint_keys(path: str) -> set:
     ckpt = torch.load(path, map_location='cpu', weights_only=False,
                       mmap=True)
     return set(ckpt.get('state_dict', ckpt))
+
+
+def best_checkpoint_names(stages: Sequence[dict]) -> List[str]:
+    """``best_stage{N}.pth`` per stage; the R-th listing (R >= 2) of the
+    same stage number gets ``best_stage{N}_round{R}.pth``."""
+    seen: Dict[int, int] = {}
+    names = []
+    for spec in stages:
+        n = spec['stage']
+        seen[n] = seen.get(n, 0) + 1
+        suffix = '' if seen[n] == 1 else f'_round{seen[n]}'
+        names.append(f'best_stage{n}{suffix}.pth')
+    return names
 
 
 def load_cam_state(path: str) -> Dict[str, torch.Tensor]:

@@ -13,6 +13,7 @@ from mmseg.registry import MODELS
 from .strict_loading import load_state_strictly
 from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
                                         per_head_features)
+from ...utils.toy_weights import toy_weight_hint
 from .deit_multi_token import MultiTokenDeiT
 
 # ImageNet DeiT keys WeakTr does not use: the final LayerNorm and classifier.
@@ -159,9 +160,10 @@ class WeakTrCAMNet(BaseModule):
                 and not osp.isfile(checkpoint)):
             raise FileNotFoundError(
                 f'WeakTrCAMNet pretrained checkpoint {checkpoint} does not '
-                'exist (a DeiT-S ImageNet checkpoint, or an official WeakTr '
-                'checkpoint converted with tools/model_converters/'
-                'weaktr2semples.py)')
+                'exist (' + (toy_weight_hint(checkpoint) or
+                             'a DeiT-S ImageNet checkpoint, or an official '
+                             'WeakTr checkpoint converted with tools/'
+                             'model_converters/weaktr2semples.py') + ')')
         self.num_classes = num_classes
         self.num_heads = num_heads
         self.freeze_backbone = freeze_backbone

@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
+from ...utils.toy_weights import toy_weight_hint
 
 
 def is_torchscript_archive(path: str) -> bool:
@@ -115,6 +116,10 @@ class FrozenCLIPGuide(nn.Module):
                 f'pretrained={pretrained!r} with model_cfg: a custom CLIP '
                 'loads a local weights file (or None for random weights), '
                 'not an open_clip tag')
+        if is_file and not osp.isfile(pretrained) and toy_weight_hint(
+                pretrained):
+            raise FileNotFoundError(f'CLIP weights file {pretrained} does '
+                                    f'not exist: {toy_weight_hint(pretrained)}')
         if is_file and not osp.isfile(pretrained):
             raise FileNotFoundError(
                 f'CLIP weights file {pretrained} does not exist. Get the '

@@ -53,7 +53,7 @@ def toy_clip_path(train_cfg: dict, root: Optional[str] = None) -> str:
     ``train_cfg`` must hold everything the weights depend on (the model
     config, the seed, the world parameters, the data and optimiser
     settings): equal configs share one file, any change trains anew.
-    ``tools/cooccur/train_toy_clip.py``'s ``train_config`` builds it.
+    ``semples_mmseg.cooccur.toy_clip_training.train_config`` builds it.
     """
     if 'model_cfg' not in train_cfg or 'seed' not in train_cfg:
         raise KeyError('toy_clip_path: train_cfg needs "model_cfg" and '

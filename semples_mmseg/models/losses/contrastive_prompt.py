@@ -11,7 +11,7 @@ from .similarity import clamp_similarity, mean_over_pairs, pair_similarity
 
 @MODELS.register_module()
 class ContrastivePromptLoss(NamedLoss):
-    """L_prompt = L^I + lambda_T * L^T over the P labelled pairs.
+    """L_prompt = lambda_I * L^I + lambda_T * L^T over the P labelled pairs.
 
     L^I = mean -log clamp(sim(v^b, u^b_k)) pulls the learned prompt toward
     the masked-out background; L^T = mean +log clamp(sim(u^f_k, u^b_k))
@@ -19,16 +19,20 @@ class ContrastivePromptLoss(NamedLoss):
 
     Args:
         lambda_t: weight of the text term (VOC 0.02, COCO 0.01).
+        lambda_i: weight of the image term (1; 0 learns the prompts with
+            L^T alone, the paper's Table 4 ablation).
         loss_weight: multiplies the whole loss.
     """
 
     def __init__(self,
                  *,
                  lambda_t: float = 0.02,
+                 lambda_i: float = 1.0,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_prompt') -> None:
         super().__init__(loss_weight=loss_weight, loss_name=loss_name)
         self.lambda_t = lambda_t
+        self.lambda_i = lambda_i
 
     def terms(self, img_bg: Tensor, prompt_bg: Tensor,
               text_cls: Tensor) -> Dict[str, Tensor]:
@@ -43,4 +47,4 @@ class ContrastivePromptLoss(NamedLoss):
                 text_cls: Tensor) -> Tensor:
         t = self.terms(img_bg, prompt_bg, text_cls)
         return self.loss_weight * (
-            t['prompt_i'] + self.lambda_t * t['prompt_t'])
+            self.lambda_i * t['prompt_i'] + self.lambda_t * t['prompt_t'])

@@ -129,11 +129,17 @@ class SemPLeSSegmentor(BaseSegmentor):
         return [name for name, present in have.items() if present]
 
     def set_stage(self, *, losses: Sequence[str],
-                  mask_eps: Optional[float] = None) -> None:
+                  mask_eps: Optional[float] = None,
+                  joint: bool = False) -> None:
         """Choose the active losses and the min-max eps of the soft masks.
 
         ``'prompt'`` (stage 2) runs the CAM network without autograd and in
-        eval mode: S is frozen, so its masks must not drift either.
+        eval mode: S is frozen, so its masks must not drift either. With
+        ``joint=True`` (the paper's Table 6 "joint training") ``'prompt'``
+        runs together with the other losses in one step: each loss trains
+        what it trains in its own stage (L_prompt the prompts, from detached
+        background embeddings; L_match / L_refine the CAM network, against
+        the prompts of that step, detached).
         """
         losses = tuple(losses)
         unknown = set(losses) - set(ALL_LOSSES)
@@ -152,17 +158,20 @@ class SemPLeSSegmentor(BaseSegmentor):
             raise ValueError(f'losses {losses} need a clip_guide')
         if set(losses) & {'prompt', 'refine'} and self.prompt_learner is None:
             raise ValueError(f'losses {losses} need a prompt_learner')
-        if 'prompt' in losses and len(losses) > 1:
+        if 'prompt' in losses and len(losses) > 1 and not joint:
             raise ValueError("'prompt' (stage 2) trains the prompts alone; "
-                             f'got losses {losses}')
+                             f'got losses {losses} (joint=True trains them '
+                             'together: Table 6 joint training)')
         self.active_losses = losses
+        self.joint = bool(joint)
         if mask_eps is not None:
             self.soft_mask['eps'] = mask_eps
         self._prompt_cache = None
 
     @property
     def prompt_stage(self) -> bool:
-        return 'prompt' in self.active_losses
+        """Stage 2: the prompts learn alone, the CAM network frozen."""
+        return 'prompt' in self.active_losses and not self.joint
 
     # ------------------------------------------------------------------
     # helpers
@@ -263,7 +272,7 @@ class SemPLeSSegmentor(BaseSegmentor):
             return losses
 
         # One image-encoder call for foreground and background together.
-        need_bg = 'match' in self.active_losses
+        need_bg = bool({'match', 'prompt'} & set(self.active_losses))
         batch = torch.cat([fg, bg]) if need_bg else fg
         emb = self._encode(batch)
         img_fg, img_bg = emb[:n_pairs], emb[n_pairs:]
@@ -271,6 +280,12 @@ class SemPLeSSegmentor(BaseSegmentor):
             loss = self.match_loss
             losses[loss.loss_name] = loss(img_fg, img_bg, text_cls)
             self._log_terms(losses, loss.terms(img_fg, img_bg, text_cls))
+        if 'prompt' in self.active_losses:  # joint training: S detached
+            prompt_bg = self.prompt_learner(guide)[cls_idx]
+            loss = self.prompt_loss
+            losses[loss.loss_name] = loss(img_bg.detach(), prompt_bg, text_cls)
+            self._log_terms(losses, loss.terms(img_bg.detach(), prompt_bg,
+                                               text_cls))
         if 'refine' in self.active_losses:
             prompt_bg = self.frozen_prompt_features()[cls_idx]
             loss = self.refine_loss

@@ -1,0 +1,6 @@
+"""Labelled CAM figures (matplotlib) for the demo and the training hook."""
+from .cam_figure import (build_cam_figure, cam_figure, figure_to_array,
+                         palette_image)
+
+__all__ = ['build_cam_figure', 'cam_figure', 'figure_to_array',
+           'palette_image']
