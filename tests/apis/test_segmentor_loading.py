@@ -38,8 +38,8 @@ def test_checkpoint_keys_that_do_not_fit_are_named(tmp_path):
     state = MODELS.build(cfg).state_dict()
     del state['cam_net.head.weight']
     state['cam_net.extra'] = torch.zeros(1)
-    with pytest.raises(ValueError, match=r'(?s)cut.pth does not fit the '
-                       r'SemPLeSSegmentor.*cam_net.extra.*cam_net.head.weight'):
+    with pytest.raises(ValueError, match=r'cut.pth does not fit .*'
+                       r'cam_net.head.weight.*cam_net.extra'):
         load_segmentor(cfg, {'state_dict': state}, source='cut.pth')
     # a DataParallel-style prefix is stripped
     full = {f'module.{k}': v for k, v in MODELS.build(cfg).state_dict().items()}

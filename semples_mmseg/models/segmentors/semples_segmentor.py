@@ -436,8 +436,10 @@ class SemPLeSSegmentor(BaseSegmentor):
         """The K class names: ``dataset_meta['classes']`` without the
         background (set by ``init_model`` / ``MMSegInferencer`` from the
         checkpoint), else the CLIP prompt names, else None."""
-        k = self.cam_net.num_classes
+        k = getattr(self.cam_net, 'num_classes', None)
         classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+        if classes is not None and k is None:
+            return list(classes[1:])
         if classes is not None and len(classes) in (k, k + 1):
             return list(classes[len(classes) - k:])
         if self.clip_guide is not None and len(self.clip_guide.class_names) \
@@ -464,7 +466,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         logs the classes of every sample whose labels are not its own.
         """
         source = self.test_cfg['labels']
-        k = self.cam_net.num_classes
+        k = getattr(self.cam_net, 'num_classes', None)  # K (CAM contract)
         names = self.class_names
         rows: List[Optional[Tensor]] = []
         kinds: List[str] = []
@@ -473,7 +475,7 @@ class SemPLeSSegmentor(BaseSegmentor):
             if source == 'gt' and 'img_labels' in meta:
                 row = torch.as_tensor(np.asarray(meta['img_labels']),
                                       dtype=torch.float32)
-                if row.shape != (k, ):
+                if row.ndim != 1 or (k is not None and row.shape != (k, )):
                     raise ValueError(
                         f"{meta.get('img_path')}: img_labels has shape "
                         f'{tuple(row.shape)}, the CAM network K = {k}')

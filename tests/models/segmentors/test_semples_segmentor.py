@@ -241,7 +241,7 @@ def test_predicted_labels_threshold_the_class_scores(caplog):
     assert out.label_scores == pytest.approx(
         torch.sigmoid(torch.tensor([0.2, -0.1, 3.0])).numpy())
     assert out.pred_cams.data[1].abs().max() == 0
-    assert out.pred_cams.data[0].max() == pytest.approx(1)
+    assert out.pred_cams.data[0].max() == pytest.approx(1, abs=1e-4)
     model.test_cfg['label_threshold'] = 0.99  # none passes: the top class
     with torch.no_grad():
         out = model.predict(torch.randn(1, 3, 32, 32), [loose()])[0]
