@@ -34,10 +34,11 @@ from mmseg.utils import register_all_modules
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import semples_mmseg  # noqa: E402,F401
+from semples_mmseg.apis import load_segmentor  # noqa: E402
 from semples_mmseg.evaluation import (  # noqa: E402
     CAMSeedMetric, select_threshold)
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
-    cam_pass, gt_pairs, load_cam_model, score_masks)
+    cam_pass, gt_pairs, score_masks)
 
 PAIRS = {
     'weaktr':
@@ -90,7 +91,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         dataset_cfg['data_root'] = args.data_root
     dataset = DATASETS.build(dataset_cfg)
     state = CheckpointLoader.load_checkpoint(ckpt, 'cpu')
-    model = load_cam_model(cfg.model, state.get('state_dict', state), ckpt)
+    model = load_segmentor(cfg.model, state, source=ckpt)
     model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
     evaluator = cfg.get('test_evaluator', {})
     metric = CAMSeedMetric(

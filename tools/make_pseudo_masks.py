@@ -37,10 +37,10 @@ from mmseg.utils import register_all_modules
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
+from semples_mmseg.apis import load_segmentor  # noqa: E402
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
     cam_pass, check_or_record_settings, checkpoint_num_classes, gt_pairs,
-    load_cam_model, pending_indices, save_scores, score_masks,
-    scores_markdown)
+    pending_indices, save_scores, score_masks, scores_markdown)
 from semples_mmseg.utils.atomic_files import naming_full_disk  # noqa: E402
 from semples_mmseg.utils.fingerprint import tensor_fingerprint  # noqa: E402
 
@@ -107,7 +107,7 @@ def main():
     if args.crf:
         from semples_mmseg.evaluation.dense_crf import crf_refine_labels
         crf = crf_refine_labels
-    model = load_cam_model(cfg.model, state, args.checkpoint)
+    model = load_segmentor(cfg.model, ckpt, source=args.checkpoint)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model.to(device).eval()
     threshold = args.threshold if args.threshold is not None else float(

@@ -88,6 +88,15 @@ def main():
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
+        missing = [k for k in ('tta_model', 'tta_pipeline')
+                   if cfg.get(k) is None]
+        if missing:
+            raise SystemExit(
+                f'--tta needs {" and ".join(missing)} in {args.config}: our '
+                "CAM configs inherit tta_model=dict(type='SemPLeSTTAModel') "
+                'and tta_pipeline from configs/_base_ (the views are the '
+                "segmentor's multi-scale + flip inference); stock mmseg "
+                'configs define SegTTAModel and a TestTimeAug pipeline')
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

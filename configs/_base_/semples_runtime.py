@@ -22,4 +22,7 @@ log_level = 'INFO'
 load_from = None
 resume = False
 
-tta_model = dict(type='SegTTAModel')
+# tools/test.py --tta: the CAM segmentor's own multi-scale + flip inference
+# (mmseg's SegTTAModel averages softmaxed logits, meaningless for CAMs);
+# the dataset bases set tta_pipeline = test_pipeline
+tta_model = dict(type='SemPLeSTTAModel')

@@ -27,6 +27,7 @@ model = dict(
         arch=None,
         model_cfg=toy_clip,
         pretrained='work_dirs/cooccur/toy_clip.pt',
+        quick_gelu=False,  # the toy CLIP's GELU (a plain state dict)
         class_names=['boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']),
     background_text_loss=dict(background_prompts=[
         'a photo of water.', 'a photo of sky.', 'a photo of grass.',

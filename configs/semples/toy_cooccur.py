@@ -25,6 +25,9 @@ model = dict(
     clip_guide=dict(
         arch=None, model_cfg=toy_clip,
         pretrained='work_dirs/cooccur/toy_clip.pt',
+        # the toy CLIP is trained with open_clip's default GELU; its file is
+        # a plain state dict, which does not say so itself
+        quick_gelu=False,
         class_names=['boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']),
     prompt_learner=dict(num_classes=6, embed_dims=64),
     # the toy world's own seed threshold (not VOC's 0.43): the demo's

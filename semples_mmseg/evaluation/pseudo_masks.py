@@ -3,7 +3,6 @@
 The pieces ``tools/make_pseudo_masks.py`` is made of; each streams one image
 at a time, so memory stays flat in the number of images.
 """
-import copy
 import json
 import os
 import os.path as osp
@@ -19,25 +18,7 @@ from PIL import Image
 
 from ..utils.atomic_files import (atomic_path, np_save_atomically,
                                    write_json_atomically)
-from ..utils.weight_free_cfg import offline_model_cfg
 from .cam_seed_metric import CAMSeedMetric
-
-
-def cam_only_model_cfg(model_cfg: dict) -> dict:
-    """The segmentor config without CLIP, prompts and losses.
-
-    CAM inference needs only the CAM network, whose weights then come from a
-    checkpoint: neither CLIP's nor the CAM network's initial weight files
-    (``pretrained`` / ``init_cfg``) need exist.
-    """
-    cfg = dict(model_cfg)
-    cfg['cam_net'] = offline_model_cfg(copy.deepcopy(dict(cfg['cam_net'])))
-    for key in ('clip_guide', 'prompt_learner', 'match_loss', 'prompt_loss',
-                'refine_loss', 'background_text_loss'):
-        cfg[key] = None
-    cfg['cam_losses'] = []
-    cfg['train_cfg'] = dict(losses=[])
-    return cfg
 
 
 def checkpoint_num_classes(state: Dict[str, torch.Tensor]) -> Optional[int]:
@@ -189,19 +170,6 @@ def save_scores(scores: Dict, out_dir: str) -> str:
     path = osp.join(out_dir, 'scores.json')
     write_json_atomically(scores, path)
     return path
-
-
-def load_cam_model(model_cfg: dict, state: Dict[str, torch.Tensor],
-                   source: str):
-    """The CAM-only segmentor with the ``cam_net.*`` weights of ``state``."""
-    from mmseg.registry import MODELS
-    from ..models.segmentors.checkpoint_compat import checkpoint_source
-    model = MODELS.build(cam_only_model_cfg(model_cfg))
-    if not any(k.startswith('cam_net.') for k in state):
-        raise ValueError(f'{source} holds no cam_net.* weights')
-    with checkpoint_source(source):  # strict: SemPLeSSegmentor checks keys
-        model.load_state_dict(state)
-    return model
 
 
 def cam_pass(model,

@@ -1,10 +1,8 @@
-"""Small on-disk fixtures and config helpers for tests and examples."""
+"""Small on-disk fixtures for tests and examples."""
 from .coco_layout import make_coco_fixture
 from .kill_switch import KillSwitchHook, SimulatedKill
-from ..utils.weight_free_cfg import offline_model_cfg
 from .voc_layout import make_voc_fixture
 
 __all__ = [
-    'KillSwitchHook', 'SimulatedKill', 'make_coco_fixture', 'make_voc_fixture',
-    'offline_model_cfg'
+    'KillSwitchHook', 'SimulatedKill', 'make_coco_fixture', 'make_voc_fixture'
 ]

@@ -40,12 +40,13 @@ def figure_to_array(fig) -> np.ndarray:
 def cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
                class_names: Sequence[str], present: Sequence[int],
                rows: List[Row], title: str = '',
-               path: Optional[str] = None) -> np.ndarray:
+               path: Optional[str] = None,
+               label_title: str = 'GT') -> np.ndarray:
     """Draw the grid (``build_cam_figure``); returns it as (H, W, 3) uint8
     and writes ``path`` when given."""
     plt = pyplot()
     fig = build_cam_figure(image, gt, palette, class_names, present, rows,
-                           title)
+                           title, label_title=label_title)
     array = figure_to_array(fig)
     if path is not None:
         fig.savefig(path, dpi=fig.dpi)
@@ -55,7 +56,8 @@ def cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
 
 def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
                      class_names: Sequence[str], present: Sequence[int],
-                     rows: List[Row], title: str = ''):
+                     rows: List[Row], title: str = '',
+                     label_title: str = 'GT'):
     """The matplotlib figure of the grid (the caller closes it).
 
     Args:
@@ -67,6 +69,8 @@ def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
         present: the class indices drawn, one column each.
         rows: ``(title, maps, vmin, vmax, cmap)``; maps (K, H, W); vmin /
             vmax None take the min / max over the row's present classes.
+        label_title: the title of the label-map column (e.g. the demo's
+            predicted seed labels instead of the GT).
     """
     plt = pyplot()
     present = [int(k) for k in present]
@@ -102,7 +106,7 @@ def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
         if r == 0:
             axes[r, 0].set_title('image', fontsize=10)
             if gt is not None:
-                axes[r, 1].set_title('GT', fontsize=10)
+                axes[r, 1].set_title(label_title, fontsize=10)
             for c, k in enumerate(present):
                 axes[r, lead + c].set_title(class_names[k], fontsize=10)
         for ax in axes[r]:

@@ -139,3 +139,20 @@ def test_pack_checks_label_length_naming_the_image():
     results['img_labels'] = np.ones(20, np.float64)
     packed = pack(results)['data_samples']
     assert packed.metainfo['img_labels'].dtype == np.float32
+
+
+def test_pack_without_labels_packs_a_loose_image():
+    pack = TRANSFORMS.build(dict(type='PackWeakSegInputs', num_classes=20))
+    packed = pack(dict(img=np.zeros((4, 6, 3), np.uint8),
+                       img_path='photo.jpg', img_shape=(4, 6),
+                       ori_shape=(4, 6)))
+    assert packed['inputs'].shape == (3, 4, 6)
+    meta = packed['data_samples'].metainfo
+    assert 'img_labels' not in meta and meta['img_path'] == 'photo.jpg'
+    # a dataset sample keeps its index: the segmentor tells the two apart
+    with_idx = pack(dict(img=np.zeros((4, 6, 3), np.uint8), sample_idx=3,
+                         img_labels=np.ones(20, np.float32)))
+    assert with_idx['data_samples'].metainfo['sample_idx'] == 3
+    custom = TRANSFORMS.build(dict(type='PackWeakSegInputs',
+                                   meta_keys=('img_path', )))
+    assert {'img_labels', 'sample_idx'} <= set(custom.meta_keys)

@@ -70,7 +70,8 @@ def test_validation_runs_at_its_own_scales_and_restores_test_cfg(parts):
     # 2 images, scale 1.0 + its mirror each: the image size only
     assert model.cam_net.sizes == [(64, 80)] * 4
     assert model.test_cfg == dict(scales=(1.0, 1.2), flip=True,
-                                  bg_threshold=0.43)
+                                  bg_threshold=0.43, labels='gt',
+                                  label_threshold=0.5)
     model.cam_net.sizes.clear()
     with torch.no_grad():
         model.test_step(pseudo_collate([dataset[0]]))

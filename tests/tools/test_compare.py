@@ -9,7 +9,6 @@ import torch
 from mmengine.config import Config
 
 from mmseg.registry import MODELS
-from semples_mmseg.evaluation.pseudo_masks import cam_only_model_cfg
 from semples_mmseg.testing import make_voc_fixture
 from test_train_semples import TINY, run
 
@@ -36,7 +35,7 @@ def test_compare_runs_both_sides(tmp_path):
     model_cfg = Config.fromfile(TINY).model
     for seed, name in ((0, 'base.pth'), (1, 'ours.pth')):
         torch.manual_seed(seed)
-        model = MODELS.build(cam_only_model_cfg(model_cfg))
+        model = MODELS.build(model_cfg)
         torch.save({'state_dict': model.state_dict()}, tmp_path / name)
     out = tmp_path / 'cmp'
     log = run([sys.executable, 'tools/compare.py', 'toy', '--baseline-ckpt',

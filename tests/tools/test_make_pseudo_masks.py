@@ -11,7 +11,6 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmseg.registry import MODELS
-from semples_mmseg.evaluation.pseudo_masks import cam_only_model_cfg
 from semples_mmseg.testing import make_voc_fixture
 from test_train_semples import TINY, data_options
 
@@ -30,7 +29,7 @@ def setup(tmp_path_factory):
     written = make_voc_fixture(str(root / 'data'), num_images=6)
     cfg = Config.fromfile(TINY)
     torch.manual_seed(0)
-    model = MODELS.build(cam_only_model_cfg(cfg.model))
+    model = MODELS.build(cfg.model)
     torch.save({'state_dict': model.state_dict()}, root / 'cam.pth')
     return root, written
 

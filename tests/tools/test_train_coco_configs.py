@@ -181,10 +181,15 @@ def test_semples_clims_coco_stages_then_compare_masks_and_segmenter(
     assert 'loss_refine' in stage3 and 'loss_area' in stage3
     prompts = state(work / 'epoch_3.pth', 'prompt_learner.')
     assert prompts['prompt_learner.prompts'].shape[0] == 80
-    # the side-by-side table against the baseline, on val_seed_1250
+    # the side-by-side table against the baseline, on val_seed_1250, each
+    # side with the config it was trained with: checkpoints load strictly,
+    # and the tiny prompts do not fit the real config's
+    (tmp_path / 'base').mkdir()
+    base_config = tiny(tmp_path / 'base', 'configs/clims/clims_coco.py', data)
     log = run([sys.executable, 'tools/compare.py', 'clims_coco',
                '--baseline-ckpt', str(baseline[0] / 'epoch_1.pth'),
                '--semples-ckpt', str(work / 'best_stage3.pth'),
+               '--baseline-config', base_config, '--semples-config', config,
                '--data-root', str(data), '--out-dir', str(tmp_path / 'cmp')])
     table = (tmp_path / 'cmp/comparison.md').read_text()
     assert table.startswith('| clims_coco | baseline | +SemPLeS | delta |')

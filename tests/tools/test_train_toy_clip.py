@@ -71,7 +71,7 @@ def test_tiny_run_learns_writes_loadable_file_and_reuses_cache(
     # and the frozen CLIP guide takes it as model_cfg + local file
     guide = FrozenCLIPGuide(
         class_names=['boat', 'bird'], pretrained=str(path),
-        model_cfg=TINY_MODEL)
+        model_cfg=TINY_MODEL, quick_gelu=False)
     assert guide.class_text_features.shape == (2, 16)
     mtime = os.stat(path).st_mtime_ns
     second = tool.ensure_toy_clip(

@@ -29,7 +29,6 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.engine.loops.semples_train_loop import STAGE_DEFAULTS
-from semples_mmseg.testing import offline_model_cfg
 
 
 class Timer:
@@ -105,7 +104,12 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     torch.manual_seed(0)
-    model = MODELS.build(offline_model_cfg(cfg.model)).to(args.device)
+    # real shapes, random weights: building reads no weight file (the CAM
+    # network's is read by init_weights(), never called here) and CLIP
+    # builds on first use from pretrained=None
+    if cfg.model.get('clip_guide'):
+        cfg.model.clip_guide.pretrained = None
+    model = MODELS.build(cfg.model).to(args.device)
     model.train()
     spec = stage_spec(cfg, args.stage)
     model.set_stage(losses=spec['losses'], mask_eps=spec['mask_eps'])

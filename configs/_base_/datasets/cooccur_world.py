@@ -16,11 +16,16 @@ train_pipeline = [
     dict(type='PackWeakSegInputs'),
 ]
 crop_flip_pipeline = train_pipeline
+# mmcv's own loader (MMSegInferencer and inference_model look for it) with
+# Pillow decoding, as the reference reads images
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),
     dict(type='LoadWeakAnnotations'),
     dict(type='PackWeakSegInputs'),
 ]
+# tools/test.py --tta: one view per image, the views are the model's
+# (SemPLeSTTAModel runs the segmentor's multi-scale + flip inference)
+tta_pipeline = test_pipeline
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,

@@ -48,11 +48,16 @@ crop_flip_pipeline = [
     dict(type='PackWeakSegInputs', num_classes=20),
 ]
 # CAM evaluation: full image, GT mask, labels; scales + flip are the model's
+# mmcv's own loader (MMSegInferencer and inference_model look for it) with
+# Pillow decoding, as the reference reads images
 test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow'),
     dict(type='LoadWeakAnnotations'),
     dict(type='PackWeakSegInputs', num_classes=20),
 ]
+# tools/test.py --tta: one view per image, the views are the model's
+# (SemPLeSTTAModel runs the segmentor's multi-scale + flip inference)
+tta_pipeline = test_pipeline
 
 # batch per GPU: 8 GPUs x 8 = 64 (METHOD section 5, stages 1 and 3 on VOC)
 train_dataloader = dict(

@@ -43,9 +43,15 @@ model = dict(
     # each class divided by its max + 1e-5; seeds at background 0.15. A
     # ResNet's memory grows linearly with the pixels: views up to 2048 x 2048
     # (the largest COCO view, 640 x 640 at 2.0, has 1280 x 1280).
+    # labels='predicted' thresholds sigmoid of the pooled classifier (GAP of
+    # cam_logits) at label_threshold; CLIMS trains no classification loss
+    # (CLIP losses and L_REG only), so these scores are uncalibrated: 0.5 is
+    # untested on real weights, check it on labelled images first
     test_cfg=dict(
         protocol='clims',
         scales=(1.0, 0.5, 1.5, 2.0),
         flip=True,
         bg_threshold=0.15,
-        max_view_pixels=2048 * 2048))
+        max_view_pixels=2048 * 2048,
+        labels='gt',
+        label_threshold=0.5))

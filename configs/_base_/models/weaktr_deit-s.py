@@ -28,4 +28,9 @@ model = dict(
         # DeiT-S ImageNet weights (deit_small_patch16_224-cd65a155.pth)
         pretrained='checkpoints/deit_small_patch16_224-cd65a155.pth'),
     cam_losses=[dict(type='WeakTrClassificationLoss')],
-    test_cfg=dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43))
+    # labels: 'gt' = the dataset's image labels (the WSSS protocol; a loose
+    # image without labels uses 'predicted'); 'predicted' = sigmoid of the
+    # class-token scores >= label_threshold (WeakTr trains them with a
+    # multilabel soft-margin loss, so 0.5 is their decision boundary)
+    test_cfg=dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43,
+                  labels='gt', label_threshold=0.5))

@@ -8,7 +8,10 @@ from mmseg.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
                      'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                     'reduce_zero_label', 'img_labels')
+                     'reduce_zero_label', 'img_labels', 'sample_idx')
+# always packed: the labels, and the dataset index that tells a dataset
+# sample (which must have labels for 'gt' inference) from a loose image
+ALWAYS_PACKED = ('img_labels', 'sample_idx')
 
 
 @TRANSFORMS.register_module()
@@ -17,24 +20,27 @@ class PackWeakSegInputs(PackSegInputs):
 
     Metainfo reaches the model in training and at test time alike, so the
     image-level labels are there for the CLIP losses and for CAM inference.
+    A sample without ``img_labels`` (an image given to ``inference_model``
+    or ``MMSegInferencer``, which has no label file) is packed without
+    them: the segmentor then takes its labels from the source its
+    ``test_cfg['labels']`` names, and training refuses it naming the file.
     With ``num_classes`` set, a vector of another length is an error naming
-    the image.
+    the image. ``sample_idx`` (set by every mmengine dataset) is packed too.
     """
 
     def __init__(self,
                  *,
                  meta_keys: Sequence[str] = DEFAULT_META_KEYS,
                  num_classes: Optional[int] = None) -> None:
-        if 'img_labels' not in meta_keys:
-            meta_keys = tuple(meta_keys) + ('img_labels', )
+        meta_keys = tuple(meta_keys) + tuple(
+            k for k in ALWAYS_PACKED if k not in meta_keys)
         super().__init__(meta_keys=meta_keys)
         self.num_classes = num_classes
 
     def transform(self, results: dict) -> dict:
-        name = results.get('img_path')
         if 'img_labels' not in results:
-            raise KeyError(f"{name} has no 'img_labels': "
-                           'use a weak-label dataset (VOCWeakDataset, ...)')
+            return super().transform(results)
+        name = results.get('img_path')
         labels = np.asarray(results['img_labels'], dtype=np.float32)
         if labels.ndim != 1:
             raise ValueError(f'{name}: img_labels must be a (K,) vector, got '

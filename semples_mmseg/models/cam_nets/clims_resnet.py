@@ -90,9 +90,10 @@ class CLIMSResNet50CAM(BaseModule):
         pretrained: a torchvision ImageNet state dict of that depth
             (``fc.*`` ignored), a CLIMS / IRNet checkpoint converted by
             ``tools/model_converters/clims2semples.py``, or a segmentor
-            checkpoint of ours (its ``cam_net.*``); loaded by
-            ``init_weights()``, all keys or nothing. A missing file fails
-            here, naming the path; no download ever happens.
+            checkpoint of ours (its ``cam_net.*``); read (and checked to
+            exist) by ``init_weights()`` only, which mmengine's Runner calls
+            for training: building the network for inference reads no
+            file. All keys or nothing; no download ever happens.
     """
 
     def __init__(self,
@@ -101,12 +102,6 @@ class CLIMSResNet50CAM(BaseModule):
                  depth: int = 50,
                  pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=None)
-        if pretrained is not None and not osp.isfile(pretrained):
-            raise FileNotFoundError(
-                f'CLIMSResNet50CAM pretrained checkpoint {pretrained} does '
-                'not exist (a torchvision ResNet-50 ImageNet state dict, or a '
-                'CLIMS/IRNet res50_cam.pth converted with '
-                'tools/model_converters/clims2semples.py)')
         self.num_classes = num_classes
         self.depth = depth
         self.pretrained = pretrained
@@ -126,6 +121,14 @@ class CLIMSResNet50CAM(BaseModule):
     def init_weights(self) -> None:
         if self.pretrained is None:
             return
+        if not osp.isfile(self.pretrained):
+            raise FileNotFoundError(
+                f'CLIMSResNet50CAM pretrained checkpoint {self.pretrained} '
+                'does not exist (a torchvision ResNet-50 ImageNet state dict, '
+                'or a CLIMS/IRNet res50_cam.pth converted with '
+                'tools/model_converters/clims2semples.py); it is read when '
+                'weights are initialised for training, inference takes the '
+                'weights from the checkpoint it loads')
         self.load_pretrained(read_state_dict(self.pretrained),
                              source=self.pretrained)
         self._is_init = True

@@ -121,8 +121,10 @@ class WeakTrCAMNet(BaseModule):
             resized to the grid, ``norm`` / ``head`` ignored; backbone
             only), a checkpoint converted by
             ``tools/model_converters/weaktr2semples.py`` (every key), or a
-            segmentor checkpoint of ours (its ``cam_net.*``). Loaded by
-            ``init_weights()``; other init types go to mmengine.
+            segmentor checkpoint of ours (its ``cam_net.*``). Read (and
+            checked to exist) by ``init_weights()`` only, which mmengine's
+            Runner calls for training: building the network for inference
+            reads no file. Other init types go to mmengine.
         pretrained: shorthand for ``init_cfg=dict(type='Pretrained',
             checkpoint=pretrained)`` (the configs use it).
 
@@ -155,15 +157,7 @@ class WeakTrCAMNet(BaseModule):
                                  f'init_cfg={init_cfg!r})')
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg=init_cfg)
-        checkpoint = self.pretrained_checkpoint()
-        if (checkpoint is not None and '://' not in checkpoint
-                and not osp.isfile(checkpoint)):
-            raise FileNotFoundError(
-                f'WeakTrCAMNet pretrained checkpoint {checkpoint} does not '
-                'exist (' + (toy_weight_hint(checkpoint) or
-                             'a DeiT-S ImageNet checkpoint, or an official '
-                             'WeakTr checkpoint converted with tools/'
-                             'model_converters/weaktr2semples.py') + ')')
+        self.pretrained_checkpoint()  # a misused init_cfg is named now
         self.num_classes = num_classes
         self.num_heads = num_heads
         self.freeze_backbone = freeze_backbone
@@ -222,6 +216,16 @@ class WeakTrCAMNet(BaseModule):
         finally:
             self.init_cfg = saved
         if checkpoint is not None:
+            if '://' not in checkpoint and not osp.isfile(checkpoint):
+                raise FileNotFoundError(
+                    f'WeakTrCAMNet pretrained checkpoint {checkpoint} does '
+                    'not exist (' + (toy_weight_hint(checkpoint) or
+                                     'a DeiT-S ImageNet checkpoint, or an '
+                                     'official WeakTr checkpoint converted '
+                                     'with tools/model_converters/'
+                                     'weaktr2semples.py') + '); it is read '
+                    'when weights are initialised for training, inference '
+                    'takes the weights from the checkpoint it loads')
             self.load_pretrained(read_state_dict(checkpoint), source=checkpoint)
 
     def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:

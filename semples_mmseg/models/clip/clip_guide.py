@@ -14,6 +14,12 @@ from mmseg.registry import MODELS
 from ...utils.toy_weights import toy_weight_hint
 
 
+# keys only OpenAI's released CLIP weights carry: the TorchScript archives
+# store these three attributes among their tensors, and so does a state dict
+# saved from a loaded archive (open_clip's own state dicts never hold them)
+OPENAI_ONLY_KEYS = ('input_resolution', 'context_length', 'vocab_size')
+
+
 def is_torchscript_archive(path: str) -> bool:
     """True for OpenAI's released ``.pt`` files (TorchScript zip archives)."""
     if not zipfile.is_zipfile(path):
@@ -26,13 +32,46 @@ def is_torchscript_archive(path: str) -> bool:
 def read_clip_state_dict(path: str) -> Dict[str, Tensor]:
     """CLIP weights from a local file: an OpenAI TorchScript archive or a
     (possibly ``state_dict``-nested) open_clip state dict; never unpickles
-    arbitrary objects from a state-dict file (``weights_only``)."""
+    arbitrary objects from a state-dict file (``weights_only``). OpenAI's
+    extra entries (``OPENAI_ONLY_KEYS``) are kept: they tell the format."""
     if is_torchscript_archive(path):
-        state = torch.jit.load(path, map_location='cpu').state_dict()
-        for key in ('input_resolution', 'context_length', 'vocab_size'):
-            state.pop(key, None)
-        return state
+        return torch.jit.load(path, map_location='cpu').state_dict()
     return load_open_clip_state_dict(path, device='cpu', weights_only=True)
+
+
+def file_quick_gelu(path: str, state: Dict[str, Tensor],
+                    quick_gelu: Optional[bool]) -> bool:
+    """The activation to build for a CLIP weights file.
+
+    An explicit ``quick_gelu`` wins. Otherwise a TorchScript archive, or a
+    state dict holding OpenAI's extra entries (``OPENAI_ONLY_KEYS``), is
+    OpenAI's release: QuickGELU. Any other state dict cannot tell which
+    activation its MLPs were trained with (open_clip and OpenAI name every
+    weight alike), so it is refused with what to set.
+    """
+    if quick_gelu is not None:
+        return bool(quick_gelu)
+    if is_torchscript_archive(path) or any(k in state
+                                           for k in OPENAI_ONLY_KEYS):
+        return True
+    raise ValueError(
+        f'CLIP weights {path} are a plain state dict, which does not say '
+        'which activation the model was trained with: set '
+        'clip_guide.quick_gelu=True for OpenAI weights (e.g. a state dict '
+        "saved from OpenAI's ViT-B-32.pt; GELU instead changes every "
+        'embedding) or clip_guide.quick_gelu=False for GELU models '
+        "(open_clip's LAION weights, the toy CLIP of tools/cooccur)")
+
+
+def local_weights_path(pretrained: Optional[str]) -> Optional[str]:
+    """``pretrained`` as a file path, or None for a tag / random weights."""
+    if pretrained is None:
+        return None
+    path = osp.expanduser(pretrained)
+    if (osp.isfile(path) or osp.sep in path or osp.splitext(path)[1]
+            in ('.pt', '.pth', '.bin', '.safetensors')):
+        return path
+    return None
 
 
 @MODELS.register_module()
@@ -45,6 +84,16 @@ class FrozenCLIPGuide(nn.Module):
     bucket) and never switched to train mode. ``_apply`` still moves and
     casts it with the module. Gradients flow through it into its *inputs*.
 
+    CLIP is built lazily: constructing the guide checks the configuration
+    only (no file is read, nothing is downloaded), so a segmentor built for
+    inference never needs CLIP. :meth:`build` reads the weights; it runs in
+    :meth:`init_weights` (mmengine's Runner calls that before training, so a
+    missing file stops training before the first iteration) or on the first
+    use of ``clip``, ``class_text_features``, ``image_size``, ... The build
+    runs under a forked RNG (it never changes the random state the rest of
+    the model sees) and puts CLIP on the device and dtype the module has
+    been moved to.
+
     Args:
         class_names: the K names put into ``template`` for the class texts.
         pretrained: a local weights file (OpenAI ``.pt`` or open_clip state
@@ -55,8 +104,11 @@ class FrozenCLIPGuide(nn.Module):
         model_cfg: instead of ``arch``, the keyword arguments of
             ``open_clip.CLIP`` (custom or tiny models).
         template: the class text, ``'a photo of {}.'`` with the period.
-        quick_gelu: ``None`` picks QuickGELU for OpenAI weights (the
-            ``'openai'`` tag or a TorchScript archive) and GELU otherwise.
+        quick_gelu: the MLP activation. ``None`` (default) picks QuickGELU
+            for OpenAI weights (the ``'openai'`` tag, a TorchScript archive,
+            a state dict with OpenAI's extra entries) and GELU for random
+            weights and other tags; a plain state-dict file does not tell, so
+            it needs ``True`` (OpenAI weights) or ``False`` (GELU models).
         cache_dir: where open_clip caches downloaded weights.
     """
 
@@ -64,7 +116,7 @@ class FrozenCLIPGuide(nn.Module):
                  *,
                  class_names: Sequence[str],
                  pretrained: Optional[str],
-                 arch: str = 'ViT-B-32',
+                 arch: Optional[str] = 'ViT-B-32',
                  model_cfg: Optional[dict] = None,
                  template: str = 'a photo of {}.',
                  quick_gelu: Optional[bool] = None,
@@ -75,113 +127,208 @@ class FrozenCLIPGuide(nn.Module):
         if '{}' not in template:
             raise ValueError(f'template {template!r} has no {{}} for the '
                              'class name')
-        clip = self._build(arch, model_cfg, pretrained, quick_gelu, cache_dir)
-        clip.eval().requires_grad_(False)
-        object.__setattr__(self, 'clip', clip)  # not a registered child
-        if model_cfg is None:
-            self.tokenizer = open_clip.get_tokenizer(arch)
-        else:
-            context = model_cfg.get('text_cfg', {}).get('context_length', 77)
-            self.tokenizer = open_clip.SimpleTokenizer(context_length=context)
-        size = clip.visual.image_size
-        self.image_size = int(size[0] if isinstance(size, (tuple, list)) else
-                              size)
-        # the pixel statistics open_clip records for the model (OpenAI's
-        # for ViT-B-32 and for models built from model_cfg)
-        preprocess = getattr(clip.visual, 'preprocess_cfg', None) or {}
-        self.image_mean = tuple(
-            preprocess.get('mean') or open_clip.OPENAI_DATASET_MEAN)
-        self.image_std = tuple(
-            preprocess.get('std') or open_clip.OPENAI_DATASET_STD)
+        self._check_source(arch, model_cfg, pretrained, quick_gelu)
+        self.arch = arch
+        self.model_cfg = None if model_cfg is None else dict(model_cfg)
+        self.pretrained = pretrained
+        self.quick_gelu = quick_gelu
+        self.cache_dir = cache_dir
         self.class_names = list(class_names)
         self.template = template
         self._text_cache: Dict[Tuple, Tensor] = {}
-        with torch.no_grad():
-            feats = self._encode_text_ids(
-                self.tokenizer([template.format(n) for n in class_names]))
-        self.register_buffer('class_text_features', feats, persistent=False)
+        object.__setattr__(self, '_clip', None)  # never a registered child
+        # follows .to() / .cuda() / .half(): where a lazily built CLIP goes
+        self.register_buffer('_anchor', torch.empty(0), persistent=False)
 
     @staticmethod
-    def _build(arch: str, model_cfg: Optional[dict],
-               pretrained: Optional[str], quick_gelu: Optional[bool],
-               cache_dir: Optional[str]) -> nn.Module:
-        if pretrained is not None:
-            pretrained = osp.expanduser(pretrained)
-        is_file = pretrained is not None and (
-            osp.isfile(pretrained) or osp.sep in pretrained
-            or osp.splitext(pretrained)[1] in ('.pt', '.pth', '.bin',
-                                               '.safetensors'))
-        if model_cfg is not None and pretrained is not None and not is_file:
+    def _check_source(arch: Optional[str], model_cfg: Optional[dict],
+                      pretrained: Optional[str],
+                      quick_gelu: Optional[bool]) -> None:
+        """Configuration errors that need no file: raised at construction."""
+        is_file = local_weights_path(pretrained) is not None
+        if model_cfg is None:
+            if arch not in open_clip.list_models():
+                raise ValueError(f'arch={arch!r} is not an open_clip model '
+                                 '(open_clip.list_models()); give model_cfg '
+                                 'for a custom CLIP')
+            if pretrained is not None and not is_file:
+                tags = open_clip.list_pretrained_tags_by_model(arch)
+                if pretrained not in tags:
+                    raise ValueError(f'{pretrained!r} is neither a file nor '
+                                     f'an open_clip tag of {arch}; tags: '
+                                     f'{tags}')
+            return
+        if pretrained is not None and not is_file:
             raise ValueError(
                 f'pretrained={pretrained!r} with model_cfg: a custom CLIP '
                 'loads a local weights file (or None for random weights), '
                 'not an open_clip tag')
-        if is_file and not osp.isfile(pretrained) and toy_weight_hint(
-                pretrained):
-            raise FileNotFoundError(f'CLIP weights file {pretrained} does '
-                                    f'not exist: {toy_weight_hint(pretrained)}')
-        if is_file and not osp.isfile(pretrained):
+        inner = model_cfg.get('quick_gelu')
+        if inner is not None and quick_gelu is not None and \
+                bool(inner) != bool(quick_gelu):
+            raise ValueError(f'model_cfg.quick_gelu={inner} and quick_gelu='
+                             f'{quick_gelu} disagree: set one of them')
+
+    # ------------------------------------------------------------------
+    # building
+    @property
+    def is_built(self) -> bool:
+        return self._clip is not None
+
+    def init_weights(self) -> None:
+        """Build CLIP now (mmengine calls this before training)."""
+        self.build()
+
+    def build(self) -> 'FrozenCLIPGuide':
+        """Read the weights, build CLIP and encode the class texts (once)."""
+        if self._clip is not None:
+            return self
+        with torch.random.fork_rng(devices=[]), \
+                torch.inference_mode(False):
+            clip = self._build_clip()
+            clip.eval().requires_grad_(False)
+            clip.to(device=self._anchor.device, dtype=self._anchor.dtype)
+            if self.model_cfg is None:
+                tokenizer = open_clip.get_tokenizer(self.arch)
+            else:
+                context = self.model_cfg.get('text_cfg',
+                                             {}).get('context_length', 77)
+                tokenizer = open_clip.SimpleTokenizer(context_length=context)
+            object.__setattr__(self, '_clip', clip)
+            try:
+                self._derive_from(clip, tokenizer)
+            except BaseException:
+                object.__setattr__(self, '_clip', None)
+                raise
+        return self
+
+    def _derive_from(self, clip: nn.Module, tokenizer) -> None:
+        """Everything that comes from the built CLIP: sizes, texts."""
+        self._tokenizer = tokenizer
+        size = clip.visual.image_size
+        self._image_size = int(
+            size[0] if isinstance(size, (tuple, list)) else size)
+        # the pixel statistics open_clip records for the model (OpenAI's for
+        # ViT-B-32 and for models built from model_cfg)
+        preprocess = getattr(clip.visual, 'preprocess_cfg', None) or {}
+        self._image_mean = tuple(
+            preprocess.get('mean') or open_clip.OPENAI_DATASET_MEAN)
+        self._image_std = tuple(
+            preprocess.get('std') or open_clip.OPENAI_DATASET_STD)
+        with torch.no_grad():
+            ids = tokenizer(
+                [self.template.format(n) for n in self.class_names])
+            feats = self._encode_text_ids(ids.to(self._anchor.device))
+        self.register_buffer('_class_text_features', feats, persistent=False)
+
+    # what exists once CLIP is built: each builds it on first use
+    @property
+    def clip(self) -> nn.Module:
+        """The open_clip model."""
+        return self.build()._clip
+
+    @property
+    def class_text_features(self) -> Tensor:
+        """(K, D) buffer: ``template`` with each class name, encoded once."""
+        return self.build()._class_text_features
+
+    @property
+    def tokenizer(self):
+        return self.build()._tokenizer
+
+    @property
+    def image_size(self) -> int:
+        """S, the side of CLIP's square input."""
+        return self.build()._image_size
+
+    @property
+    def image_mean(self) -> Tuple[float, ...]:
+        return self.build()._image_mean
+
+    @property
+    def image_std(self) -> Tuple[float, ...]:
+        return self.build()._image_std
+
+    def _build_clip(self) -> nn.Module:
+        arch, model_cfg = self.arch, self.model_cfg
+        pretrained, quick_gelu = self.pretrained, self.quick_gelu
+        path = local_weights_path(pretrained)
+        if path is not None and not osp.isfile(path) and toy_weight_hint(path):
+            raise FileNotFoundError(f'CLIP weights file {path} does not '
+                                    f'exist: {toy_weight_hint(path)}')
+        if path is not None and not osp.isfile(path) and model_cfg is not None:
             raise FileNotFoundError(
-                f'CLIP weights file {pretrained} does not exist. Get the '
+                f'CLIP weights file {path} (clip_guide.pretrained of a '
+                'model_cfg CLIP) does not exist')
+        if path is not None and not osp.isfile(path):
+            raise FileNotFoundError(
+                f'CLIP weights file {path} does not exist. Get the '
                 f'{arch} weights once on a machine online: python -c '
                 f'"import open_clip; open_clip.create_model(\'{arch}\', '
                 "pretrained='openai', cache_dir='CACHE')\" downloads them "
                 "into CACHE; then set clip_guide.pretrained='openai' and "
                 "clip_guide.cache_dir='CACHE', or point "
                 'clip_guide.pretrained at the downloaded file.')
-        if quick_gelu is None:
-            quick_gelu = pretrained == 'openai' or (
-                is_file and is_torchscript_archive(pretrained))
+        state = None
+        if path is not None:
+            try:
+                state = read_clip_state_dict(path)
+            except Exception as exc:
+                raise ValueError(
+                    f'could not read CLIP weights {path}: {exc}') from exc
+        if model_cfg is not None and quick_gelu is None:
+            quick_gelu = model_cfg.get('quick_gelu')
+        if state is not None:
+            quick_gelu = file_quick_gelu(path, state, quick_gelu)
+        elif quick_gelu is None:
+            quick_gelu = pretrained == 'openai'
         if model_cfg is not None:
             clip = open_clip.CLIP(**dict(model_cfg, quick_gelu=quick_gelu))
-        elif pretrained is None or is_file:
+        elif pretrained is None or path is not None:
             clip = open_clip.create_model(
                 arch, pretrained=None, force_quick_gelu=quick_gelu)
         else:
-            tags = open_clip.list_pretrained_tags_by_model(arch)
-            if pretrained not in tags:
-                raise ValueError(f'{pretrained!r} is neither a file nor an '
-                                 f'open_clip tag of {arch}; tags: {tags}')
             try:
                 clip = open_clip.create_model(
                     arch,
                     pretrained=pretrained,
-                    cache_dir=cache_dir,
+                    cache_dir=self.cache_dir,
                     force_quick_gelu=quick_gelu)
             except Exception as exc:
                 raise RuntimeError(
                     f'could not load CLIP {arch} weights {pretrained!r} '
-                    f'(open_clip cache: {cache_dir or "default"}); offline, '
-                    'download them on a machine online or pass a local '
-                    f'file as clip_guide.pretrained: {exc}') from exc
-            FrozenCLIPGuide._check_text_tower(clip, arch)
+                    f'(open_clip cache: {self.cache_dir or "default"}); '
+                    'offline, download them on a machine online or pass a '
+                    f'local file as clip_guide.pretrained: {exc}') from exc
+            self._check_text_tower(clip, arch)
             return clip
-        FrozenCLIPGuide._check_text_tower(clip, arch)
-        if pretrained is None:
+        self._check_text_tower(clip, arch)
+        if state is None:
             print_log(
                 'FrozenCLIPGuide: random CLIP weights (pretrained=None)',
                 logger='current')
             return clip
-        try:
-            state = read_clip_state_dict(pretrained)
-        except Exception as exc:
-            raise ValueError(
-                f'could not read CLIP weights {pretrained}: {exc}') from exc
         # TorchScript archives store every buffer, also the causal mask the
         # model rebuilds itself (a non-persistent buffer): not a weight.
         rebuilt = {name for name, _ in clip.named_buffers()} - set(
             clip.state_dict())
-        state = {k: v for k, v in state.items() if k not in rebuilt}
+        state = {
+            k: v
+            for k, v in state.items()
+            if k not in rebuilt and k not in OPENAI_ONLY_KEYS
+        }
         target = arch if model_cfg is None else 'model_cfg'
         try:
             missing, unexpected = clip.load_state_dict(state, strict=False)
         except RuntimeError as exc:  # shape mismatches
-            raise ValueError(f'CLIP weights {pretrained} do not fit '
+            raise ValueError(f'CLIP weights {path} do not fit '
                              f'{target}: {exc}') from exc
         if missing or unexpected:
             raise ValueError(
-                f'CLIP weights {pretrained} do not fit {target}: missing '
+                f'CLIP weights {path} do not fit {target}: missing '
                 f'{missing[:5]}, unexpected {unexpected[:5]}')
+        print_log(f'FrozenCLIPGuide: loaded {path} (QuickGELU: '
+                  f'{quick_gelu})', logger='current')
         return clip
 
     @staticmethod
@@ -193,14 +340,15 @@ class FrozenCLIPGuide(nn.Module):
 
     # keep the hidden CLIP on the module's device and dtype
     def _apply(self, fn, recurse: bool = True):
-        self.clip._apply(fn)
+        if self._clip is not None:
+            self._clip._apply(fn)
         self._text_cache.clear()
         return super()._apply(fn, recurse)
 
     # ------------------------------------------------------------------
     def tokenize(self, texts: Sequence[str]) -> Tensor:
         """(Q, context) long token ids with SOT and EOT, on our device."""
-        return self.tokenizer(list(texts)).to(self.class_text_features.device)
+        return self.tokenizer(list(texts)).to(self._anchor.device)
 
     def token_embedding(self, ids: Tensor) -> Tensor:
         """Frozen token-embedding lookup: ids (...,) -> (..., W)."""
@@ -235,7 +383,7 @@ class FrozenCLIPGuide(nn.Module):
 
     def encode_texts(self, texts: Sequence[str]) -> Tensor:
         """(Q, D) L2-normalised text embeddings, encoded once per text list."""
-        key = (tuple(texts), self.class_text_features.device)
+        key = (tuple(texts), self._anchor.device)
         if key not in self._text_cache:
             with torch.no_grad():
                 self._text_cache[key] = self._encode_text_ids(
@@ -278,8 +426,10 @@ class FrozenCLIPGuide(nn.Module):
         return F.normalize(x, dim=-1)
 
     def extra_repr(self) -> str:
-        return (f'image_size={self.image_size}, classes='
-                f'{len(self.class_names)}, template={self.template!r}')
+        source = self.arch if self.model_cfg is None else 'model_cfg'
+        return (f'{source}, pretrained={self.pretrained!r}, classes='
+                f'{len(self.class_names)}, template={self.template!r}, '
+                f'built={self.is_built}')
 
     def word_token_ids(self, text: str) -> List[int]:
         """BPE ids of ``text`` without SOT / EOT."""

@@ -1,4 +1,5 @@
 """Segmentors that hand the raw image and image labels to their parts."""
 from .semples_segmentor import SemPLeSSegmentor
+from .semples_tta import SemPLeSTTAModel
 
-__all__ = ['SemPLeSSegmentor']
+__all__ = ['SemPLeSSegmentor', 'SemPLeSTTAModel']

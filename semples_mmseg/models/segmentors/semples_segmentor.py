@@ -22,17 +22,22 @@ baselines set ``train_cfg=dict(losses=[...])`` and use a stock loop.
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from torch import Tensor, nn
 
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 
 from ..utils.cam_inference import CAMInferenceSettings, infer_cams
 from .checkpoint_compat import check_segmentor_state, strip_prefix
+from .inference_labels import (check_label_source, label_names,
+                               names_to_multi_hot, predicted_multi_hot)
 from ..utils.soft_masks import (labelled_pairs, masked_pair_images,
                                 minmax_soft_masks, resize_to,
                                 sigmoid_soft_masks)
@@ -60,10 +65,23 @@ class SemPLeSSegmentor(BaseSegmentor):
             numbers; black = ImageNet mean); ``'clip'`` masks the raw pixels
             and normalises them with CLIP's own mean and std.
         train_cfg: ``dict(losses=[...], mask_eps=0.1)``: the active losses
-            when no train loop calls :meth:`set_stage`.
-        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43)``
-            plus the other keys of ``CAMInferenceSettings`` (``protocol``,
-            ``view_resize``, ``max_view_pixels``, ``stride``); checked here.
+            when no train loop calls :meth:`set_stage`; ``None`` (what
+            ``mmseg.apis.init_model`` passes) is the configured losses.
+        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43,
+            labels='gt', label_threshold=0.5)`` plus the other keys of
+            ``CAMInferenceSettings`` (``protocol``, ``view_resize``,
+            ``max_view_pixels``, ``stride``); checked here. ``labels`` is
+            where the image-level labels of inference come from: ``'gt'``,
+            ``'predicted'`` or a list of class names
+            (``inference_labels.py``), ``label_threshold`` the score
+            ``'predicted'`` needs.
+        pretrained: what ``mmseg.apis.init_model`` sets (None); a path is
+            the CAM network's initial weights (``cam_net.pretrained``).
+
+    Building reads no file: CLIP is built and the initial weight files are
+    read by :meth:`init_weights` (mmengine's Runner calls it for training);
+    for inference the weights come from the checkpoint that is loaded
+    (``mmseg.apis.init_model``, ``MMSegInferencer``, ``tools/test.py``).
     """
 
     def __init__(self,
@@ -81,9 +99,12 @@ class SemPLeSSegmentor(BaseSegmentor):
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if pretrained is not None:
+            cam_net = dict(cam_net, pretrained=pretrained)
         self.cam_net = MODELS.build(cam_net)
         self.clip_guide = MODELS.build(clip_guide) if clip_guide else None
         self.prompt_learner = (
@@ -105,9 +126,12 @@ class SemPLeSSegmentor(BaseSegmentor):
             raise ValueError("clip_pixels must be 'imagenet' or 'clip', "
                              f'got {clip_pixels!r}')
         self.clip_pixels = clip_pixels
-        self.test_cfg = dict(scales=(1.0, ), flip=False, bg_threshold=0.43)
+        self.test_cfg = dict(
+            scales=(1.0, ), flip=False, bg_threshold=0.43, labels='gt',
+            label_threshold=0.5)
         self.test_cfg.update(test_cfg or {})
         CAMInferenceSettings.from_test_cfg(self.test_cfg)  # names bad keys
+        self.test_cfg['labels'] = check_label_source(self.test_cfg['labels'])
         self.align_corners = False
         self._prompt_cache: Optional[Tuple[tuple, Tensor]] = None
 
@@ -383,12 +407,18 @@ class SemPLeSSegmentor(BaseSegmentor):
 
         ``seg_logits`` channel 0 is the constant background threshold, so
         its argmax is the seed label map that mmseg's ``IoUMetric``,
-        ``tools/test.py --out`` and ``--show-dir`` consume unchanged.
+        ``tools/test.py --out`` and ``--show-dir`` consume unchanged. The
+        image-level labels come from ``test_cfg['labels']``
+        (:meth:`inference_labels`); each sample's metainfo then says which:
+        ``img_labels`` (K,), ``label_source`` and ``label_names``.
         """
         if data_samples is None:
-            raise ValueError('CAM inference needs data samples carrying '
-                             "metainfo['img_labels'] (image-level labels)")
-        labels = self.image_labels(data_samples, inputs.device)
+            shape = tuple(inputs.shape[-2:])
+            data_samples = [
+                SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape))
+                for _ in range(inputs.shape[0])
+            ]
+        labels = self.inference_labels(inputs, data_samples)
         cams = self.predict_cams(inputs, labels, data_samples)
         bg = cams.new_full((cams.shape[0], 1, *cams.shape[2:]),
                            float(self.test_cfg['bg_threshold']))
@@ -398,6 +428,100 @@ class SemPLeSSegmentor(BaseSegmentor):
             sample.set_data(
                 dict(pred_cams=PixelData(data=sample.seg_logits.data[1:])))
         return samples
+
+    # ------------------------------------------------------------------
+    # image-level labels at inference
+    @property
+    def class_names(self) -> Optional[List[str]]:
+        """The K class names: ``dataset_meta['classes']`` without the
+        background (set by ``init_model`` / ``MMSegInferencer`` from the
+        checkpoint), else the CLIP prompt names, else None."""
+        k = getattr(self.cam_net, 'num_classes', None)
+        classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+        if classes is not None and k is None:
+            return list(classes[1:])
+        if classes is not None and len(classes) in (k, k + 1):
+            return list(classes[len(classes) - k:])
+        if self.clip_guide is not None and len(self.clip_guide.class_names) \
+                == k:
+            return list(self.clip_guide.class_names)
+        return None
+
+    def predict_label_scores(self, inputs: Tensor) -> Tensor:
+        """(B, K) sigmoid of the CAM network's class scores at scale 1.0."""
+        out = self.cam_net(inputs)
+        if 'cls_logits' not in out:
+            raise ValueError(
+                f"{type(self.cam_net).__name__} gives no 'cls_logits': "
+                "labels='predicted' needs class scores; set "
+                "model.test_cfg.labels to 'gt' or to class names")
+        return out['cls_logits'].float().sigmoid()
+
+    def inference_labels(self, inputs: Tensor,
+                         data_samples: SampleList) -> Tensor:
+        """(B, K) multi-hot labels from ``test_cfg['labels']``.
+
+        Writes ``img_labels``, ``label_source`` and ``label_names`` (and for
+        predicted labels ``label_scores``) into each sample's metainfo and
+        logs the classes of every sample whose labels are not its own.
+        """
+        source = self.test_cfg['labels']
+        k = getattr(self.cam_net, 'num_classes', None)  # K (CAM contract)
+        names = self.class_names
+        rows: List[Optional[Tensor]] = []
+        kinds: List[str] = []
+        for sample in data_samples:
+            meta = sample.metainfo
+            if source == 'gt' and 'img_labels' in meta:
+                row = torch.as_tensor(np.asarray(meta['img_labels']),
+                                      dtype=torch.float32)
+                if row.ndim != 1 or (k is not None and row.shape != (k, )):
+                    raise ValueError(
+                        f"{meta.get('img_path')}: img_labels has shape "
+                        f'{tuple(row.shape)}, the CAM network K = {k}')
+                rows.append(row)
+                kinds.append('gt')
+            elif source == 'gt' and 'sample_idx' in meta:
+                raise KeyError(
+                    f"dataset sample {meta.get('img_path')} has no "
+                    "'img_labels' and model.test_cfg.labels='gt': use a "
+                    'weak-label dataset (VOCWeakDataset, ...) ending in '
+                    "PackWeakSegInputs, or set labels='predicted'")
+            elif source in ('gt', 'predicted'):
+                rows.append(None)
+                kinds.append('predicted')
+            else:
+                aliases = [] if self.clip_guide is None else [
+                    self.clip_guide.class_names]
+                rows.append(names_to_multi_hot(source, names, aliases))
+                kinds.append('given')
+        need = [i for i, row in enumerate(rows) if row is None]
+        scores = None
+        if need:
+            scores = self.predict_label_scores(inputs[need])
+            predicted = predicted_multi_hot(
+                scores, float(self.test_cfg['label_threshold']))
+            for j, i in enumerate(need):
+                rows[i] = predicted[j].cpu()
+        for i, (sample, row, kind) in enumerate(
+                zip(data_samples, rows, kinds)):
+            used = label_names(row, names)
+            info = dict(
+                img_labels=row.numpy().astype(np.float32),
+                label_source=kind,
+                label_names=used)
+            if kind == 'predicted':
+                info['label_scores'] = scores[need.index(i)].cpu().numpy()
+            sample.set_metainfo(info)
+            if kind != 'gt':
+                what = ('the CAM network\'s predicted classes (score >= '
+                        f"{self.test_cfg['label_threshold']})"
+                        if kind == 'predicted' else 'the given classes')
+                print_log(
+                    f"{sample.metainfo.get('img_path', 'image')}: CAMs for "
+                    f"{what}: {', '.join(used)}",
+                    logger='current')
+        return torch.stack(rows).to(inputs.device)
 
     def _forward(self,
                  inputs: Tensor,

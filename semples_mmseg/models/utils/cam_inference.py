@@ -42,8 +42,9 @@ from torch import Tensor
 
 PROTOCOLS = ('weaktr', 'clims')
 VIEW_RESIZES = ('pil_bicubic', 'bilinear')
-#: the segmentor's own test_cfg key, read by its predict (not by inference)
-SEGMENTOR_KEYS = ('bg_threshold', )
+#: the segmentor's own test_cfg keys, read by its predict (not by inference):
+#: the background threshold and where the image-level labels come from
+SEGMENTOR_KEYS = ('bg_threshold', 'labels', 'label_threshold')
 #: default cap on a view's pixel count: 800 x 800. The largest VOC view
 #: (500 x 500 at 1.2) has 360,000 pixels, the largest COCO one (640 x 640 at
 #: 1.2) 589,824: neither is ever capped.

@@ -107,9 +107,10 @@ def test_loads_a_torchvision_imagenet_state_dict(tmp_path):
 
 
 def test_bad_checkpoints_are_named(tmp_path):
+    absent = CLIMSResNet50CAM(num_classes=3,
+                              pretrained=str(tmp_path / 'missing_res50.pth'))
     with pytest.raises(FileNotFoundError, match='missing_res50.pth'):
-        CLIMSResNet50CAM(num_classes=3,
-                         pretrained=str(tmp_path / 'missing_res50.pth'))
+        absent.init_weights()  # construction reads no file
     net = CLIMSResNet50CAM(num_classes=3)
     state = {f'backbone.{k}': v for k, v in net.backbone.state_dict().items()}
     state['classifier.weight'] = torch.zeros(3, 2048, 1, 1)

@@ -143,8 +143,9 @@ def test_deit_positions_are_resized_for_another_grid(tmp_path):
 
 
 def test_bad_checkpoints_are_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nothere.pth'):
-        tiny(pretrained=str(tmp_path / 'nothere.pth'))
+    net = tiny(pretrained=str(tmp_path / 'nothere.pth'))  # reads nothing
+    with pytest.raises(FileNotFoundError, match='nothere.pth does not exist'):
+        net.init_weights()
     state = deit_checkpoint()
     state['blocks.0.attn.qkv.weight'] = torch.zeros(3, 3)
     path = tmp_path / 'broken.pth'
@@ -260,8 +261,9 @@ def test_init_cfg_misuse_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"\['prefix'\]"):
         tiny(init_cfg=dict(type='Pretrained', checkpoint=str(path),
                            prefix='backbone.'))
+    net = tiny(init_cfg=dict(type='Pretrained', checkpoint='gone.pth'))
     with pytest.raises(FileNotFoundError, match='gone.pth'):
-        tiny(init_cfg=dict(type='Pretrained', checkpoint='gone.pth'))
+        net.init_weights()
 
 
 def test_deit_checkpoint_with_foreign_keys_is_named(tmp_path):

@@ -66,7 +66,8 @@ def test_local_state_dict_file_reproduces_the_model(tmp_path, tiny_guide,
     torch.save({'state_dict': tiny_guide.clip.state_dict()}, path)
     loaded = FrozenCLIPGuide(class_names=['cat', 'dining table'],
                              pretrained=str(path),
-                             model_cfg=tiny_clip_cfg)
+                             model_cfg=tiny_clip_cfg,
+                             quick_gelu=False)
     x = torch.randn(2, 3, 16, 16)
     assert torch.allclose(loaded.encode_images(x),
                           tiny_guide.encode_images(x),
@@ -80,10 +81,10 @@ def test_weights_of_another_shape_name_the_file(tmp_path, tiny_guide,
                                                 tiny_clip_cfg):
     path = tmp_path / 'other.pt'
     torch.save({'visual.proj': torch.zeros(1)}, path)
-    with pytest.raises(ValueError, match='other.pt'):
-        FrozenCLIPGuide(class_names=['cat'],
-                        pretrained=str(path),
-                        model_cfg=tiny_clip_cfg)
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg, quick_gelu=False)
+    with pytest.raises(ValueError, match='other.pt do not fit model_cfg'):
+        guide.build()
 
 
 def test_missing_keys_name_the_file(tmp_path, tiny_guide, tiny_clip_cfg):
@@ -91,21 +92,29 @@ def test_missing_keys_name_the_file(tmp_path, tiny_guide, tiny_clip_cfg):
     state = dict(tiny_guide.clip.state_dict())
     state.pop('ln_final.weight')
     torch.save(state, path)
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg, quick_gelu=False)
     with pytest.raises(ValueError, match='partial.pt.*ln_final.weight'):
-        FrozenCLIPGuide(class_names=['cat'],
-                        pretrained=str(path),
-                        model_cfg=tiny_clip_cfg)
+        guide.build()
 
 
-def test_missing_weights_fail_at_build_naming_the_path(tmp_path):
+def test_missing_weights_fail_at_init_weights_naming_the_path(tmp_path):
     missing = str(tmp_path / 'ViT-B-32.pt')
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=missing)
+    assert not guide.is_built  # constructing reads no file
+    with pytest.raises(FileNotFoundError, match='ViT-B-32.pt does not exist'):
+        guide.init_weights()  # what mmengine's Runner calls before training
+    assert not guide.is_built
     with pytest.raises(FileNotFoundError, match='ViT-B-32.pt'):
-        FrozenCLIPGuide(class_names=['cat'], pretrained=missing)
+        guide.encode_images(torch.zeros(1, 3, 224, 224))  # or first use
 
 
-def test_unknown_tag_lists_the_tags():
+def test_unknown_tag_and_arch_are_named_at_construction():
     with pytest.raises(ValueError, match="'nonsense'.*openai"):
         FrozenCLIPGuide(class_names=['cat'], pretrained='nonsense')
+    with pytest.raises(ValueError, match="arch='ViT-Q-99'"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                        arch='ViT-Q-99')
 
 
 def test_requires_grad_on_the_guide_leaves_clip_frozen(tiny_guide):
@@ -181,10 +190,11 @@ def test_torchscript_archive_defaults_to_quick_gelu(tmp_path, tiny_guide,
 def test_unreadable_weights_name_the_file(tmp_path, tiny_clip_cfg):
     path = tmp_path / 'broken.pth'
     path.write_bytes(b'not a checkpoint')
-    with pytest.raises(ValueError, match='broken.pth'):
-        FrozenCLIPGuide(class_names=['cat'],
-                        pretrained=str(path),
-                        model_cfg=tiny_clip_cfg)
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg, quick_gelu=False)
+    with pytest.raises(ValueError, match='could not read CLIP weights .*'
+                       'broken.pth'):
+        guide.build()
 
 
 def test_failed_download_names_tag_and_cache(monkeypatch, tmp_path):
@@ -193,18 +203,19 @@ def test_failed_download_names_tag_and_cache(monkeypatch, tmp_path):
         raise OSError('no internet')
 
     monkeypatch.setattr(open_clip, 'create_model', offline)
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained='openai',
+                            cache_dir=str(tmp_path))
     with pytest.raises(RuntimeError,
                        match=f"'openai'.*{tmp_path}.*no internet"):
-        FrozenCLIPGuide(class_names=['cat'],
-                        pretrained='openai',
-                        cache_dir=str(tmp_path))
+        guide.init_weights()
 
 
 def test_a_model_without_clip_text_tower_is_refused(monkeypatch):
     monkeypatch.setattr(open_clip, 'create_model',
                         lambda *args, **kwargs: torch.nn.Linear(2, 2))
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None)
     with pytest.raises(ValueError, match='ViT-B-32 builds a Linear'):
-        FrozenCLIPGuide(class_names=['cat'], pretrained=None)
+        guide.build()
 
 
 def test_a_tag_with_model_cfg_is_refused(tiny_clip_cfg):
@@ -240,3 +251,152 @@ def test_token_sequences_longer_than_the_context_are_named(tiny_guide):
         tiny_guide.encode_token_embeddings(embeds, torch.tensor([5]))
     with pytest.raises(ValueError, match=r'eot_index \(2,\)'):
         tiny_guide.encode_token_embeddings(embeds[:, :8], torch.tensor([5, 6]))
+
+
+# ---------------------------------------------------------------------------
+# lazy building: constructing a guide reads and builds nothing
+
+
+def forbid_building_clip(monkeypatch):
+    """Every way open_clip builds a model raises: a test fails if used."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError('CLIP was built')
+
+    for name in ('create_model', 'create_model_and_transforms',
+                 'create_model_from_pretrained', 'CLIP'):
+        monkeypatch.setattr(open_clip, name, refuse)
+
+
+def test_construction_builds_no_clip_and_reads_no_file(monkeypatch,
+                                                       tmp_path):
+    forbid_building_clip(monkeypatch)
+    for kwargs in (dict(pretrained='openai'),
+                   dict(pretrained=str(tmp_path / 'absent.pt')),
+                   dict(pretrained=None, arch=None,
+                        model_cfg=dict(embed_dim=16))):
+        guide = FrozenCLIPGuide(class_names=['cat'], **kwargs)
+        guide.to(torch.float64).train()
+        assert not guide.is_built
+        assert guide.state_dict() == {} and list(guide.parameters()) == []
+
+
+def test_lazy_build_follows_earlier_casts_and_keeps_the_rng(tiny_clip_cfg):
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    guide.double()  # before CLIP exists
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    guide.init_weights()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert next(guide.clip.parameters()).dtype == torch.float64
+    assert guide.class_text_features.dtype == torch.float64
+    assert guide.class_text_features.shape == (1, 16)
+    # a second init_weights keeps the model
+    clip = guide.clip
+    guide.init_weights()
+    assert guide.clip is clip
+
+
+def test_first_use_under_inference_mode_builds_normal_tensors(tiny_guide):
+    with torch.inference_mode():
+        tiny_guide.encode_images(torch.randn(1, 3, 16, 16))
+    x = torch.randn(1, 3, 16, 16, requires_grad=True)
+    tiny_guide.encode_images(x).sum().backward()  # usable with autograd
+    assert x.grad is not None
+
+
+# ---------------------------------------------------------------------------
+# QuickGELU: which activation a weights file is built with
+
+
+def tiny_clip(tiny_clip_cfg, quick_gelu):
+    torch.manual_seed(0)
+    return open_clip.CLIP(**tiny_clip_cfg, quick_gelu=quick_gelu).eval()
+
+
+def activation(guide):
+    return type(guide.clip.transformer.resblocks[0].mlp.gelu).__name__
+
+
+def embeddings(model, x, ids):
+    with torch.no_grad():
+        return (model.encode_image(x, normalize=True),
+                F.normalize(model.encode_text(ids), dim=-1))
+
+
+def test_openai_state_dict_file_builds_with_quick_gelu(tmp_path,
+                                                       tiny_clip_cfg):
+    source = tiny_clip(tiny_clip_cfg, quick_gelu=True)
+    # what torch.save(torch.jit.load('ViT-B-32.pt').state_dict()) writes:
+    # every weight plus OpenAI's three extra entries
+    state = dict(source.state_dict(), input_resolution=torch.tensor(16),
+                 context_length=torch.tensor(77),
+                 vocab_size=torch.tensor(49408))
+    torch.save(state, tmp_path / 'openai_sd.pt')
+    guide = FrozenCLIPGuide(class_names=['cat'],
+                            pretrained=str(tmp_path / 'openai_sd.pt'),
+                            model_cfg=tiny_clip_cfg)
+    assert activation(guide) == 'QuickGELU'
+    x, ids = torch.randn(2, 3, 16, 16), open_clip.tokenize(['a photo of cat.'])
+    img, txt = embeddings(source, x, ids)
+    assert torch.allclose(guide.encode_images(x), img, atol=1e-6)
+    assert torch.allclose(guide.class_text_features, txt, atol=1e-6)
+
+
+def test_plain_state_dict_needs_quick_gelu_set(tmp_path, tiny_clip_cfg):
+    source = tiny_clip(tiny_clip_cfg, quick_gelu=True)
+    path = tmp_path / 'plain.pt'
+    torch.save(source.state_dict(), path)
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg)
+    with pytest.raises(ValueError, match=r'plain.pt are a plain state dict.*'
+                       r'clip_guide.quick_gelu=True.*quick_gelu=False'):
+        guide.init_weights()
+    x, ids = torch.randn(2, 3, 16, 16), open_clip.tokenize(['a photo of cat.'])
+    img, _ = embeddings(source, x, ids)
+    right = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg, quick_gelu=True)
+    assert activation(right) == 'QuickGELU'
+    assert torch.allclose(right.encode_images(x), img, atol=1e-6)
+    # the wrong activation builds without complaint and is measurably off:
+    # why the format is never guessed
+    wrong = FrozenCLIPGuide(class_names=['cat'], pretrained=str(path),
+                            model_cfg=tiny_clip_cfg, quick_gelu=False)
+    assert activation(wrong) == 'GELU'
+    assert (wrong.encode_images(x) - img).abs().max() > 1e-4
+
+
+def test_quick_gelu_in_model_cfg_counts_and_conflicts_are_named(
+        tmp_path, tiny_clip_cfg):
+    source = tiny_clip(tiny_clip_cfg, quick_gelu=True)
+    torch.save(source.state_dict(), tmp_path / 'plain.pt')
+    guide = FrozenCLIPGuide(class_names=['cat'],
+                            pretrained=str(tmp_path / 'plain.pt'),
+                            model_cfg=dict(tiny_clip_cfg, quick_gelu=True))
+    assert activation(guide) == 'QuickGELU'
+    with pytest.raises(ValueError, match='model_cfg.quick_gelu=True and '
+                       'quick_gelu=False disagree'):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                        model_cfg=dict(tiny_clip_cfg, quick_gelu=True),
+                        quick_gelu=False)
+
+
+def test_random_weights_and_tags_keep_their_defaults(tiny_clip_cfg,
+                                                     monkeypatch):
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    assert activation(guide) == 'GELU'
+    seen = {}
+
+    def fake_create(arch, pretrained=None, force_quick_gelu=False, **kw):
+        seen[pretrained] = force_quick_gelu
+        return tiny_clip(tiny_clip_cfg, force_quick_gelu)
+
+    monkeypatch.setattr(open_clip, 'create_model', fake_create)
+    monkeypatch.setattr(open_clip, 'get_tokenizer',
+                        lambda arch: open_clip.SimpleTokenizer())
+    FrozenCLIPGuide(class_names=['cat'], pretrained='openai').build()
+    FrozenCLIPGuide(class_names=['cat'],
+                    pretrained='laion2b_s34b_b79k').build()
+    assert seen == {'openai': True, 'laion2b_s34b_b79k': False}

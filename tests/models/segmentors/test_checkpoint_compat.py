@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 
 from mmseg.registry import MODELS
-from semples_mmseg.evaluation.pseudo_masks import load_cam_model
+from semples_mmseg.apis import load_segmentor
 from semples_mmseg.models.segmentors.checkpoint_compat import (
     IncompatibleCheckpointError, check_segmentor_state)
 from semples_mmseg.testing import make_voc_fixture
@@ -86,14 +86,14 @@ def test_baseline_checkpoint_loads_and_keeps_the_prompts(files):
     model.load_state_dict(torch.load(root / 'good.pth')['state_dict'])
 
 
-def test_cam_only_model_of_the_tools_refuses(files):
+def test_inference_model_of_the_tools_refuses(files):
     """make_pseudo_masks.py and compare.py build their model this way."""
     root, cfg, good = files
     five = torch.load(root / 'five_classes.pth')['state_dict']
     with pytest.raises(IncompatibleCheckpointError,
                        match='five_classes.pth does not fit'):
-        load_cam_model(cfg.model, five, str(root / 'five_classes.pth'))
-    load_cam_model(cfg.model, good, 'good.pth')  # prompts ignored
+        load_segmentor(cfg.model, five, source=str(root / 'five_classes.pth'))
+    load_segmentor(cfg.model, good, source='good.pth')
 
 
 def test_runner_load_from_refuses_before_training(files, tmp_path):

@@ -1,6 +1,9 @@
+import logging
+
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -190,3 +193,133 @@ def test_clip_pixel_option_masks_raw_pixels():
     assert torch.allclose(clip_space[0, :, 0, 0], -mean / std)
     losses = model.loss(x, samples([[1, 0, 0]]))
     assert torch.isfinite(losses['loss_match'])
+
+
+# ---------------------------------------------------------------------------
+# image-level labels at inference: 'gt', 'predicted', class names
+
+
+def loose(shape=(32, 32), path='photo.jpg'):
+    """A sample as inference_model packs an image: no labels, no index."""
+    return SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape,
+                                       img_path=path))
+
+
+def set_class_scores(model, logits):
+    """Make the CAM network's class-token scores ``logits`` (K,)."""
+    original = model.cam_net.forward
+
+    def forward(x):
+        out = original(x)
+        out['cls_logits'] = torch.as_tensor(logits).expand(x.shape[0], -1)
+        return out
+
+    model.cam_net.forward = forward
+
+
+def test_gt_labels_are_the_samples_own():
+    model = build().eval()
+    model.dataset_meta = dict(classes=('background', 'cat', 'dog', 'cow'))
+    s = samples([[0, 1, 1]])
+    s[0].set_metainfo(dict(sample_idx=0))
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 3, 32, 32), s)[0]
+    assert out.label_source == 'gt' and out.label_names == ['dog', 'cow']
+    assert out.pred_cams.data[0].abs().max() == 0
+
+
+def test_predicted_labels_threshold_the_class_scores(caplog):
+    model = build().eval()
+    model.dataset_meta = dict(classes=('background', 'cat', 'dog', 'cow'))
+    # sigmoid(0.2) = 0.55, sigmoid(-0.1) = 0.475, sigmoid(3) = 0.95
+    set_class_scores(model, [0.2, -0.1, 3.0])
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 3, 32, 32), [loose()])[0]
+    assert out.label_source == 'predicted'
+    assert out.label_names == ['cat', 'cow']
+    assert np.array_equal(out.img_labels, [1, 0, 1])
+    assert out.label_scores == pytest.approx(
+        torch.sigmoid(torch.tensor([0.2, -0.1, 3.0])).numpy())
+    assert out.pred_cams.data[1].abs().max() == 0
+    assert out.pred_cams.data[0].max() == pytest.approx(1, abs=1e-4)
+    model.test_cfg['label_threshold'] = 0.99  # none passes: the top class
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 3, 32, 32), [loose()])[0]
+    assert out.label_names == ['cow']
+
+
+class Records(logging.Handler):
+    """Collects the messages of mmengine's current logger."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_a_loose_image_under_gt_uses_predicted_and_says_so():
+    model = build().eval()
+    set_class_scores(model, [-5., 4., -5.])
+    records = Records()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(records)
+    try:
+        with torch.no_grad():
+            out = model.predict(torch.randn(1, 3, 32, 32),
+                                [loose(path='img.jpg')])[0]
+    finally:
+        logger.removeHandler(records)
+    assert model.test_cfg['labels'] == 'gt'
+    # no dataset_meta: the CLIP prompt names of the config are the names
+    assert out.label_source == 'predicted' and out.label_names == ['b']
+    assert ("img.jpg: CAMs for the CAM network's predicted classes "
+            '(score >= 0.5): b') in records.messages
+
+
+def test_a_dataset_sample_without_labels_is_refused_under_gt():
+    model = build().eval()
+    s = loose()
+    s.set_metainfo(dict(sample_idx=7))
+    with pytest.raises(KeyError, match="photo.jpg has no 'img_labels'.*"
+                       "labels='predicted'"):
+        model.predict(torch.randn(1, 3, 32, 32), [s])
+
+
+def test_given_class_names_label_every_image():
+    model = build(test_cfg=dict(labels=['dog', 'A']))
+    model.eval()
+    model.dataset_meta = dict(classes=('background', 'cat', 'dog', 'cow'))
+    # 'dog' is a class name, 'A' the CLIP prompt name 'a' of class 0
+    s = samples([[0, 0, 1]])  # own labels are ignored
+    with torch.no_grad():
+        out = model.predict(torch.randn(1, 3, 32, 32), s)[0]
+    assert out.label_source == 'given' and out.label_names == ['cat', 'dog']
+    assert out.pred_cams.data[2].abs().max() == 0
+    model.test_cfg['labels'] = ('horse', )
+    with pytest.raises(ValueError, match="'horse'.*'cat', 'dog', 'cow'"):
+        model.predict(torch.randn(1, 3, 32, 32), s)
+    with pytest.raises(ValueError, match="'guessed'"):
+        build(test_cfg=dict(labels='guessed'))
+    baseline = build(clip_guide=None, prompt_learner=None, match_loss=None,
+                     prompt_loss=None, refine_loss=None,
+                     test_cfg=dict(labels=['cat']))
+    with pytest.raises(ValueError, match='knows no class names'):
+        baseline.predict(torch.randn(1, 3, 32, 32), [loose()])
+
+
+def test_prediction_without_data_samples():
+    model = build().eval()
+    with torch.no_grad():
+        out = model.predict(torch.randn(2, 3, 32, 48))
+    assert len(out) == 2 and out[0].pred_cams.data.shape == (3, 32, 48)
+    assert out[1].label_source == 'predicted'
+
+
+def test_init_model_arguments_are_accepted(tmp_path):
+    # mmseg.apis.init_model sets pretrained=None and train_cfg=None
+    model = build(pretrained=None, train_cfg=None)
+    assert model.active_losses == ('match', 'refine', 'cam')
+    model = build(pretrained=str(tmp_path / 'deit.pth'))
+    assert model.cam_net.pretrained == str(tmp_path / 'deit.pth')
