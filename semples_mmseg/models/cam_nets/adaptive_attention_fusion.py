@@ -40,7 +40,8 @@ def fuse_attention_maps(maps: List[Tensor], weights: Tensor) -> Tensor:
             :func:`per_head_features` (index = head * depth + layer).
 
     Returns:
-        (B, N, N) fused attention.
+        (B, N, N) fused attention, in the promoted dtype of maps and weights
+        (under autocast too).
     """
     depth = len(maps)
     b, heads, n, _ = maps[0].shape
@@ -48,13 +49,17 @@ def fuse_attention_maps(maps: List[Tensor], weights: Tensor) -> Tensor:
         raise ValueError(f'fuse_attention_maps: weights {tuple(weights.shape)} '
                          f'do not fit {depth} maps of {heads} heads '
                          f'(expected {(b, heads * depth)})')
-    per_layer = weights.view(b, heads, depth).transpose(1, 2)  # (B, depth, heads)
+    # the dtype the stacked product would promote to (fp32 weights times
+    # fp16 maps under autocast: fp32), never a half-precision accumulator
+    dtype = torch.promote_types(maps[0].dtype, weights.dtype)
+    per_layer = weights.to(dtype).view(b, heads, depth).transpose(1, 2)
     fused = None
-    for layer, attn in enumerate(maps):
-        w = per_layer[:, layer].unsqueeze(1)  # (B, 1, heads)
-        flat = attn.reshape(b, heads, n * n)
-        fused = (torch.bmm(w, flat)
-                 if fused is None else torch.baddbmm(fused, w, flat))
+    with torch.autocast(weights.device.type, enabled=False):
+        for layer, attn in enumerate(maps):
+            w = per_layer[:, layer].unsqueeze(1)  # (B, 1, heads)
+            flat = attn.to(dtype).reshape(b, heads, n * n)
+            fused = (torch.bmm(w, flat)
+                     if fused is None else torch.baddbmm(fused, w, flat))
     return (fused / (heads * depth)).view(b, n, n)
 
 

@@ -342,3 +342,14 @@ def test_forward_and_gradients_equal_the_stacked_formulation_in_float64():
     for g, r in zip(grads, ref_grads):
         assert r.abs().max() > 0
         assert torch.allclose(g, r, atol=1e-14, rtol=1e-12)
+
+
+def test_fusion_under_autocast_accumulates_in_the_promoted_dtype():
+    torch.manual_seed(0)
+    maps = [torch.rand(2, 3, 5, 5).softmax(-1).bfloat16() for _ in range(4)]
+    weights = torch.rand(2, 12)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        fused = fuse_attention_maps(maps, weights)
+    assert fused.dtype == torch.float32
+    ref = stacked_fusion([m.float() for m in maps], weights)
+    assert torch.allclose(fused, ref, atol=1e-6)
