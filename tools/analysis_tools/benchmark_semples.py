@@ -119,6 +119,20 @@ def stage_spec(cfg: Config, stage: int) -> Dict:
     return dict(STAGE_DEFAULTS[stage])
 
 
+def resolve_quick_gelu(model_cfg) -> str:
+    """Keep the CLIP activation of the configured weights once they are
+    replaced by random ones: QuickGELU for OpenAI's ('openai' tag or a
+    ``.pt`` archive, as FrozenCLIPGuide picks it), else GELU."""
+    guide = model_cfg.get('clip_guide')
+    if not guide:
+        return 'no CLIP'
+    if guide.get('quick_gelu') is None:
+        pretrained = str(guide.get('pretrained'))
+        guide['quick_gelu'] = (pretrained == 'openai'
+                               or pretrained.endswith('.pt'))
+    return 'QuickGELU' if guide['quick_gelu'] else 'GELU'
+
+
 def matmul_gflops(device, dtype, sync, repeats: int = 3) -> float:
     """GFLOP/s of a MATMUL_SIDE^3 matrix product (median of ``repeats``)."""
     a = torch.randn(MATMUL_SIDE, MATMUL_SIDE, device=device, dtype=dtype)
@@ -172,6 +186,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    activation = resolve_quick_gelu(cfg.model)
     torch.manual_seed(0)
     model = MODELS.build(offline_model_cfg(cfg.model)).to(args.device)
     model.train()
@@ -239,7 +254,8 @@ def main():
 
     print(f'SemPLeS step benchmark: {args.config}, stage {args.stage}, '
           f'batch {args.batch_size}, {args.size} px, {args.device}, '
-          f'{torch.get_num_threads()} threads, {args.rounds} interleaved '
+          f'{torch.get_num_threads()} threads, CLIP {activation}, '
+          f'{args.rounds} interleaved '
           f'rounds after {args.warmup} warm-up, pairs P per step: mean '
           f'{statistics.mean(pairs):.1f} (the same batches for all)')
     print('| formulation | median step s | median CPU s | CLIP image encoder '
