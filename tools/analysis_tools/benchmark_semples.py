@@ -22,6 +22,7 @@ import argparse
 import os
 import resource
 import statistics
+import sys
 import time
 from typing import Dict, List
 
@@ -242,6 +243,10 @@ def main():
             if name == 'ours':
                 image_calls.append(list(image_timer.calls))
                 image_seconds.append(image_timer.seconds)
+        done = ('warm-up done' if r < args.warmup else
+                f'round {r + 1 - args.warmup}/{args.rounds}: ' +
+                ', '.join(f'{n} {wall[n][-1]:.2f} s' for n in names))
+        print(done, file=sys.stderr, flush=True)
         if r >= args.warmup:
             pairs.append(
                 sum(int(s.metainfo['img_labels'].sum()) for s in samples))
