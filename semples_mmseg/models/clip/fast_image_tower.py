@@ -2,7 +2,7 @@
 
 SemPLeS back-propagates through the frozen CLIP image encoder into the
 masked images every step (METHOD section 8: 2P images per step), so the
-tower runs under autograd. Two of open_clip's modules are slow there:
+tower runs under autograd, where open_clip's forward is slow in places:
 
 - the patch embedding, a convolution whose kernel equals its stride: its
   input gradient goes through a generic ``convolution_backward``; here it
@@ -12,13 +12,15 @@ tower runs under autograd. Two of open_clip's modules are slow there:
   copies and runs its input projection as a batched product over a weight
   expanded once per token; here it is one ``F.linear``, a head split by
   view and ``F.scaled_dot_product_attention`` (:func:`self_attention`);
+- QuickGELU (OpenAI's weights) as one ``silu`` with its scalings folded
+  into the MLP's linear layers (:func:`mlp_forward`);
 - with class-token pooling only the class token of the last block is
   read, so the last block projects one query and runs its output
   projection and MLP on one token (keys and values still see all tokens).
 
-Everything else (LayerNorms, MLPs with GELU or QuickGELU, pooling,
-projection) calls open_clip's own modules, so the math is open_clip's; the
-results differ only by floating-point summation order. The tower holds no
+Everything else (LayerNorms, MLP layers, pooling, projection) calls
+open_clip's own modules, so the math is open_clip's; the
+results differ only by floating-point rounding. The tower holds no
 weights of its own: it reads them from the open_clip module at every call,
 so casts, moves and loaded weights apply at once.
 
@@ -31,8 +33,9 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
-from open_clip.transformer import (PatchDropout, ResidualAttentionBlock,
-                                   Transformer, VisionTransformer)
+from open_clip.transformer import (PatchDropout, QuickGELU,
+                                   ResidualAttentionBlock, Transformer,
+                                   VisionTransformer)
 from torch import Tensor, nn
 
 
@@ -90,6 +93,27 @@ def self_attention(attn: nn.MultiheadAttention,
     out = F.scaled_dot_product_attention(q, k, v)  # (N, heads, Q, E / heads)
     out = out.transpose(1, 2).reshape(n, num_queries, dims)
     return F.linear(out, attn.out_proj.weight, attn.out_proj.bias)
+
+
+# QuickGELU(h) = h * sigmoid(1.702 h) (open_clip's constant)
+QUICK_GELU_SCALE = 1.702
+
+
+def mlp_forward(mlp: nn.Module, x: Tensor) -> Tensor:
+    """``mlp(x)`` of an open_clip block (``c_fc`` -> activation -> ``c_proj``).
+
+    With QuickGELU, h * sigmoid(a h) = silu(a h) / a: the factor a is
+    folded into ``c_fc``'s weight and bias and 1 / a into ``c_proj``'s
+    weight, so the activation is one fused ``silu`` kernel (forward and
+    backward) instead of three elementwise passes. Other activations run
+    as they are.
+    """
+    if type(mlp.gelu) is not QuickGELU:
+        return mlp(x)
+    a = QUICK_GELU_SCALE
+    fc, proj = mlp.c_fc, mlp.c_proj
+    h = F.linear(x, fc.weight * a, None if fc.bias is None else fc.bias * a)
+    return F.linear(F.silu(h), proj.weight / a, proj.bias)
 
 
 def _block_reason(index: int, block: nn.Module) -> Optional[str]:
@@ -213,7 +237,7 @@ class FastCLIPImageTower(nn.Module):
                     block.attn, block.ln_1(x), last_queries)
             else:
                 x = x + self_attention(block.attn, block.ln_1(x))
-            x = x + block.mlp(block.ln_2(x))
+            x = x + mlp_forward(block.mlp, block.ln_2(x))
         if visual.final_ln_after_pool:
             pooled = visual.ln_post(self._global_pool(x))
         else:

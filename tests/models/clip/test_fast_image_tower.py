@@ -9,8 +9,8 @@ from torch import nn
 
 from semples_mmseg.models.clip import FrozenCLIPGuide
 from semples_mmseg.models.clip.fast_image_tower import (
-    FastCLIPImageTower, fast_or_open_clip_tower, patch_embedding,
-    self_attention, unsupported_reason)
+    QUICK_GELU_SCALE, FastCLIPImageTower, fast_or_open_clip_tower,
+    mlp_forward, patch_embedding, self_attention, unsupported_reason)
 
 
 def tower(dtype=torch.float32, **kw):
@@ -193,3 +193,16 @@ def test_guide_falls_back_for_unsupported_towers(tiny_clip_cfg, caplog):
     x = torch.randn(2, 3, 16, 16)
     assert torch.allclose(guide.encode_images(x),
                           guide.clip.encode_image(x, normalize=True))
+
+
+def test_quick_gelu_mlp_is_one_silu_with_folded_scales():
+    visual = tower()
+    block = visual.transformer.resblocks[0]
+    assert isinstance(block.mlp.gelu, QuickGELU)
+    x = torch.randn(2, 5, 32)
+    assert torch.allclose(mlp_forward(block.mlp, x), block.mlp(x), atol=1e-5)
+    h = block.mlp.c_fc(x)
+    assert torch.allclose(F.silu(QUICK_GELU_SCALE * h) / QUICK_GELU_SCALE,
+                          h * torch.sigmoid(1.702 * h), atol=1e-6)
+    gelu_block = tower(act_layer=nn.GELU).transformer.resblocks[0]
+    assert torch.equal(mlp_forward(gelu_block.mlp, x), gelu_block.mlp(x))
