@@ -30,15 +30,17 @@ def test_benchmark_prints_the_three_formulations_and_ratios(stage):
         if match:
             rows[match.group(1)] = [c.strip() for c in match.group(2).split('|')]
     assert set(rows) == set(FORMULATIONS)
-    for name, (wall, cpu, image, text, ratio) in rows.items():
+    for name, (wall, cpu, fastest, image, text, ratio) in rows.items():
         assert float(wall) > 0 and float(cpu) > 0
+        assert 0 < float(fastest) <= float(wall)
         assert 0 < float(image.rstrip('%')) < 100
         assert 0 <= float(text.rstrip('%')) < 100
         if name == 'ours':
             assert ratio == '1.00x'
     if stage == 2:  # the prompts go through the text encoder
-        assert float(rows['ours'][3].rstrip('%')) > 0
-    assert re.search(r'floor / ours: [\d.]+x \(wall\), [\d.]+x \(CPU\)', out)
+        assert float(rows['ours'][4].rstrip('%')) > 0
+    assert re.search(r'floor / ours: [\d.]+x \(wall\), [\d.]+x \(CPU\), '
+                     r'[\d.]+x \(fastest steps\)', out)
     assert re.search(r'reference / ours: [\d.]+x \(wall\)', out)
     rate = re.search(r'([\d.]+) GFLOP/s achieved; a 2048\^3 matrix product '
                      r'in the same run: ([\d.]+) GFLOP/s', out)
