@@ -75,6 +75,9 @@ def step_losses(model, inputs: Tensor, data_samples,
     if formulation not in FORMULATIONS:
         raise ValueError(f'formulation must be one of {FORMULATIONS}, got '
                          f'{formulation!r}')
+    if getattr(model, 'joint', False):
+        raise ValueError(f'the {formulation!r} formulation covers stages 1, '
+                         '2, 3 and the baselines, not joint training')
     labels = model.image_labels(data_samples, inputs.device)
     cam_out = _cam_forward(model, inputs)
     losses: Dict[str, Tensor] = {}

@@ -123,8 +123,13 @@ def test_no_labelled_pair_gives_zero_losses_in_every_formulation():
         assert total.item() == 0, name
 
 
-def test_unknown_formulation_is_named():
+def test_unknown_formulation_and_joint_training_are_named():
     model = tiny_model(torch.float32)
     with pytest.raises(ValueError, match="'fastest'"):
         with formulation_context(model, 'fastest'):
             pass
+    model.set_stage(losses=('match', 'prompt'), joint=True)
+    inputs, samples = batch(torch.float32)
+    assert 'loss_prompt' in step_losses(model, inputs, samples, 'ours')
+    with pytest.raises(ValueError, match='not joint training'):
+        step_losses(model, inputs, samples, 'floor')
