@@ -1,22 +1,29 @@
-"""Where a SemPLeS training step spends its time.
+"""Our SemPLeS training step against the floor and the reference formulation.
 
     python tools/analysis_tools/benchmark_semples.py CONFIG --stage 1 \
-        --batch-size 8 --iters 5
+        --batch-size 8 --rounds 5
 
 Builds the config's model with random weights at its real shapes (ViT-B/32,
 DeiT-S: no weight files needed), feeds synthetic 224 x 224 batches with 1-3
 labels per image, and runs full training steps (forward, backward, optimizer
-step) of the chosen stage. Prints the median step time, the share of the step
-spent in the CLIP image encoder and in the CLIP text encoder (forward and
-backward, measured with autograd hooks), the number of pairs P and the peak
-memory. All numbers come from one run on this machine; compare ratios, not
-absolute times, across machines.
+step) of the chosen stage in three formulations of the same step
+(``semples_mmseg.testing.step_formulations``): ours, the floor (no avoidable
+work, stock modules) and the reference's (docs/METHOD.md section 8). The
+formulations share the modules, the batches and the drop-path draws, and run
+in interleaved rounds (the order rotates each round), so a load change on a
+shared machine hits all three alike. Printed: the median step time (wall and
+process CPU), the share of the step in the CLIP image and text encoders
+(autograd hooks), the median per-round ratios floor / ours and reference /
+ours, and the FLOP rate of our CLIP image encoder against a large matrix
+product timed in the same run. Compare ratios, not absolute times, across
+machines.
 """
 import argparse
+import os
 import resource
 import statistics
+import sys
 import time
-from contextlib import contextmanager
 from typing import Dict, List
 
 import numpy as np
@@ -26,18 +33,44 @@ from mmengine.optim import build_optim_wrapper
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
+from torch.utils.flop_counter import FlopCounterMode
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.engine.loops.semples_train_loop import STAGE_DEFAULTS
+from semples_mmseg.testing.step_formulations import (FORMULATIONS,
+                                                     formulation_context,
+                                                     step_losses)
+
+MATMUL_SIDE = 2048
 
 
 class Timer:
-    """Accumulates forward and backward seconds of one wrapped function."""
+    """Time spent in one wrapped function, forward and backward.
+
+    Each call's forward interval and its backward interval (from the
+    gradient reaching its output to the gradient leaving its first input
+    that requires one) are recorded; :attr:`seconds` is the length of their
+    union, so calls whose backwards interleave are not counted twice. Each
+    call's batch size and autograd flags are recorded too.
+    """
 
     def __init__(self, sync) -> None:
         self.sync = sync
-        self.seconds = 0.0
-        self._backward_start: List[float] = []
+        self.intervals: List[List[float]] = []
+        self.calls: List[tuple] = []
+
+    def reset(self) -> None:
+        self.intervals = []
+        self.calls = []
+
+    @property
+    def seconds(self) -> float:
+        total, end = 0.0, float('-inf')
+        for a, b in sorted(i for i in self.intervals if len(i) == 2):
+            if b > end:
+                total += b - max(a, end)
+                end = b
+        return total
 
     def wrap(self, fn):
 
@@ -46,26 +79,26 @@ class Timer:
             start = time.perf_counter()
             out = fn(*args, **kwargs)
             self.sync()
-            self.seconds += time.perf_counter() - start
+            self.intervals.append([start, time.perf_counter()])
             grad_inputs = [
                 a for a in args
                 if isinstance(a, torch.Tensor) and a.requires_grad
             ]
+            self.calls.append((args[0].shape[0], bool(grad_inputs),
+                               out.requires_grad))
             if out.requires_grad and grad_inputs:
-                out.register_hook(self._start_backward)
-                grad_inputs[0].register_hook(self._end_backward)
+                interval: List[float] = []
+                self.intervals.append(interval)
+                out.register_hook(lambda g: self._mark(interval))
+                grad_inputs[0].register_hook(lambda g: self._mark(interval))
             return out
 
         return timed
 
-    def _start_backward(self, grad):
+    def _mark(self, interval: List[float]) -> None:
         self.sync()
-        self._backward_start.append(time.perf_counter())
-
-    def _end_backward(self, grad):
-        self.sync()
-        if self._backward_start:
-            self.seconds += time.perf_counter() - self._backward_start.pop()
+        if len(interval) < 2:
+            interval.append(time.perf_counter())
 
 
 def synthetic_batch(batch: int, num_classes: int, size: int, device,
@@ -86,23 +119,74 @@ def stage_spec(cfg: Config, stage: int) -> Dict:
     return dict(STAGE_DEFAULTS[stage])
 
 
+def resolve_quick_gelu(model_cfg) -> str:
+    """Keep the CLIP activation of the configured weights once they are
+    replaced by random ones: QuickGELU for OpenAI's ('openai' tag or a
+    ``.pt`` archive, as FrozenCLIPGuide picks it), else GELU."""
+    guide = model_cfg.get('clip_guide')
+    if not guide:
+        return 'no CLIP'
+    if guide.get('quick_gelu') is None:
+        pretrained = str(guide.get('pretrained'))
+        guide['quick_gelu'] = (pretrained == 'openai'
+                               or pretrained.endswith('.pt'))
+    return 'QuickGELU' if guide['quick_gelu'] else 'GELU'
+
+
+def matmul_gflops(device, dtype, sync, repeats: int = 3) -> float:
+    """GFLOP/s of a MATMUL_SIDE^3 matrix product (median of ``repeats``)."""
+    a = torch.randn(MATMUL_SIDE, MATMUL_SIDE, device=device, dtype=dtype)
+    b = torch.randn_like(a)
+    rates = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        torch.mm(a, b)
+        sync()
+        rates.append(2 * MATMUL_SIDE**3 / (time.perf_counter() - start) / 1e9)
+    return statistics.median(rates)
+
+
+def encoder_flops(guide, n_images: int, input_grad: bool,
+                  grad_enabled: bool) -> float:
+    """FLOPs of one ``guide.encode_images`` call on ``n_images`` images,
+    forward plus, under autograd, the backward into the images."""
+    size = guide.image_size
+    dtype = guide.class_text_features.dtype
+    x = torch.randn(n_images, 3, size, size, dtype=dtype,
+                    device=guide.class_text_features.device,
+                    requires_grad=input_grad)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.set_grad_enabled(grad_enabled):
+        out = guide.encode_images(x)
+        if out.requires_grad:
+            out.sum().backward()
+    return float(counter.get_total_flops())
+
+
 def main():
     parser = argparse.ArgumentParser(description='SemPLeS step benchmark')
     parser.add_argument('config')
     parser.add_argument('--stage', type=int, choices=(1, 2, 3), default=1)
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--rounds', '--iters', dest='rounds', type=int,
+                        default=5, help='interleaved rounds after warm-up')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--formulations', nargs='+', choices=FORMULATIONS,
+                        default=list(FORMULATIONS))
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
+    if 'ours' not in args.formulations:
+        parser.error('--formulations must include ours (ratios are to it)')
 
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    activation = resolve_quick_gelu(cfg.model)
     torch.manual_seed(0)
     # real shapes, random weights: building reads no weight file (the CAM
     # network's is read by init_weights(), never called here) and CLIP
@@ -121,44 +205,111 @@ def main():
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     guide = model.clip_guide
     image_timer, text_timer = Timer(sync), Timer(sync)
-    guide.encode_images = image_timer.wrap(guide.encode_images)
-    guide.encode_token_embeddings = text_timer.wrap(
-        guide.encode_token_embeddings)
-    original_texts = guide.encode_texts
-    guide.encode_texts = text_timer.wrap(original_texts)
+    if guide is not None:
+        guide.encode_images = image_timer.wrap(guide.encode_images)
+        guide.encode_token_embeddings = text_timer.wrap(
+            guide.encode_token_embeddings)
+        guide._encode_text_ids = text_timer.wrap(guide._encode_text_ids)
 
+    load_start = os.getloadavg()
     rng = np.random.default_rng(0)
     k = model.cam_net.num_classes
-    steps, image_share, text_share, pairs = [], [], [], []
-    for i in range(args.warmup + args.iters):
+    names = args.formulations
+    wall: Dict[str, List[float]] = {f: [] for f in names}
+    cpu: Dict[str, List[float]] = {f: [] for f in names}
+    image_share: Dict[str, List[float]] = {f: [] for f in names}
+    text_share: Dict[str, List[float]] = {f: [] for f in names}
+    image_calls: List[List[tuple]] = []
+    image_seconds: List[float] = []
+    pairs, matmul = [], []
+    for r in range(args.warmup + args.rounds):
         inputs, samples = synthetic_batch(args.batch_size, k, args.size,
                                           args.device, rng)
-        image_timer.seconds = text_timer.seconds = 0.0
-        sync()
-        start = time.perf_counter()
-        losses = model.loss(inputs, samples)
-        loss, _ = model.parse_losses(losses)
-        optim.update_params(loss)
-        sync()
-        step = time.perf_counter() - start
-        if i >= args.warmup:
-            steps.append(step)
-            image_share.append(image_timer.seconds / step)
-            text_share.append(text_timer.seconds / step)
-            pairs.append(sum(int(s.metainfo['img_labels'].sum())
-                             for s in samples))
-    if cuda:
-        peak = f'{torch.cuda.max_memory_allocated() / 2**20:.0f} MiB (CUDA)'
-    else:
-        peak = (f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}'
-                ' MiB (process peak RSS)')
-    print(f'| config | stage | batch | pairs P (mean) | median step s | '
-          'CLIP image encoder | CLIP text encoder | peak memory |')
-    print('|---|---|---|---|---|---|---|---|')
-    print(f'| {args.config} | {args.stage} | {args.batch_size} | '
-          f'{statistics.mean(pairs):.1f} | {statistics.median(steps):.3f} | '
-          f'{100 * statistics.median(image_share):.1f}% | '
-          f'{100 * statistics.median(text_share):.1f}% | {peak} |')
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            torch.manual_seed(1000 + r)  # the same drop-path draws for all
+            image_timer.reset()
+            text_timer.reset()
+            sync()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            with formulation_context(model, name):
+                losses = step_losses(model, inputs, samples, name)
+                loss, _ = model.parse_losses(losses)
+                optim.update_params(loss)
+            sync()
+            step = time.perf_counter() - start
+            if r < args.warmup:
+                continue
+            wall[name].append(step)
+            cpu[name].append(time.process_time() - start_cpu)
+            image_share[name].append(image_timer.seconds / step)
+            text_share[name].append(text_timer.seconds / step)
+            if name == 'ours':
+                image_calls.append(list(image_timer.calls))
+                image_seconds.append(image_timer.seconds)
+        done = ('warm-up done' if r < args.warmup else
+                f'round {r + 1 - args.warmup}/{args.rounds}: ' +
+                ', '.join(f'{n} {wall[n][-1]:.2f} s' for n in names))
+        print(done, file=sys.stderr, flush=True)
+        if r >= args.warmup:
+            pairs.append(
+                sum(int(s.metainfo['img_labels'].sum()) for s in samples))
+            matmul.append(
+                matmul_gflops(args.device, inputs.dtype, sync))
+    load_end = os.getloadavg()
+
+    def per_round_ratio(num: str, den: str, times) -> float:
+        return statistics.median(a / b for a, b in zip(times[num], times[den]))
+
+    print(f'SemPLeS step benchmark: {args.config}, stage {args.stage}, '
+          f'batch {args.batch_size}, {args.size} px, {args.device}, '
+          f'{torch.get_num_threads()} threads, CLIP {activation}, '
+          f'{args.rounds} interleaved '
+          f'rounds after {args.warmup} warm-up, pairs P per step: mean '
+          f'{statistics.mean(pairs):.1f} (the same batches for all)')
+    print('| formulation | median step s | median CPU s | fastest step s '
+          '| CLIP image encoder | CLIP text encoder '
+          '| this / ours (per-round median) |')
+    print('|---|---|---|---|---|---|---|')
+    for name in names:
+        print(f'| {name} | {statistics.median(wall[name]):.3f} | '
+              f'{statistics.median(cpu[name]):.3f} | {min(wall[name]):.3f} | '
+              f'{100 * statistics.median(image_share[name]):.1f}% | '
+              f'{100 * statistics.median(text_share[name]):.1f}% | '
+              f'{per_round_ratio(name, "ours", wall):.2f}x |')
+    for name in names:
+        if name != 'ours':
+            print(f'{name} / ours: {per_round_ratio(name, "ours", wall):.2f}x '
+                  f'(wall), {per_round_ratio(name, "ours", cpu):.2f}x (CPU), '
+                  f'{min(wall[name]) / min(wall["ours"]):.2f}x (fastest '
+                  'steps)')
+    if guide is not None and image_seconds and sum(image_seconds) > 0:
+        per_call = {}
+        flops = []
+        for calls in image_calls:
+            total = 0.0
+            for n, input_grad, out_grad in calls:
+                key = (input_grad, out_grad)
+                if key not in per_call:
+                    per_call[key] = encoder_flops(guide, 2, input_grad,
+                                                  out_grad) / 2
+                total += n * per_call[key]
+            flops.append(total)
+        rate = statistics.median(
+            f / s / 1e9 for f, s in zip(flops, image_seconds) if s > 0)
+        peak = statistics.median(matmul)
+        print(f'CLIP image encoder (ours): '
+              f'{statistics.median(flops) / 1e9:.2f} GFLOP per step, '
+              f'{rate:.2f} GFLOP/s achieved; a {MATMUL_SIDE}^3 matrix '
+              f'product in the same run: {peak:.1f} GFLOP/s '
+              f'(encoder at {100 * rate / peak:.0f}% of it)')
+    for name in names:
+        print(f'rounds {name} (s): ' +
+              ' '.join(f'{t:.3f}' for t in wall[name]))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'load average (1 min) at start / end: {load_start[0]:.1f} / '
+          f'{load_end[0]:.1f} on {os.cpu_count()} CPUs; process peak RSS '
+          f'{rss:.0f} MiB (all formulations)')
 
 
 if __name__ == '__main__':

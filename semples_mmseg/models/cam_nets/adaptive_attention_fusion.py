@@ -25,6 +25,44 @@ def per_head_features(branches: List[Tensor], num_heads: int) -> Tensor:
                                             c // num_heads)
 
 
+def fuse_attention_maps(maps: List[Tensor], weights: Tensor) -> Tensor:
+    """A = mean over the heads * depth maps of weight * map (METHOD section 1).
+
+    The same value as ``(torch.stack(maps, 2).flatten(1, 2) * weights[...,
+    None, None]).mean(1)``, computed as one weighted sum per block
+    (a batched (1, heads) x (heads, N * N) product accumulated over the
+    blocks), so no (B, heads * depth, N, N) stack or weighted copy of it
+    is ever made, in the forward or the backward.
+
+    Args:
+        maps: depth attention maps (B, heads, N, N).
+        weights: (B, heads * depth) in the head-major order of
+            :func:`per_head_features` (index = head * depth + layer).
+
+    Returns:
+        (B, N, N) fused attention, in the promoted dtype of maps and weights
+        (under autocast too).
+    """
+    depth = len(maps)
+    b, heads, n, _ = maps[0].shape
+    if weights.shape != (b, heads * depth):
+        raise ValueError(f'fuse_attention_maps: weights {tuple(weights.shape)} '
+                         f'do not fit {depth} maps of {heads} heads '
+                         f'(expected {(b, heads * depth)})')
+    # the dtype the stacked product would promote to (fp32 weights times
+    # fp16 maps under autocast: fp32), never a half-precision accumulator
+    dtype = torch.promote_types(maps[0].dtype, weights.dtype)
+    per_layer = weights.to(dtype).view(b, heads, depth).transpose(1, 2)
+    fused = None
+    with torch.autocast(weights.device.type, enabled=False):
+        for layer, attn in enumerate(maps):
+            w = per_layer[:, layer].unsqueeze(1)  # (B, 1, heads)
+            flat = attn.to(dtype).reshape(b, heads, n * n)
+            fused = (torch.bmm(w, flat)
+                     if fused is None else torch.baddbmm(fused, w, flat))
+    return (fused / (heads * depth)).view(b, n, n)
+
+
 class AdaptiveAttentionFusion(nn.Module):
     """One sigmoid weight per attention map and image.
 

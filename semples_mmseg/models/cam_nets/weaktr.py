@@ -1,5 +1,6 @@
 """WeakTr: DeiT-S with K class tokens, a CAM head and adaptive attention fusion."""
 import os.path as osp
+from contextlib import nullcontext
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -12,6 +13,7 @@ from torch import Tensor, nn
 from mmseg.registry import MODELS
 from .strict_loading import load_state_strictly
 from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
+                                        fuse_attention_maps,
                                         per_head_features)
 from ...utils.toy_weights import toy_weight_hint
 from .deit_multi_token import MultiTokenDeiT
@@ -253,18 +255,17 @@ class WeakTrCAMNet(BaseModule):
         print_log(f'WeakTrCAMNet: loaded {source}', logger='current')
 
     def forward(self, x: Tensor) -> Dict[str, Tensor]:
-        cls_tokens, patches, (h, w), maps, branches = self.backbone(x)
-        if self.freeze_backbone:
-            cls_tokens, patches = cls_tokens.detach(), patches.detach()
+        # a frozen backbone's outputs are all detached: no autograd needed
+        with torch.no_grad() if self.freeze_backbone else nullcontext():
+            cls_tokens, patches, (h, w), maps, branches = self.backbone(x)
         b, _, c = patches.shape
         k = self.num_classes
         z = self.head(patches.transpose(1, 2).reshape(b, c, h, w))
-        # (B, heads * depth, N, N), head-major like the per-head features
-        attn = torch.stack(maps, dim=2).flatten(1, 2).detach()
         weights = self.aaf(
             per_head_features([br.detach() for br in branches],
                               self.num_heads))
-        fused = (attn * weights[:, :, None, None]).mean(dim=1)  # (B, N, N)
+        # (B, N, N): mean of the heads * depth weighted maps, head-major
+        fused = fuse_attention_maps([m.detach() for m in maps], weights)
         cross = fused[:, :k, k:].reshape(b, k, h, w)
         coarse = F.relu(z.detach() if self.detach_coarse_cam else z)
         fused_cams = cross * coarse

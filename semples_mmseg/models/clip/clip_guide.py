@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from mmseg.registry import MODELS
 from ...utils.toy_weights import toy_weight_hint
+from .fast_image_tower import fast_or_open_clip_tower
 
 
 # keys only OpenAI's released CLIP weights carry: the TorchScript archives
@@ -110,6 +111,10 @@ class FrozenCLIPGuide(nn.Module):
             weights and other tags; a plain state-dict file does not tell, so
             it needs ``True`` (OpenAI weights) or ``False`` (GELU models).
         cache_dir: where open_clip caches downloaded weights.
+        fast_image_tower: encode images with ``FastCLIPImageTower`` over
+            the same weights (same embeddings up to rounding, faster under
+            autograd); variants it does not support keep open_clip's
+            forward, with a warning.
     """
 
     def __init__(self,
@@ -120,8 +125,11 @@ class FrozenCLIPGuide(nn.Module):
                  model_cfg: Optional[dict] = None,
                  template: str = 'a photo of {}.',
                  quick_gelu: Optional[bool] = None,
-                 cache_dir: Optional[str] = None) -> None:
+                 cache_dir: Optional[str] = None,
+                 fast_image_tower: bool = True) -> None:
         super().__init__()
+        self.fast_image_tower = fast_image_tower
+        self._image_tower: Optional[Tuple[nn.Module, bool, nn.Module]] = None
         if not class_names:
             raise ValueError('FrozenCLIPGuide needs class_names')
         if '{}' not in template:
@@ -373,7 +381,17 @@ class FrozenCLIPGuide(nn.Module):
         if images.shape[0] == 0:
             dims = self.class_text_features.shape[1]
             return images.new_zeros(0, dims) + images.sum() * 0
-        return self.clip.encode_image(images, normalize=True)
+        return F.normalize(self.image_tower(images), dim=-1)
+
+    @property
+    def image_tower(self) -> nn.Module:
+        """``clip.visual`` or, with ``fast_image_tower``, the fast tower
+        over it (made again when ``clip.visual`` or the flag changes)."""
+        key = (self.clip.visual, self.fast_image_tower)
+        if self._image_tower is None or self._image_tower[:2] != key:
+            tower = fast_or_open_clip_tower(key[0]) if key[1] else key[0]
+            self._image_tower = key + (tower, )  # a tuple: not registered
+        return self._image_tower[2]
 
     def _encode_text_ids(self, ids: Tensor) -> Tensor:
         # Constant texts are cached: encode them in the model's own dtype,

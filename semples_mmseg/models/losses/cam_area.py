@@ -40,5 +40,8 @@ class CAMAreaLoss(NamedLoss):
                              f'cam_logits {tuple(logits.shape)} (B, K)')
         return dict(area=torch.sigmoid(logits).mean())
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * terms['area']
+
     def forward(self, cam_output: Dict[str, Tensor], labels: Tensor) -> Tensor:
-        return self.loss_weight * self.terms(cam_output, labels)['area']
+        return self.weighted(self.terms(cam_output, labels))

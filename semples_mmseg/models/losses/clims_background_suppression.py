@@ -97,5 +97,8 @@ class CLIMSBackgroundSuppressionLoss(NamedLoss):
                                torch.zeros_like(sim))
         return dict(cbs=per_pair.sum())
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * terms['cbs']
+
     def forward(self, img_fg: Tensor, bg_text: Tensor) -> Tensor:
-        return self.loss_weight * self.terms(img_fg, bg_text)['cbs']
+        return self.weighted(self.terms(img_fg, bg_text))

@@ -43,8 +43,10 @@ class ContrastivePromptLoss(NamedLoss):
             prompt_i=mean_over_pairs(-torch.log(s_img)),
             prompt_t=mean_over_pairs(torch.log(s_txt)))
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * (self.lambda_i * terms['prompt_i'] +
+                                   self.lambda_t * terms['prompt_t'])
+
     def forward(self, img_bg: Tensor, prompt_bg: Tensor,
                 text_cls: Tensor) -> Tensor:
-        t = self.terms(img_bg, prompt_bg, text_cls)
-        return self.loss_weight * (
-            self.lambda_i * t['prompt_i'] + self.lambda_t * t['prompt_t'])
+        return self.weighted(self.terms(img_bg, prompt_bg, text_cls))

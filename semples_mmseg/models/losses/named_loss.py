@@ -1,5 +1,7 @@
 """The base every loss of ours shares: a weight and an mmengine-summable name."""
-from torch import nn
+from typing import Dict
+
+from torch import Tensor, nn
 
 
 class NamedLoss(nn.Module):
@@ -21,3 +23,10 @@ class NamedLoss(nn.Module):
     @property
     def loss_name(self) -> str:
         return self._loss_name
+
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        """The loss (what ``forward`` returns) from the unweighted terms of
+        ``terms(...)``, so that a caller logging the terms computes them
+        once: ``loss.weighted(loss.terms(*args)) == loss(*args)``."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not define weighted()')

@@ -28,5 +28,8 @@ class PromptRefinementLoss(NamedLoss):
         s = clamp_similarity(pair_similarity(img_fg, prompt_bg))
         return dict(refine=mean_over_pairs(-torch.log(1 - s)))
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * terms['refine']
+
     def forward(self, img_fg: Tensor, prompt_bg: Tensor) -> Tensor:
-        return self.loss_weight * self.terms(img_fg, prompt_bg)['refine']
+        return self.weighted(self.terms(img_fg, prompt_bg))

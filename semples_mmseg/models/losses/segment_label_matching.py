@@ -39,7 +39,9 @@ class SegmentLabelMatchingLoss(NamedLoss):
             otm=mean_over_pairs(-torch.log(s_fg)),
             btm=mean_over_pairs(-torch.log(1 - s_bg)))
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * (terms['otm'] + self.lambda_b * terms['btm'])
+
     def forward(self, img_fg: Tensor, img_bg: Tensor,
                 text_cls: Tensor) -> Tensor:
-        t = self.terms(img_fg, img_bg, text_cls)
-        return self.loss_weight * (t['otm'] + self.lambda_b * t['btm'])
+        return self.weighted(self.terms(img_fg, img_bg, text_cls))

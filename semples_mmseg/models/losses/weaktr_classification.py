@@ -52,5 +52,8 @@ class WeakTrClassificationLoss(NamedLoss):
             for name, s in scores.items()
         }
 
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        return self.loss_weight * sum(terms[name] for name in SCORED_OUTPUTS)
+
     def forward(self, cam_output: Dict[str, Tensor], labels: Tensor) -> Tensor:
-        return self.loss_weight * sum(self.terms(cam_output, labels).values())
+        return self.weighted(self.terms(cam_output, labels))

@@ -34,13 +34,13 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 
+from ..losses.named_loss import NamedLoss
 from ..utils.cam_inference import CAMInferenceSettings, infer_cams
+from ..utils.soft_masks import (labelled_pairs, minmax_soft_masks, pair_images,
+                                pair_maps, resize_to, sigmoid_soft_masks)
 from .checkpoint_compat import check_segmentor_state, strip_prefix
 from .inference_labels import (check_label_source, label_names,
                                names_to_multi_hot, predicted_multi_hot)
-from ..utils.soft_masks import (labelled_pairs, masked_pair_images,
-                                minmax_soft_masks, resize_to,
-                                sigmoid_soft_masks)
 
 CLIP_LOSSES = ('match', 'prompt', 'refine', 'background_text')
 ALL_LOSSES = CLIP_LOSSES + ('cam', )
@@ -217,6 +217,18 @@ class SemPLeSSegmentor(BaseSegmentor):
             return sigmoid_soft_masks(cam_out['cam_logits'], size)
         return minmax_soft_masks(cam_out['cams'], size, self.soft_mask['eps'])
 
+    def pair_soft_masks(self, cam_out: Dict[str, Tensor], img_idx: Tensor,
+                        cls_idx: Tensor, size: int) -> Tensor:
+        """(P, 1, S, S) soft masks of the P pairs only: the values of
+        :meth:`soft_masks` at (img_idx, cls_idx), without making the
+        B x K - P others."""
+        if self.soft_mask['mode'] == 'sigmoid':
+            return sigmoid_soft_masks(
+                pair_maps(cam_out['cam_logits'], img_idx, cls_idx), size)
+        return minmax_soft_masks(
+            pair_maps(cam_out['cams'], img_idx, cls_idx), size,
+            self.soft_mask['eps'])
+
     def clip_input(self, inputs: Tensor, size: int) -> Tensor:
         """Images in the space CLIP is fed, resized to (B, 3, S, S)."""
         x = resize_to(inputs, size)
@@ -268,8 +280,7 @@ class SemPLeSSegmentor(BaseSegmentor):
 
         if 'cam' in self.active_losses:
             for loss in self.cam_losses:
-                losses[loss.loss_name] = loss(cam_out, labels)
-                self._log_terms(losses, loss.terms(cam_out, labels))
+                self._add_loss(losses, loss, cam_out, labels)
         if set(self.active_losses) & set(CLIP_LOSSES):
             losses.update(self._clip_losses(inputs, labels, cam_out))
         return losses
@@ -280,46 +291,40 @@ class SemPLeSSegmentor(BaseSegmentor):
         size = guide.image_size
         img_idx, cls_idx = labelled_pairs(labels)
         n_pairs = img_idx.numel()
-        masks = self.soft_masks(cam_out, size)
-        fg, bg = masked_pair_images(
-            self.clip_input(inputs, size), masks, img_idx, cls_idx)
+        masks = self.pair_soft_masks(cam_out, img_idx, cls_idx, size)
+        images = self.clip_input(inputs, size)
         text_cls = guide.class_text_features[cls_idx]
         losses: Dict[str, Tensor] = {}
 
-        if self.prompt_stage:
+        if self.prompt_stage:  # only the background images are judged
             with torch.no_grad():  # S is frozen: images need no autograd
-                img_bg = self._encode(bg)
+                img_bg = self._encode(
+                    pair_images(images, masks, img_idx, foreground=False))
             prompt_bg = self.prompt_learner(guide)[cls_idx]
-            loss = self.prompt_loss
-            losses[loss.loss_name] = loss(img_bg, prompt_bg, text_cls)
-            self._log_terms(losses, loss.terms(img_bg, prompt_bg, text_cls))
+            self._add_loss(losses, self.prompt_loss, img_bg, prompt_bg,
+                           text_cls)
             return losses
 
         # One image-encoder call for foreground and background together.
         need_bg = bool({'match', 'prompt'} & set(self.active_losses))
-        batch = torch.cat([fg, bg]) if need_bg else fg
-        emb = self._encode(batch)
+        emb = self._encode(
+            pair_images(images, masks, img_idx, background=need_bg))
         img_fg, img_bg = emb[:n_pairs], emb[n_pairs:]
-        if need_bg:
-            loss = self.match_loss
-            losses[loss.loss_name] = loss(img_fg, img_bg, text_cls)
-            self._log_terms(losses, loss.terms(img_fg, img_bg, text_cls))
+        if 'match' in self.active_losses:
+            self._add_loss(losses, self.match_loss, img_fg, img_bg, text_cls)
+        prompts = None
         if 'prompt' in self.active_losses:  # joint training: S detached
-            prompt_bg = self.prompt_learner(guide)[cls_idx]
-            loss = self.prompt_loss
-            losses[loss.loss_name] = loss(img_bg.detach(), prompt_bg, text_cls)
-            self._log_terms(losses, loss.terms(img_bg.detach(), prompt_bg,
-                                               text_cls))
-        if 'refine' in self.active_losses:
-            prompt_bg = self.frozen_prompt_features()[cls_idx]
-            loss = self.refine_loss
-            losses[loss.loss_name] = loss(img_fg, prompt_bg)
-            self._log_terms(losses, loss.terms(img_fg, prompt_bg))
+            prompts = self.prompt_learner(guide)
+            self._add_loss(losses, self.prompt_loss, img_bg.detach(),
+                           prompts[cls_idx], text_cls)
+        if 'refine' in self.active_losses:  # this step's prompts, fixed
+            prompts = (self.frozen_prompt_features()
+                       if prompts is None else prompts.detach())
+            self._add_loss(losses, self.refine_loss, img_fg, prompts[cls_idx])
         if 'background_text' in self.active_losses:
             loss = self.background_text_loss
             bg_text = guide.encode_texts(list(loss.background_prompts))
-            losses[loss.loss_name] = loss(img_fg, bg_text)
-            self._log_terms(losses, loss.terms(img_fg, bg_text))
+            self._add_loss(losses, loss, img_fg, bg_text)
         return losses
 
     def _encode(self, images: Tensor) -> Tensor:
@@ -331,9 +336,11 @@ class SemPLeSSegmentor(BaseSegmentor):
         return self.clip_guide.encode_images(self.to_clip_space(images))
 
     @staticmethod
-    def _log_terms(losses: Dict[str, Tensor], terms: Dict[str,
-                                                           Tensor]) -> None:
-        """Log unweighted terms; their keys hold no 'loss', so none is summed."""
+    def _add_loss(losses: Dict[str, Tensor], loss: NamedLoss, *args) -> None:
+        """``losses[loss.loss_name]`` and its unweighted terms beside, the
+        terms computed once; their keys hold no 'loss', so none is summed."""
+        terms = loss.terms(*args)
+        losses[loss.loss_name] = loss.weighted(terms)
         for name, value in terms.items():
             assert 'loss' not in name, name
             losses[name] = value.detach()

@@ -1,7 +1,10 @@
 """From class maps to the masked images CLIP judges (METHOD section 2).
 
 All functions are batched: (image, class) pairs are selected with a gather,
-never with a Python loop.
+never with a Python loop. Training gathers the P labelled maps first
+(:func:`pair_maps`) and upsamples and normalises only those: resizing and
+min-max normalisation act on each map alone, so the values are those of
+normalising all B x K maps and gathering afterwards.
 """
 from typing import Tuple
 
@@ -58,6 +61,44 @@ def labelled_pairs(labels: Tensor) -> Tuple[Tensor, Tensor]:
         (img_idx (P,), cls_idx (P,)) long tensors, image-major order.
     """
     return (labels > 0.5).nonzero(as_tuple=True)
+
+
+def pair_maps(maps: Tensor, img_idx: Tensor, cls_idx: Tensor) -> Tensor:
+    """(B, K, h, w) maps -> (P, 1, h, w) maps of the P pairs (n, k).
+
+    The result is a (N, C, h, w) batch again, so :func:`minmax_soft_masks`
+    and :func:`sigmoid_soft_masks` apply to it unchanged.
+    """
+    return maps[img_idx, cls_idx].unsqueeze(1)
+
+
+def pair_images(images: Tensor, pair_masks: Tensor, img_idx: Tensor, *,
+                foreground: bool = True,
+                background: bool = True) -> Tensor:
+    """The masked images of the P pairs, foregrounds first.
+
+    Args:
+        images: (B, 3, S, S).
+        pair_masks: (P, 1, S, S) soft masks M of the pairs.
+        img_idx: (P,) image of each pair.
+        foreground / background: which of X^f = M * X[n] and
+            X^b = (1 - M) * X[n] to make.
+
+    Returns:
+        (P, 3, S, S) with one of them, (2P, 3, S, S) with both:
+        [X^f_1..X^f_P, X^b_1..X^b_P], made by one product without a copy
+        of the two halves.
+    """
+    x = images[img_idx]
+    if foreground and background:
+        both = torch.stack([pair_masks, 1 - pair_masks])  # (2, P, 1, S, S)
+        return (both * x).flatten(0, 1)
+    if foreground:
+        return pair_masks * x
+    if background:
+        return (1 - pair_masks) * x
+    raise ValueError('pair_images: ask for the foreground, the background '
+                     'or both')
 
 
 def masked_pair_images(images: Tensor, masks: Tensor, img_idx: Tensor,

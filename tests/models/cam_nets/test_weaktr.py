@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from semples_mmseg.models.cam_nets import WeakTrCAMNet
 from semples_mmseg.models.cam_nets.adaptive_attention_fusion import (
-    AdaptiveAttentionFusion, per_head_features)
+    AdaptiveAttentionFusion, fuse_attention_maps, per_head_features)
 
 TINY = dict(num_classes=3, img_size=32, patch_size=16, embed_dims=48,
             depth=2, num_heads=6, aaf_reduction=4)
@@ -284,3 +284,74 @@ def test_deit_checkpoint_with_foreign_keys_is_named(tmp_path):
     torch.save(state, path)
     with pytest.raises(ValueError, match='missing.*blocks.1.mlp.fc2.bias'):
         net.init_weights()
+
+
+def stacked_fusion(maps, weights):
+    """The reference formulation: stack the heads * depth maps, weight, mean."""
+    attn = torch.stack(maps, dim=2).flatten(1, 2)
+    return (attn * weights[:, :, None, None]).mean(dim=1)
+
+
+@pytest.mark.parametrize('dtype, tol', [(torch.float32, 1e-6),
+                                        (torch.float64, 1e-14)])
+def test_fusion_contraction_equals_the_stacked_mean_with_gradients(dtype, tol):
+    torch.manual_seed(0)
+    depth, heads, b, n = 3, 4, 2, 7
+    maps = [torch.rand(b, heads, n, n, dtype=dtype).softmax(-1)
+            for _ in range(depth)]
+    weights = torch.rand(b, heads * depth, dtype=dtype, requires_grad=True)
+    probe = torch.randn(b, n, n, dtype=dtype)
+    fused = fuse_attention_maps(maps, weights)
+    grad, = torch.autograd.grad((fused * probe).sum(), weights)
+    ref = stacked_fusion(maps, weights)
+    ref_grad, = torch.autograd.grad((ref * probe).sum(), weights)
+    assert torch.allclose(fused, ref, atol=tol, rtol=0)
+    assert torch.allclose(grad, ref_grad, atol=tol, rtol=0)
+    # head-major order: weight index head * depth + layer scales maps[layer][head]
+    one = torch.zeros(b, heads * depth, dtype=dtype)
+    one[:, 2 * depth + 1] = heads * depth
+    assert torch.allclose(fuse_attention_maps(maps, one), maps[1][:, 2],
+                          atol=tol)
+    with pytest.raises(ValueError, match=r'do not fit 3 maps of 4 heads'):
+        fuse_attention_maps(maps, weights[:, :-1])
+
+
+def test_forward_and_gradients_equal_the_stacked_formulation_in_float64():
+    net = tiny(drop_path_rate=0., freeze_backbone=True).double().eval()
+    with torch.no_grad():  # live AAF units so that every gradient is non-zero
+        net.aaf.attn_feat_ffn[1].bias.fill_(5.)
+        net.aaf.attn_head_ffn[0].weight.fill_(0.1)
+    x = torch.randn(2, 3, 32, 48, dtype=torch.float64)
+    trained = [p for p in net.parameters() if p.requires_grad]
+
+    def reference(x):
+        cls, patches, (h, w), maps, branches = net.backbone(x)
+        b, _, c = patches.shape
+        z = net.head(patches.detach().transpose(1, 2).reshape(b, c, h, w))
+        weights = net.aaf(per_head_features(
+            [br.detach() for br in branches], net.num_heads))
+        fused = stacked_fusion([m.detach() for m in maps], weights)
+        cams = fused[:, :3, 3:].reshape(b, 3, h, w) * F.relu(z)
+        return torch.einsum('bij,bkj->bki', fused[:, 3:, 3:],
+                            cams.flatten(2)).reshape(b, 3, h, w)
+
+    ours = net(x)['cams']
+    ref = reference(x)
+    probe = torch.randn_like(ref)
+    grads = torch.autograd.grad((ours * probe).sum(), trained)
+    ref_grads = torch.autograd.grad((ref * probe).sum(), trained)
+    assert torch.allclose(ours, ref, atol=1e-14, rtol=0)
+    for g, r in zip(grads, ref_grads):
+        assert r.abs().max() > 0
+        assert torch.allclose(g, r, atol=1e-14, rtol=1e-12)
+
+
+def test_fusion_under_autocast_accumulates_in_the_promoted_dtype():
+    torch.manual_seed(0)
+    maps = [torch.rand(2, 3, 5, 5).softmax(-1).bfloat16() for _ in range(4)]
+    weights = torch.rand(2, 12)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        fused = fuse_attention_maps(maps, weights)
+    assert fused.dtype == torch.float32
+    ref = stacked_fusion([m.float() for m in maps], weights)
+    assert torch.allclose(fused, ref, atol=1e-6)

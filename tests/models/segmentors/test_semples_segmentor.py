@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.logging import MMLogger
+import torch.nn.functional as F
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -323,3 +324,52 @@ def test_init_model_arguments_are_accepted(tmp_path):
     assert model.active_losses == ('match', 'refine', 'cam')
     model = build(pretrained=str(tmp_path / 'deit.pth'))
     assert model.cam_net.pretrained == str(tmp_path / 'deit.pth')
+@pytest.mark.parametrize('losses', [['match'], ['match', 'refine'],
+                                    ['prompt'], ['cam']])
+def test_each_loss_computes_its_terms_once(losses, monkeypatch):
+    model = build()
+    model.set_stage(losses=losses)
+    calls = []
+    for loss in [model.match_loss, model.prompt_loss, model.refine_loss,
+                 *model.cam_losses]:
+        original = loss.terms
+        monkeypatch.setattr(
+            loss, 'terms',
+            lambda *a, _o=original, _n=loss.loss_name: calls.append(_n) or
+            _o(*a))
+    out = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    names = [k for k in out if k.startswith('loss_')]
+    assert sorted(calls) == sorted(names) and len(names) == len(losses)
+
+
+def test_weighted_terms_equal_the_forward_of_every_loss():
+    model = build()
+    torch.manual_seed(1)
+    a, b, c = (F.normalize(torch.randn(3, 16), dim=-1) for _ in range(3))
+    for loss, args in ((model.match_loss, (a, b, c)),
+                       (model.prompt_loss, (a, b, c)),
+                       (model.refine_loss, (a, b))):
+        assert torch.equal(loss.weighted(loss.terms(*args)), loss(*args))
+    cam_out = model.cam_net(torch.randn(2, 3, 32, 32))
+    labels = torch.tensor([[1., 0, 1], [0, 1, 0]])
+    cls = model.cam_losses[0]
+    assert torch.equal(cls.weighted(cls.terms(cam_out, labels)),
+                       cls(cam_out, labels))
+
+
+def test_stage2_encodes_exactly_the_background_images(monkeypatch):
+    model = build()
+    model.set_stage(losses=['prompt'], mask_eps=1e-4)
+    x = torch.randn(2, 3, 32, 32)
+    seen = []
+    original = model.clip_guide.encode_images
+    monkeypatch.setattr(model.clip_guide, 'encode_images',
+                        lambda imgs: seen.append(imgs) or original(imgs))
+    model.loss(x, samples(LABELS))
+    model.cam_net.eval()
+    with torch.no_grad():
+        masks = model.soft_masks(model.cam_net(x), 32)
+    expected = torch.stack([(1 - masks[0, 0]) * x[0], (1 - masks[0, 2]) * x[0],
+                            (1 - masks[1, 1]) * x[1]])
+    assert len(seen) == 1 and seen[0].shape == (3, 3, 32, 32)
+    assert torch.allclose(seen[0], expected, atol=1e-6)

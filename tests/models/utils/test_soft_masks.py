@@ -1,8 +1,10 @@
+import pytest
 import torch
 
 from semples_mmseg.models.utils.soft_masks import (labelled_pairs,
                                                    masked_pair_images,
                                                    minmax_soft_masks,
+                                                   pair_images, pair_maps,
                                                    sigmoid_soft_masks)
 
 
@@ -62,3 +64,36 @@ def test_no_pairs_gives_empty_batches_that_backpropagate():
     assert fg.shape == (0, 3, 2, 2)
     (fg.sum() + bg.sum()).backward()
     assert masks.grad is not None and masks.grad.abs().sum() == 0
+
+
+def test_pair_masks_first_equal_all_masks_then_gathered():
+    torch.manual_seed(0)
+    cams = torch.rand(3, 4, 5, 6) * 3
+    labels = torch.tensor([[1., 0, 0, 1], [0, 0, 0, 0], [0, 1, 1, 1]])
+    img_idx, cls_idx = labelled_pairs(labels)
+    pairs = minmax_soft_masks(pair_maps(cams, img_idx, cls_idx), 11, 0.1)
+    every = minmax_soft_masks(cams, 11, 0.1)[img_idx, cls_idx]
+    assert pairs.shape == (5, 1, 11, 11)
+    assert torch.allclose(pairs[:, 0], every, atol=1e-7, rtol=0)
+    sig = sigmoid_soft_masks(pair_maps(cams - 1.5, img_idx, cls_idx), 11)
+    assert torch.allclose(sig[:, 0],
+                          sigmoid_soft_masks(cams - 1.5, 11)[img_idx, cls_idx],
+                          atol=1e-7, rtol=0)
+
+
+def test_pair_images_foregrounds_then_backgrounds():
+    images = torch.arange(2.).view(2, 1, 1, 1).expand(2, 3, 2, 2) + 1
+    masks = torch.rand(2, 3, 2, 2)
+    img_idx, cls_idx = torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0])
+    fg, bg = masked_pair_images(images, masks, img_idx, cls_idx)
+    pm = pair_maps(masks, img_idx, cls_idx)
+    both = pair_images(images, pm, img_idx)
+    assert both.shape == (6, 3, 2, 2)
+    assert torch.equal(both[:3], fg) and torch.equal(both[3:], bg)
+    assert torch.equal(pair_images(images, pm, img_idx, background=False), fg)
+    assert torch.equal(pair_images(images, pm, img_idx, foreground=False), bg)
+    assert torch.allclose(bg[2], (1 - masks[1, 0]) * 2)
+    with pytest.raises(ValueError, match='foreground, the background'):
+        pair_images(images, pm, img_idx, foreground=False, background=False)
+    empty = pair_images(images, pm[:0], img_idx[:0])
+    assert empty.shape == (0, 3, 2, 2)
