@@ -2,9 +2,10 @@
 from .coco_layout import make_coco_fixture
 from .kill_switch import KillSwitchHook, SimulatedKill
 from ..utils.weight_free_cfg import offline_model_cfg
-from .voc_layout import make_voc_fixture
+from .voc_layout import make_voc_aug_fixture, make_voc_fixture, write_voc_xml
 
 __all__ = [
-    'KillSwitchHook', 'SimulatedKill', 'make_coco_fixture', 'make_voc_fixture',
-    'offline_model_cfg'
+    'KillSwitchHook', 'SimulatedKill', 'make_coco_fixture',
+    'make_voc_aug_fixture', 'make_voc_fixture', 'offline_model_cfg',
+    'write_voc_xml'
 ]
