@@ -90,9 +90,12 @@ class CLIMSResNet50CAM(BaseModule):
         pretrained: a torchvision ImageNet state dict of that depth
             (``fc.*`` ignored), a CLIMS / IRNet checkpoint converted by
             ``tools/model_converters/clims2semples.py``, or a segmentor
-            checkpoint of ours (its ``cam_net.*``); loaded by
-            ``init_weights()``, all keys or nothing. A missing file fails
-            here, naming the path; no download ever happens.
+            checkpoint of ours (its ``cam_net.*``); a local file or a URL
+            (``https://...``, ``torchvision://resnet50``: mmengine's
+            CheckpointLoader, cached in torch's hub folder; the reference
+            loads ``https://download.pytorch.org/models/resnet50-19c8e357.pth``).
+            Loaded by ``init_weights()``, all keys or nothing. A missing
+            local file fails here, naming the path.
     """
 
     def __init__(self,
@@ -101,7 +104,8 @@ class CLIMSResNet50CAM(BaseModule):
                  depth: int = 50,
                  pretrained: Optional[str] = None) -> None:
         super().__init__(init_cfg=None)
-        if pretrained is not None and not osp.isfile(pretrained):
+        if (pretrained is not None and '://' not in pretrained
+                and not osp.isfile(pretrained)):
             raise FileNotFoundError(
                 f'CLIMSResNet50CAM pretrained checkpoint {pretrained} does '
                 'not exist (a torchvision ResNet-50 ImageNet state dict, or a '
