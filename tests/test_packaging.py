@@ -182,6 +182,8 @@ def test_package_import_needs_no_optional_extra(tmp_path):
     """Importing the package (and its test fixtures) pulls in none of the
     extras; the COCO converter names the extra it needs."""
     blocked = ('pycocotools', 'tensorboard', 'wandb')
+    converter = str(REPO / 'tools/dataset_converters/coco2014_weak.py')
+    out = str(tmp_path / 'o')
     code = (
         'import sys\n'
         f'for name in {blocked!r}:\n'
@@ -189,11 +191,11 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         'import semples_mmseg, semples_mmseg.testing\n'
         'import importlib.util\n'
         'spec = importlib.util.spec_from_file_location(\n'
-        f"    'conv', {str(REPO / 'tools/dataset_converters/coco2014_weak.py')!r})\n"
+        f"    'conv', {converter!r})\n"
         'conv = importlib.util.module_from_spec(spec)\n'
         'spec.loader.exec_module(conv)\n'
         'try:\n'
-        f'    conv.convert_coco2014({str(tmp_path)!r}, {str(tmp_path / "o")!r})\n'
+        f'    conv.convert_coco2014({str(tmp_path)!r}, {out!r})\n'
         'except ImportError as exc:\n'
         '    print("ERROR:", exc)\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,

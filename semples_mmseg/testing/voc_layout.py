@@ -4,11 +4,11 @@
 the reference have on disk (the augmented masks of every image)::
 
     root/JPEGImages/{id}.jpg
-    root/SegmentationClassAug/{id}.png    uint8, 0 background, 1..K classes, 255 ignore
-    root/SegmentationClass/{id}.png       the same maps as VOC's palette PNGs
+    root/SegmentationClassAug/{id}.png    uint8: 0 background, 1..K, 255 ignore
+    root/SegmentationClass/{id}.png       the same maps as palette PNGs
     root/Annotations/{id}.xml             VOC XML, one object per class present
     root/ImageSets/Segmentation/{split}.txt
-    root/cls_labels.npy                   pickled dict id -> float32 (K,) multi-hot
+    root/cls_labels.npy                   pickled dict id -> float32 (K,)
 
 ``make_voc_aug_fixture`` writes the tree mmseg's own converter
 (``tools/dataset_converters/voc_aug.py``) leaves: VOC's palette masks for its
@@ -249,9 +249,9 @@ def make_voc_aug_fixture(root: str,
                       img_id, seg.shape, xml_objects(seg, index))
     trainaug = sorted(set(voc_train + sbd_ids) - set(voc_val))
     aug = sorted(set(sbd_ids) - set(voc_train + voc_val))
-    lists = dict(train=voc_train, val=voc_val, trainval=voc_ids,
-                 trainaug=[trainaug[j] for j in rng.permutation(len(trainaug))],
-                 aug=[aug[j] for j in rng.permutation(len(aug))])
+    lists = dict(train=voc_train, val=voc_val, trainval=voc_ids)
+    lists['trainaug'] = [trainaug[j] for j in rng.permutation(len(trainaug))]
+    lists['aug'] = [aug[j] for j in rng.permutation(len(aug))]
     for name, ids in lists.items():
         (root_path / 'ImageSets/Segmentation' / f'{name}.txt').write_text(
             ''.join(i + '\n' for i in ids))

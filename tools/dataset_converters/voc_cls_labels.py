@@ -1,16 +1,20 @@
 """Write the reference-format VOC label file (``cls_labels.npy``).
 
-    python tools/dataset_converters/voc_cls_labels.py data/VOCdevkit/VOC2012 \
-        [--lists ImageSets/Segmentation/trainaug.txt ImageSets/Segmentation/val.txt] \
-        [--source xml|mask] [--difficult include|exclude] [--out cls_labels.npy]
+    python tools/dataset_converters/voc_cls_labels.py DATA_ROOT \
+        [--lists LIST ...] [--source xml|mask] \
+        [--difficult include|exclude] [--out cls_labels.npy]
+
+(DATA_ROOT e.g. data/VOCdevkit/VOC2012; the lists default to
+ImageSets/Segmentation/trainaug.txt and val.txt.)
 
 A pickled dict image id -> float32 (20,) multi-hot, as PSA / IRNet's
 ``make_cls_labels.py`` writes it for WeakTr and SemPLeS (ids of train_aug
-and val: 12031 on the full VOC 2012 + SBD). ``--source xml`` (default) reads
-``Annotations/{id}.xml`` as the reference did (every object counts; ``--difficult
-exclude`` keeps a class only when one of its objects is not difficult, as
-mmpretrain's VOC dataset); ``--source mask`` reads the classes of each
-image's mask (SegmentationClassAug/, else SegmentationClass/). The output
+and val: 12031 on the full VOC 2012 + SBD). ``--source xml`` (default)
+reads ``Annotations/{id}.xml`` as the reference did (every object counts;
+``--difficult exclude`` keeps a class only when one of its objects is not
+difficult, as mmpretrain's VOC dataset); ``--source mask`` reads the
+classes of each image's mask (SegmentationClassAug/, else
+SegmentationClass/). The output
 path is relative to the data root unless absolute; the file is read back
 and checked before the tool reports success.
 """

@@ -93,7 +93,7 @@ class CLIMSResNet50CAM(BaseModule):
             checkpoint of ours (its ``cam_net.*``); a local file or a URL
             (``https://...``, ``torchvision://resnet50``: mmengine's
             CheckpointLoader, cached in torch's hub folder; the reference
-            loads ``https://download.pytorch.org/models/resnet50-19c8e357.pth``).
+            loads torchvision's ``resnet50-19c8e357.pth`` by URL).
             Loaded by ``init_weights()``, all keys or nothing. A missing
             local file fails here, naming the path.
     """
