@@ -11,8 +11,12 @@ one of three sections of its folder's metafile:
   a target is never read as a result;
 * ``Aliases``: short names; ``Alias Of`` names a model of the same metafile
   and the alias resolves to exactly that model's config;
-* ``Toy and ablation configs``: CPU-sized configs; ``Measured`` says where
-  their measured numbers are.
+* ``Toy and ablation configs``: CPU-sized configs and ablation rows;
+  ``Measured`` says what was measured and where; ``Paper Targets`` (the
+  paper's numbers for the row) is optional there.
+
+A folder's metafile may hold only some of the sections (an ablation folder
+has no ``Models``).
 """
 from pathlib import Path
 
@@ -62,6 +66,15 @@ def test_every_config_has_one_metafile_entry(folder):
             assert entry['Name'] == Path(entry['Config']).stem, entry
 
 
+def check_targets(name: str, targets) -> None:
+    assert isinstance(targets, list), name
+    for target in targets:
+        assert target['Source'] and target['Dataset'], name
+        assert target['Metrics'] and all(
+            isinstance(v, (int, float))
+            for v in target['Metrics'].values()), name
+
+
 @pytest.mark.parametrize('folder', CONFIG_DIRS, ids=rel)
 def test_targets_and_results_are_kept_apart(folder):
     meta = metafile(folder)
@@ -69,11 +82,7 @@ def test_targets_and_results_are_kept_apart(folder):
     models = {m['Name']: m for m in meta.get('Models') or []}
     for name, model in models.items():
         assert model['In Collection'] in collections, name
-        assert isinstance(model['Paper Targets'], list), name
-        for target in model['Paper Targets']:
-            assert target['Source'] and target['Dataset'], name
-            assert all(isinstance(v, (int, float))
-                       for v in target['Metrics'].values()), name
+        check_targets(name, model['Paper Targets'])
         assert isinstance(model['Results'], list), name
         for result in model['Results']:
             assert result.get('Command'), (
@@ -84,6 +93,8 @@ def test_targets_and_results_are_kept_apart(folder):
             Config.fromfile(str(REPO / target['Config'])).to_dict(), alias
     for toy in meta.get('Toy and ablation configs') or []:
         assert toy['Measured'], toy
+        assert 'Results' not in toy, toy  # measured numbers: "Measured"
+        check_targets(toy['Name'], toy.get('Paper Targets', []))
 
 
 def test_model_index_imports_every_metafile():

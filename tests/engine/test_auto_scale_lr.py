@@ -30,6 +30,10 @@ SEMPLES_REFERENCE = [
      [(5.12e-4, 64, 6.4e-5), (0.1, 128, 2.5e-2), (5.12e-4, 64, 6.4e-5)]),
     ('semples/weaktr_coco.py', 8,
      [(5.12e-6, 32, 3.2e-7), (0.01, 128, 2.5e-3), (5.12e-6, 24, 2.4e-7)]),
+    ('semples/weaktr_coco90.py', 8,
+     [(5.12e-6, 32, 3.2e-7), (0.01, 128, 2.5e-3), (5.12e-6, 24, 2.4e-7)]),
+    ('semples/ablations/voc_t4_full.py', 8,
+     [(5.12e-4, 64, 6.4e-5), (0.1, 128, 2.5e-2), (5.12e-4, 64, 6.4e-5)]),
 ]
 
 
@@ -119,6 +123,7 @@ def test_auto_scale_lr_scales_each_stage_by_its_own_total_batch():
 @pytest.mark.parametrize('name,gpus,nominal,total,warmup_start', [
     ('weaktr/weaktr_voc.py', 8, 6e-4, 64, 1e-6),
     ('weaktr/weaktr_coco.py', 8, 5e-4, 32, 1e-6),
+    ('weaktr/weaktr_coco90.py', 8, 5e-4, 32, 1e-6),
 ])
 def test_weaktr_baseline_lr_is_mmengine_scaled_reference_rate(
         name, gpus, nominal, total, warmup_start):
