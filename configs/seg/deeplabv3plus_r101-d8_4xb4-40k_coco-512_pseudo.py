@@ -23,3 +23,4 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 model = dict(
     decode_head=dict(num_classes=81), auxiliary_head=dict(num_classes=81))
+auto_scale_lr = dict(enable=False, base_batch_size=16)  # 4 GPUs x 4

@@ -21,3 +21,4 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset={{_base_.pseudo_val_dataset}})
 test_dataloader = val_dataloader
+auto_scale_lr = dict(enable=False, base_batch_size=16)  # 4 GPUs x 4

@@ -27,4 +27,11 @@ model = dict(
     decode_head=dict(
         num_classes=num_classes,
         loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])))
-train_cfg = dict(max_iters=90000, val_interval=9000)
+max_iters = 90000
+train_cfg = dict(max_iters=max_iters, val_interval=9000)
+# the stock schedule's PolyLR ends at 160000: end it with training
+param_scheduler = [
+    dict(type='PolyLR', eta_min=0, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=16)  # 8 GPUs x 2

@@ -23,4 +23,11 @@ val_dataloader = dict(
     dataset={{_base_.pseudo_val_dataset}})
 test_dataloader = val_dataloader
 model = dict(decode_head=dict(num_classes=81))
-train_cfg = dict(max_iters=80000, val_interval=8000)
+max_iters = 80000
+train_cfg = dict(max_iters=max_iters, val_interval=8000)
+# the stock schedule's PolyLR ends at 160000: end it with training
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=8)  # 8 GPUs x 1

@@ -17,6 +17,8 @@ model = dict(
     # the toy world's own seed threshold (not VOC's 0.43): the demo's
     # 0.05-0.95 sweep put the baseline's best at 0.36
     test_cfg=dict(scales=(1.0, 1.25), flip=True, bg_threshold=0.36))
+# the toy's own learning rate, used as given (no scaling by batch / 512)
+auto_scale_lr = dict(enable=False)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_epochs = 20
 param_scheduler = [

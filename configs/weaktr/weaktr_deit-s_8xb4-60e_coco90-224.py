@@ -20,10 +20,12 @@ _base_ = [
 model = dict(
     cam_net=dict(num_classes=90, aaf_pool='mean', aaf_reduction=4),
     test_cfg=dict(scales=(1.0, 0.8, 1.2), flip=True, bg_threshold=0.42))
-optim_wrapper = dict(optimizer=dict(lr=3.75e-5))
+# WeakTr's lr rule with the COCO nominal rate, as weaktr_coco.py: 5e-4 x
+# total batch 32 / 512 = 3.125e-5 (auto_scale_lr, schedules/weaktr_60e.py)
+optim_wrapper = dict(optimizer=dict(lr=5e-4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / 3.75e-5, by_epoch=True,
-         begin=0, end=5, convert_to_iter_based=True),
+    dict(type='LinearLR', start_factor=1e-6 / (5e-4 * 32 / 512),
+         by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
          end=60),
 ]

@@ -1,7 +1,7 @@
 """The base of our weak-label datasets: images, optional masks, labels."""
 import os.path as osp
 import time
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -85,10 +85,8 @@ class WeakLabelSegDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{type(self).__name__}: masks_required but the mask folder '
                 f'{seg_dir!r} does not exist')
-        if label_path is not None:
-            labels = read_label_file(label_path, self.raw_label_length(),
-                                     ids=ids)
-        elif not have_seg_dir:
+        labels = self.load_label_table(ids)
+        if labels is None and not have_seg_dir:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no label_file and no mask folder '
                 f'{seg_dir!r} to derive image labels from')
@@ -169,6 +167,15 @@ class WeakLabelSegDataset(BaseSegDataset):
             return super().__getitem__(idx)
         with seeded_rng(seed):
             return super().__getitem__(int(idx))
+
+    def load_label_table(self,
+                         ids: List[str]) -> Optional[Dict[str, np.ndarray]]:
+        """Image id -> raw label vector for ``ids``; None: derive each
+        image's labels from its mask. Default: the ``label_file``."""
+        label_path = self._label_file_path()
+        if label_path is None:
+            return None
+        return read_label_file(label_path, self.raw_label_length(), ids=ids)
 
     # hooks for layouts with other file names / id spaces (COCO)
     def img_file_name(self, img_id: str) -> str:

@@ -30,10 +30,9 @@ from mmengine.logging import print_log
 #: dataset type -> what its data_root holds
 LAYOUTS = {
     'VOCWeakDataset':
-    'PASCAL VOC 2012 + SBD in VOC layout: JPEGImages/, '
-    'SegmentationClassAug/ (or SegmentationClass/), '
-    'ImageSets/Segmentation/{train_aug,train,val}.txt, cls_labels.npy '
-    '(docs/DATA.md)',
+    'PASCAL VOC 2012 + SBD in VOC layout: JPEGImages/, Annotations/, '
+    'SegmentationClass/, SegmentationClassAug/ (mmseg\'s voc_aug.py), '
+    'ImageSets/Segmentation/{trainaug,train,val}.txt (docs/DATA.md)',
     'COCOWeakDataset':
     'COCO 2014 converted by tools/dataset_converters/coco2014_weak.py: '
     'masks/, {train,val}_ids.txt, cls_labels_coco80.npy; img_dir points at '
@@ -131,8 +130,15 @@ def dataset_inputs(key: str, dataset: dict,
         out.append((f'{key}.label_file', _join(root, label_file), 'file',
                     'image-level labels: a pickled dict id -> multi-hot '
                     '(the reference\'s cls_labels.npy)'))
+    label_source = dataset.get('label_source')
+    if label_source == 'xml':  # VOCWeakDataset: labels from the XML files
+        out.append((f'{key}.xml_dir',
+                    _join(root, dataset.get('xml_dir', 'Annotations')), 'dir',
+                    'image-level labels: VOC\'s XML annotations '
+                    '(Annotations/ of the VOC download)'))
+    labels_from_masks = not label_file and label_source != 'xml'
     masks_read = (evaluated or dataset.get('masks_required')
-                  or not label_file or _pipeline_reads_masks(dataset))
+                  or labels_from_masks or _pipeline_reads_masks(dataset))
     if kind == 'COCOWeakDataset':
         img = dataset.get('img_dir')
         seg = dataset.get('seg_dir', 'masks/train2014')

@@ -89,12 +89,12 @@ def test_scan_finds_a_bad_image_and_mask_before_the_first_iteration(
     # train on images 0-1, validate on 2-3: image 2 truncated, mask 3 wrong
     written = make_voc_fixture(
         str(tmp_path / 'data'), num_images=4,
-        splits=dict(train_aug=[0, 1], train=[2, 3]))
+        splits=dict(trainaug=[0, 1], train=[2, 3]))
     ids = written['ids']
     img = tmp_path / 'data/JPEGImages' / f'{ids[2]}.jpg'
     img.write_bytes(img.read_bytes()[:250])
-    cv2.imwrite(str(tmp_path / 'data/SegmentationClassAug' / f'{ids[3]}.png'),
-                np.zeros((5, 5), np.uint8))
+    cv2.imwrite(str(tmp_path / 'data/SegmentationClass' / f'{ids[3]}.png'),
+                np.zeros((5, 5), np.uint8))  # the masks seeds are scored on
     cfg = Config.fromfile(TINY)
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].dataset.data_root = str(tmp_path / 'data')

@@ -43,7 +43,7 @@ def test_config_names_and_dataloaders():
         # ImageNet normalisation is left to the model's data preprocessor
         assert not any('Normalize' in t['type'] for t in cfg.train_pipeline)
     assert VOC_CFG.data_root == 'data/VOCdevkit/VOC2012'
-    assert VOC_CFG.train_dataloader.dataset.ann_file.endswith('train_aug.txt')
+    assert VOC_CFG.train_dataloader.dataset.ann_file.endswith('/trainaug.txt')
     assert VOC_CFG.val_dataloader.dataset.ann_file.endswith('/train.txt')
     assert COCO_CFG.val_dataloader.dataset.ann_file == 'val_seed_1250.txt'
     assert COCO_CFG.train_dataloader.dataset.ann_file == 'train_ids.txt'
@@ -53,7 +53,7 @@ def test_config_names_and_dataloaders():
 def test_voc_training_pipelines_give_224_unnormalised_crops(tmp_path, name):
     written = make_voc_fixture(str(tmp_path), num_images=4, height=40,
                                width=56)
-    # train_aug without any mask folder: labels from the label file
+    # trainaug without any mask folder: labels from the XML annotations
     ds = build(VOC_CFG, 'train_dataloader', tmp_path, VOC_CFG[name],
                data_prefix=dict(img_path='JPEGImages', seg_map_path='none'))
     seen = []

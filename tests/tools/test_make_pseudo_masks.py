@@ -114,16 +114,17 @@ def test_checkpoint_of_another_class_count_stops_first(setup, tmp_path):
 def test_split_without_labels_stops_first(tmp_path, setup):
     root, _ = setup
     make_voc_fixture(str(tmp_path / 'data'), num_images=2,
-                     write_label_file=False, seg_dir='nomasks')
+                     write_label_file=False, seg_dir='nomasks',
+                     voc_seg_dir=None, write_xml=False)
     proc = tool(str(root / 'cam.pth'), '--out-dir', str(tmp_path / 'out'),
                 '--ann-file', 'ImageSets/Segmentation/train.txt',
                 '--cfg-options', *data_options(tmp_path / 'data'))
     assert proc.returncode != 0
-    assert 'cls_labels.npy does not exist' in proc.stderr
+    assert 'Annotations does not exist' in proc.stderr
     proc = tool(str(root / 'cam.pth'), '--out-dir', str(tmp_path / 'out'),
                 '--ann-file', 'ImageSets/Segmentation/train.txt',
                 '--cfg-options', *data_options(tmp_path / 'data'),
-                'test_dataloader.dataset.label_file=None')
+                'test_dataloader.dataset.label_source=mask')
     assert proc.returncode != 0
     assert 'no label_file and no mask folder' in proc.stderr
     assert not (tmp_path / 'out').exists()

@@ -112,10 +112,10 @@ model.update(clip_guide=dict(pretrained=None, model_cfg=tiny_clip),
 SEMPLES_WEAKTR_STAGES = '''
 custom_hooks = []
 train_cfg = dict(stages=[
-    dict(stage=1, max_epochs=1, lr=dict(cam_net=3.2e-7)),
-    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-3),
+    dict(stage=1, max_epochs=1, lr=dict(cam_net=5.12e-6)),
+    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=0.01),
          dataloader=dict(batch_size=3)),
-    dict(stage=3, max_epochs=1, lr=dict(cam_net=2.4e-7),
+    dict(stage=3, max_epochs=1, lr=dict(cam_net=5.12e-6),
          dataloader=dict(batch_size=3)),
 ])
 '''

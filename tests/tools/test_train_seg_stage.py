@@ -46,7 +46,7 @@ default_hooks = dict(logger=dict(interval=1),
 def test_seg_config_trains_on_pseudo_masks(tmp_path, config):
     data = tmp_path / 'data'
     make_voc_fixture(str(data), num_images=4, height=64, width=80,
-                     seg_dir='pseudo_masks')
+                     seg_dir='pseudo_masks', voc_seg_dir=None)
     shutil.copytree(data / 'pseudo_masks', data / 'SegmentationClass')
     work = tmp_path / 'work'
     log = run([sys.executable, 'tools/train.py',

@@ -153,7 +153,13 @@ def convert_coco2014(coco_root: str,
                      progress: bool = True) -> Dict[str, List[str]]:
     """Convert; returns list name -> written stems (``'train_ids'``,
     ``'val_ids'``, ``'val_seed_1250'``)."""
-    from pycocotools.coco import COCO
+    try:
+        from pycocotools.coco import COCO
+    except ImportError as exc:
+        raise ImportError(
+            'the COCO converter needs pycocotools: pip install '
+            '"semples_mmseg[coco]" (or pip install pycocotools); '
+            f'import failed with {exc!r}') from exc
     if not osp.isdir(coco_root):
         raise FileNotFoundError(f'COCO root {coco_root} does not exist')
     if overlap not in ('first', 'ignore'):

@@ -12,7 +12,7 @@ pseudo_train_dataset = dict(
     type='PascalVOCDataset',
     data_root=voc_root,
     data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_mask_dir),
-    ann_file='ImageSets/Segmentation/train_aug.txt',
+    ann_file='ImageSets/Segmentation/trainaug.txt',  # mmseg's voc_aug.py
     pipeline={{_base_.pseudo_train_pipeline}})
 pseudo_val_dataset = dict(
     type='PascalVOCDataset',

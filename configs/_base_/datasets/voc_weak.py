@@ -1,7 +1,14 @@
-# PASCAL VOC 2012 + SBD with image-level labels (METHOD section 7).
-# Layout under data_root: JPEGImages/, SegmentationClassAug/,
-# ImageSets/Segmentation/{train_aug,train,val}.txt and the reference's
-# cls_labels.npy (without it, labels are derived from the masks).
+# PASCAL VOC 2012 + SBD with image-level labels (METHOD section 7), as the
+# VOC download and mmseg's own SBD converter leave it (docs/DATA.md):
+#   JPEGImages/, Annotations/ (labels), SegmentationClass/ (VOC's masks),
+#   SegmentationClassAug/ (SBD's), ImageSets/Segmentation/{trainaug,train,
+#   val}.txt (trainaug.txt: 10582 ids, written by mmseg's voc_aug.py).
+# Image labels come from the XML annotations, the source of the reference's
+# cls_labels.npy (every object counts). With the reference's files instead:
+#   --cfg-options
+#   train_dataloader.dataset.ann_file=ImageSets/Segmentation/train_aug.txt
+#   {train,val}_dataloader.dataset.label_source=file
+#   {train,val}_dataloader.dataset.label_file=cls_labels.npy
 dataset_type = 'VOCWeakDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = 224
@@ -69,10 +76,11 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='ImageSets/Segmentation/train_aug.txt',
-        label_file='cls_labels.npy',
+        ann_file='ImageSets/Segmentation/trainaug.txt',
+        label_source='xml',
         pipeline=train_pipeline))
-# Seed mIoU is measured on VOC train (1464 images with masks)
+# Seed mIoU is measured on VOC train (1464 images): VOC's own masks (mmseg's
+# converter puts only SBD's into SegmentationClassAug/)
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -82,7 +90,9 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train.txt',
-        label_file='cls_labels.npy',
+        data_prefix=dict(img_path='JPEGImages',
+                         seg_map_path='SegmentationClass'),
+        label_source='xml',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)

@@ -1,6 +1,8 @@
 # CLIMS' schedule: SGD (IRNet's PolyOptimizer: no momentum, weight decay
 # 1e-4), lr 2.5e-4 for the backbone and 10x for the classifier, poly 0.9,
-# 15 epochs, total batch 16.
+# 15 epochs, total batch 16. CLIMS uses its rates at batch 16 as they are (no
+# scaling rule); --auto-scale-lr scales them by total batch / 16.
+auto_scale_lr = dict(enable=False, base_batch_size=16)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.0, weight_decay=1e-4),

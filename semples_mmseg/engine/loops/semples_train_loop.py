@@ -68,15 +68,17 @@ from ...utils.fingerprint import tensor_fingerprint
 from .cam_init_file import (CAM_INIT_FILE, FINGERPRINT_INFO_KEY,
                             read_cam_init, write_cam_init)
 
+# lr: the reference's nominal VOC rates, for a total batch of 512
+# (configs/_base_/schedules/semples_3x60e.py scales them by auto_scale_lr)
 STAGE_DEFAULTS = {
     1: dict(name='matching', losses=('match', ), mask_eps=0.1,
-            lr=dict(cam_net=6.4e-5), validate=True, start_from='current',
+            lr=dict(cam_net=5.12e-4), validate=True, start_from='current',
             schedule='cosine', joint=False),
     2: dict(name='prompts', losses=('prompt', ), mask_eps=1e-4,
-            lr=dict(prompt_learner=2.5e-2), validate=False,
+            lr=dict(prompt_learner=0.1), validate=False,
             start_from='previous_best', schedule='cosine', joint=False),
     3: dict(name='refinement', losses=('match', 'refine'), mask_eps=0.1,
-            lr=dict(cam_net=6.4e-5), validate=True, start_from='initial',
+            lr=dict(cam_net=5.12e-4), validate=True, start_from='initial',
             schedule='cosine', joint=False),
 }
 START_FROM = ('current', 'previous_best', 'initial')
@@ -293,14 +295,35 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
 
     def _set_epoch_lr(self, index: int) -> None:
         """Cosine (SemPLeS) or poly 0.9 (CLIMS) to 0 over the stage, stepped
-        per epoch, no warm-up."""
+        per epoch, no warm-up; under ``auto_scale_lr`` the stage's rates are
+        scaled by its own total batch (``stage_batch_scale``)."""
         spec = self.stages[index]
         progress = (self._epoch - self.stage_starts[index]) / spec['max_epochs']
-        factor = lr_factor(spec['schedule'], progress)
+        scale = self.stage_batch_scale(index)
+        factor = lr_factor(spec['schedule'], progress) * scale
         for group in self.runner.optim_wrapper.optimizer.param_groups:
             group['lr'] = spec['lr'].get(group.get('name'), 0.0) * factor
         # mmengine logs the first group's lr; log the trained group's too
         self._stage_lr = max(spec['lr'].values()) * factor
+        if self._epoch == self.stage_starts[index] and scale != 1.0:
+            effective = {k: v * scale for k, v in spec['lr'].items()}
+            print_log(
+                f"stage {spec['stage']}: auto_scale_lr: lr {spec['lr']} x "
+                f'{scale:g} (total batch / base_batch_size) = {effective}',
+                logger='current')
+
+    def stage_batch_scale(self, index: int) -> float:
+        """mmengine's linear scaling rule applied per stage: (world size x
+        this stage's batch per GPU) / ``auto_scale_lr.base_batch_size`` when
+        ``auto_scale_lr.enable`` (``--auto-scale-lr``), else 1."""
+        auto_scale_lr = self.runner.auto_scale_lr
+        if not auto_scale_lr or not auto_scale_lr.get('enable', False):
+            return 1.0
+        if not auto_scale_lr.get('base_batch_size'):
+            raise ValueError('auto_scale_lr.enable is set but auto_scale_lr '
+                             f'has no base_batch_size: {auto_scale_lr}')
+        total = self.runner.world_size * self.stage_loaders[index].batch_size
+        return total / auto_scale_lr['base_batch_size']
 
     def _should_validate(self, index: int) -> bool:
         spec = self.stages[index]

@@ -90,10 +90,13 @@ class CLIMSResNet50CAM(BaseModule):
         pretrained: a torchvision ImageNet state dict of that depth
             (``fc.*`` ignored), a CLIMS / IRNet checkpoint converted by
             ``tools/model_converters/clims2semples.py``, or a segmentor
-            checkpoint of ours (its ``cam_net.*``); read (and checked to
-            exist) by ``init_weights()`` only, which mmengine's Runner calls
-            for training: building the network for inference reads no
-            file. All keys or nothing; no download ever happens.
+            checkpoint of ours (its ``cam_net.*``); a local file or a URL
+            (``https://...``, ``torchvision://resnet50``: mmengine's
+            CheckpointLoader, cached in torch's hub folder; the reference
+            loads torchvision's ``resnet50-19c8e357.pth`` by URL). Read (and
+            a local file checked to exist) by ``init_weights()`` only, which
+            mmengine's Runner calls for training: building the network for
+            inference reads no file. All keys or nothing.
     """
 
     def __init__(self,
@@ -121,7 +124,7 @@ class CLIMSResNet50CAM(BaseModule):
     def init_weights(self) -> None:
         if self.pretrained is None:
             return
-        if not osp.isfile(self.pretrained):
+        if '://' not in self.pretrained and not osp.isfile(self.pretrained):
             raise FileNotFoundError(
                 f'CLIMSResNet50CAM pretrained checkpoint {self.pretrained} '
                 'does not exist (a torchvision ResNet-50 ImageNet state dict, '

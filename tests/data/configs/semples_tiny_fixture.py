@@ -46,11 +46,11 @@ train_dataloader = dict(
 val_dataloader = dict(num_workers=0, persistent_workers=False)
 test_dataloader = dict(num_workers=0, persistent_workers=False)
 train_cfg = dict(stages=[
-    dict(stage=1, max_epochs=1, lr=dict(cam_net=6.4e-5)),
-    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2),
+    dict(stage=1, max_epochs=1, lr=dict(cam_net=5.12e-4)),
+    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=0.1),
          dataloader=dict(batch_size=3,
                          dataset=dict(pipeline=crop_flip_pipeline))),
-    dict(stage=3, max_epochs=1, lr=dict(cam_net=6.4e-5)),
+    dict(stage=3, max_epochs=1, lr=dict(cam_net=5.12e-4)),
 ])
 default_hooks = dict(logger=dict(interval=1))
 custom_hooks = [dict(type='CAMVisualizationHook', num_images=1)]

@@ -172,3 +172,26 @@ def test_loads_the_cam_net_of_a_segmentor_checkpoint(tmp_path):
     assert torch.equal(net.classifier.weight, trained.classifier.weight)
     assert torch.equal(net.backbone.layer4[2].bn3.running_var,
                        trained.backbone.layer4[2].bn3.running_var)
+
+
+def test_takes_the_reference_url_through_mmengine(tmp_path):
+    """pretrained may be a URL, as CLIMS's own network loads torchvision's
+    ResNet-50 by URL: mmengine's CheckpointLoader reads it through torch's
+    hub cache (filled here, so nothing is downloaded)."""
+    url = 'https://download.pytorch.org/models/resnet50-19c8e357.pth'
+    torch.manual_seed(3)
+    state = {k: torch.randn_like(v.float()).to(v.dtype)
+             if v.is_floating_point() else v
+             for k, v in resnet50(weights=None).state_dict().items()}
+    (tmp_path / 'checkpoints').mkdir()
+    torch.save(state, tmp_path / 'checkpoints/resnet50-19c8e357.pth')
+    saved_dir = torch.hub.get_dir()
+    torch.hub.set_dir(str(tmp_path))
+    try:
+        net = CLIMSResNet50CAM(num_classes=3, pretrained=url)  # no file check
+        net.init_weights()
+    finally:
+        torch.hub.set_dir(saved_dir)
+    assert torch.equal(net.backbone.conv1.weight, state['conv1.weight'])
+    assert torch.equal(net.backbone.layer3[5].conv2.weight,
+                       state['layer3.5.conv2.weight'])
