@@ -143,12 +143,13 @@ def test_validation_image_smaller_than_a_patch_is_named(tmp_path):
     import cv2
     import numpy as np
     written = make_voc_fixture(str(tmp_path / 'data'), num_images=2,
-                               splits=dict(train_aug=[0, 1], train=[0, 1]))
+                               splits=dict(trainaug=[0, 1], train=[0, 1]))
     small = written['ids'][1]
     cv2.imwrite(str(tmp_path / f'data/JPEGImages/{small}.jpg'),
                 np.full((12, 40, 3), 90, np.uint8))
-    cv2.imwrite(str(tmp_path / f'data/SegmentationClassAug/{small}.png'),
-                np.zeros((12, 40), np.uint8))
+    for masks in ('SegmentationClassAug', 'SegmentationClass'):
+        cv2.imwrite(str(tmp_path / f'data/{masks}/{small}.png'),
+                    np.zeros((12, 40), np.uint8))
     cfg = tiny_cfg(tmp_path / 'data', tmp_path / 'work',
                    kill=dict(epoch=0, iteration=0))
     with pytest.raises(ValueError, match='smaller than one 16 x 16 patch.*'
