@@ -35,7 +35,8 @@ def tiny_baseline(config, data_root, work_dir, *, resume=False, kill=None,
     cfg.model.cam_net.update(img_size=32, embed_dims=48, depth=2,
                              num_heads=6, aaf_reduction=4, pretrained=None)
     cfg.model.test_cfg = dict(scales=(1.0, ), flip=False, bg_threshold=0.43)
-    cfg.val_cfg = dict(type='ValLoop')
+    if cfg.val_cfg.type == 'CAMValLoop':  # test_cfg above is the val one
+        cfg.val_cfg = dict(type='ValLoop')
     cfg.train_dataloader.batch_size = 2
     cfg.train_dataloader.dataset.pipeline = [
         dict(type='LoadCheckedImageFromFile'),
@@ -166,3 +167,31 @@ def test_a_finished_validation_is_not_repeated(root, uninterrupted):
     assert 'was not validated before the run stopped' not in logs
     assert validations(work) == validations(uninterrupted)
     assert best_files(work) == best_files(uninterrupted)
+
+
+def test_label_free_baseline_keeps_the_lowest_held_out_loss(root):
+    """configs/weaktr/weaktr_voc_labelfree.py's selection, tiny: the stock
+    loop + CheckpointHook(save_best='held_out', rule='less')."""
+    import shutil
+    data = root / 'data_no_masks'
+    shutil.copytree(root / 'data', data)
+    for folder in ('SegmentationClassAug', 'SegmentationClass'):
+        shutil.rmtree(data / folder)
+    cfg = tiny_baseline('configs/weaktr/weaktr_voc_labelfree.py', data,
+                        root / 'labelfree')
+    cfg.val_dataloader.dataset.pipeline[1].scale = (32, 32)
+    cfg.optim_wrapper.optimizer.lr = 5e-3  # epochs differ clearly
+    train(cfg)
+    work = root / 'labelfree'
+    losses = {}
+    for path in work.glob('*/vis_data/scalars.json'):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if 'held_out' in row:
+                losses[row['step']] = row['held_out']
+    assert sorted(losses) == [1, 2, 3]
+    best = min(losses, key=losses.get)
+    assert best_files(work) == [f'best_held_out_epoch_{best}.pth']
+    a, b = state(work / f'best_held_out_epoch_{best}.pth'), state(
+        work / f'epoch_{best}.pth')
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -160,3 +160,23 @@ def test_label_free_configs_need_no_masks(tmp_path, capsys):
                          capsys=capsys)
     assert code == 0, out
     assert 'not read' in out
+
+
+def test_held_out_split_of_the_label_free_config_reads_no_masks(tmp_path,
+                                                                capsys):
+    root = tmp_path / 'fx'
+    make_voc_fixture(str(root), num_images=4)
+    import shutil
+    for folder in ('SegmentationClass', 'SegmentationClassAug'):
+        shutil.rmtree(root / folder)
+    code, out = run_tool('configs/semples/weaktr_voc_labelfree.py', root,
+                         '--split', 'val', '--expect', 'val=2',
+                         capsys=capsys)
+    assert code == 0, out
+    assert 'not read' in out
+    # the test split (seed evaluation) does need them
+    code, out = run_tool('configs/semples/weaktr_voc_labelfree.py', root,
+                         '--split', 'test', '--expect', 'test=2',
+                         capsys=capsys)
+    assert code == 1
+    assert 'test_dataloader.dataset.data_prefix.seg_map_path' in out
