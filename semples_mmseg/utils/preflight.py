@@ -92,7 +92,10 @@ def _datasets(cfg) -> Iterator[Tuple[str, dict, bool]]:
     for split in ('val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if loader and loader.get('dataset'):
-            yield f'{split}_dataloader.dataset', loader['dataset'], True
+            # label-free selection (docs/SELECTION.md) reads no masks
+            evaluated = not (split == 'val' and (cfg.get('val_cfg') or {})
+                             .get('type') == 'HeldOutLossValLoop')
+            yield f'{split}_dataloader.dataset', loader['dataset'], evaluated
 
 
 def _unwrap(key: str, dataset: dict) -> Iterator[Tuple[str, dict]]:

@@ -25,6 +25,8 @@ default_hooks = dict(
                     max_keep_ckpts=2, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     rng_state=dict(type='RNGStateHook'),  # exact --resume
+    # --resume validates again an epoch whose validation was killed
+    redo_validation=dict(type='RedoUnfinishedValidationHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

@@ -18,7 +18,13 @@ Per stage the loop switches:
   the optimizer state is cleared.
 
 The best checkpoint of each validated stage is written as
-``best_stage{N}.pth`` in the work dir, chosen by ``best_metric``; a stage
+``best_stage{N}.pth`` in the work dir, chosen by ``selection``
+(``docs/SELECTION.md``): ``'protocol'`` (default, the reference) the highest
+``best_metric`` (seed mIoU) of the validation loop; ``'loss'`` the lowest
+``best_metric`` (``'held_out'``: ``HeldOutLossValLoop`` +
+``HeldOutLossMetric``,
+image-level labels only); ``'last'`` the stage's last epoch, no validation
+at all. A stage
 number listed again (rounds of stages 2 -> 3, the paper's Table 6) writes
 ``best_stage{N}_round{R}.pth`` for its R-th occurrence, and
 ``'previous_best'`` reads the file of the stage listed just before.
@@ -83,6 +89,10 @@ STAGE_DEFAULTS = {
             schedule='cosine', joint=False),
 }
 START_FROM = ('current', 'previous_best', 'initial')
+# selection -> (default best_metric, better-than rule)
+SELECTIONS = {'protocol': ('mIoU', 'greater'), 'loss': ('held_out', 'less'),
+              'last': (None, None)}
+SELECTION_INFO_KEY = 'semples_selection'
 SCHEDULES = ('cosine', 'poly')
 STAGES_INFO_KEY = 'semples_stages'
 VALIDATION_FILE = 'semples_last_validation.json'
@@ -127,7 +137,15 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             take the stage's defaults (``STAGE_DEFAULTS``).
         val_interval: validate every this many epochs of a validated stage
             (and at its last epoch).
-        best_metric: the metric key that picks each stage's best checkpoint.
+        selection: how each validated stage's ``best_stage{N}.pth`` is
+            chosen (``docs/SELECTION.md``): ``'protocol'`` the highest
+            ``best_metric`` of the validation loop (the reference: seed mIoU
+            on the train list, pixel labels); ``'loss'`` the lowest
+            ``best_metric`` (a held-out loss, image-level labels only);
+            ``'last'`` the stage's last epoch (the validation loop is not
+            run, no label of any kind is read).
+        best_metric: the metric key that picks each stage's best checkpoint
+            (default ``'mIoU'``, with ``selection='loss'`` ``'held_out'``).
         cam_init_checkpoint: where stage 3's ``'initial'`` weights come from
             when this run does not start with stage 1 (a checkpoint holding
             ``cam_net.*`` keys or a bare CAM-network state dict). By default
@@ -141,8 +159,20 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                  *,
                  stages: Sequence[dict],
                  val_interval: int = 1,
-                 best_metric: str = 'mIoU',
+                 selection: str = 'protocol',
+                 best_metric: Optional[str] = None,
                  cam_init_checkpoint: Optional[str] = None) -> None:
+        if selection not in SELECTIONS:
+            raise ValueError(f'train_cfg.selection must be one of '
+                             f'{tuple(SELECTIONS)}, got {selection!r}')
+        default_metric, self.rule = SELECTIONS[selection]
+        if selection == 'loss' and best_metric == 'mIoU':
+            raise ValueError(
+                "train_cfg.selection='loss' ranks by a loss (lower is "
+                "better), but best_metric is 'mIoU': set "
+                "best_metric='held_out' (HeldOutLossMetric) or "
+                "selection='protocol'")
+        self.selection = selection
         self.stages = self._resolve_stages(stages)
         self.best_names = best_checkpoint_names(self.stages)
         if (cam_init_checkpoint is None and self.stages[0]['stage'] != 1
@@ -153,7 +183,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 "'initial' CAM weights: set train_cfg.cam_init_checkpoint to "
                 'the baseline CAM checkpoint (or start_from=\'current\')')
         self.cam_init_checkpoint = cam_init_checkpoint
-        self.best_metric = best_metric
+        self.best_metric = best_metric or default_metric
         self._point_resume_at_work_dir(runner)
         super().__init__(
             runner,
@@ -342,32 +372,57 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         total = self.runner.world_size * self.stage_loaders[index].batch_size
         return total / auto_scale_lr['base_batch_size']
 
+    def _stage_selected(self, spec: dict) -> bool:
+        """Whether the stage gets a ``best_stage{N}.pth``: a validated stage
+        with a validation loop, or any validated stage under ``'last'``."""
+        return spec['validate'] and (self.selection == 'last'
+                                     or self.runner.val_loop is not None)
+
     def _should_validate(self, index: int) -> bool:
         spec = self.stages[index]
-        if not spec['validate'] or self.runner.val_loop is None:
+        if not self._stage_selected(spec):
             return False
+        if self.selection == 'last':  # only the stage's last epoch counts
+            return self._epoch == self.stage_starts[index + 1]
         done = self._epoch - self.stage_starts[index]
         return (done % self.val_interval == 0
                 or self._epoch == self.stage_starts[index + 1])
 
+    def _is_better(self, score: float, best: Optional[float]) -> bool:
+        if best is None:
+            return True
+        return score > best if self.rule == 'greater' else score < best
+
     def _validate(self, index: int) -> None:
-        metrics = self.runner.val_loop.run()
-        if self.best_metric not in metrics:
-            raise KeyError(f'best_metric {self.best_metric!r} is not among '
-                           f'the validation metrics {sorted(metrics)}')
-        score = float(metrics[self.best_metric])
+        """Validate (or, under ``'last'``, take the stage's last epoch) and
+        keep ``best_stage{N}.pth``; then record that this epoch is done."""
         stage = self.stages[index]['stage']
         name = self.best_names[index]
         key = 'semples_' + osp.splitext(name)[0]
         hub = self.runner.message_hub
-        best = hub.get_info(key)
-        if best is None or score > best:
-            hub.update_info(key, score)
+        if self.selection == 'last':
+            score = None
             self._save_best(name)
             print_log(
-                f'stage {stage}: best {self.best_metric} {score:.4f} at '
-                f'epoch {self._epoch}, saved {name}',
+                f"stage {stage}: selection='last': epoch {self._epoch} (the "
+                f"stage's last) saved as {name}, no validation",
                 logger='current')
+        else:
+            metrics = self.runner.val_loop.run()
+            if self.best_metric not in metrics:
+                raise KeyError(
+                    f'best_metric {self.best_metric!r} is not among the '
+                    f'validation metrics {sorted(metrics)} (selection='
+                    f'{self.selection!r})')
+            score = float(metrics[self.best_metric])
+            if self._is_better(score, hub.get_info(key)):
+                hub.update_info(key, score)
+                self._save_best(name)
+                print_log(
+                    f'stage {stage}: best {self.best_metric} {score:.4f} '
+                    f'({"lower" if self.rule == "less" else "higher"} is '
+                    f'better) at epoch {self._epoch}, saved {name}',
+                    logger='current')
         if self.runner.rank == 0:
             bests = {
                 'semples_' + osp.splitext(n)[0]:
@@ -376,7 +431,9 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             }
             write_json_atomically(
                 dict(epoch=self._epoch, stage=stage,
-                     metric=self.best_metric, score=score, bests=bests),
+                     selection=self.selection,
+                     metric=self.best_metric if score is not None else None,
+                     score=score, bests=bests),
                 osp.join(self.runner.work_dir, VALIDATION_FILE))
         # the other ranks read best_stage{N}.pth at the next stage's start
         barrier()
@@ -406,10 +463,14 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 dict(spec, dataloader=loader), sort_keys=True, default=str)))
         return out
 
+    def _selection_signature(self) -> dict:
+        return dict(selection=self.selection, best_metric=self.best_metric)
+
     def _start_run(self) -> None:
         """Epoch 0: record the schedule, write this run's initial CAM weights."""
         hub = self.runner.message_hub
         hub.update_info(STAGES_INFO_KEY, self._schedule_signature())
+        hub.update_info(SELECTION_INFO_KEY, self._selection_signature())
         if self.cam_init_checkpoint is None:
             path = osp.join(self.runner.work_dir, CAM_INIT_FILE)
             state = self._cam_state()
@@ -452,6 +513,18 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 '). Resume with the original config, or start a new run in '
                 'another work dir (load_from=CHECKPOINT)')
         hub.update_info(STAGES_INFO_KEY, current)
+        selection = hub.get_info(SELECTION_INFO_KEY)
+        if selection is not None and selection != self._selection_signature():
+            raise ValueError(
+                f'cannot resume: the run that wrote the checkpoint chose its '
+                f'best checkpoints by {selection}, the config by '
+                f'{self._selection_signature()} (train_cfg.selection / '
+                'best_metric); resume with the original choice, or start a '
+                'new run in another work dir')
+        hub.update_info(SELECTION_INFO_KEY, self._selection_signature())
+        # first the selection the interrupted run may not have finished: it
+        # may write the best checkpoint the next stage starts from
+        self._redo_unfinished_validation()
         # the start weights of stages still to come must be at hand now
         for index in range(len(self.stages)):
             if self.stage_starts[index] < self._epoch:
@@ -465,7 +538,6 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
             if spec['start_from'] == 'previous_best' and index > 0 and \
                     self.stage_starts[index] == self._epoch:
                 self._previous_best(index)  # raises if it should exist
-        self._redo_unfinished_validation()
 
     def _redo_unfinished_validation(self) -> None:
         """The epoch checkpoint is written before that epoch's validation:
@@ -490,9 +562,21 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                 if value is not None:
                     self.runner.message_hub.update_info(key, value)
             return
-        print_log(f'epoch {self._epoch} was not validated before the run '
-                  'stopped: validating it now', logger='current',
-                  level=logging.WARNING)
+        if self.selection == 'last':
+            print_log(f"epoch {self._epoch} (selection='last') was not "
+                      'saved as its best checkpoint before the run stopped: '
+                      'saving it now', logger='current',
+                      level=logging.WARNING)
+        else:
+            print_log(f'epoch {self._epoch} was not validated before the run '
+                      'stopped: validating it now', logger='current',
+                      level=logging.WARNING)
+        # the validated stage's losses and mask eps (a held-out loss is
+        # that stage's objective); the next stage sets its own on entry
+        spec = self.stages[index]
+        self.segmentor.set_stage(losses=spec['losses'],
+                                 mask_eps=spec['mask_eps'],
+                                 joint=spec['joint'])
         self._validate(index)
 
     def _check_stage_inputs(self) -> None:
@@ -549,9 +633,19 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
     def _check_val_split(self) -> None:
         """The validated split, before the first iteration: every image has
         its mask (the seed metric needs it) and is at least one patch of
-        the CAM network at the smallest test scale."""
+        the CAM network at the smallest test scale. Only the protocol's
+        selection reads masks: ``'loss'`` reads image-level labels,
+        ``'last'`` does not validate."""
         if self.runner.val_loop is None or not any(
                 s['validate'] for s in self.stages):
+            return
+        if self.selection == 'last':
+            print_log("train_cfg.selection='last': the validation loop "
+                      '(val_cfg) is not run; set val_dataloader, val_cfg '
+                      'and val_evaluator to None to not build it either',
+                      logger='current', level=logging.WARNING)
+            return
+        if self.selection != 'protocol':
             return
         dataset = self.runner.val_loop.dataloader.dataset
         if not hasattr(dataset, 'get_data_info'):
@@ -591,8 +685,7 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
         stage is not validated (nothing to pick from)."""
         previous = self.stages[index - 1]
         path = osp.join(self.runner.work_dir, self.best_names[index - 1])
-        validated = previous['validate'] and self.runner.val_loop is not None
-        if not validated:
+        if not self._stage_selected(previous):
             return None
         if not osp.isfile(path):
             raise FileNotFoundError(

@@ -1,0 +1,27 @@
+# SemPLeS on WeakTr, VOC, with label-free model selection (docs/SELECTION.md):
+# best_stage1.pth / best_stage3.pth are the epochs with the lowest loss of
+# their stage (L_match; L_match + L_refine) on VOC val (1449 images, never
+# trained on), read with their XML image labels only: no mask is opened. The
+# seed threshold is the fixed model.test_cfg.bg_threshold (0.43: the
+# reference's published value) instead of a sweep against train masks.
+# Everything else (stages, schedule, data) is weaktr_voc.py's.
+#   tools/dist_train.sh configs/semples/weaktr_voc_labelfree.py 8
+_base_ = ['./semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
+train_cfg = dict(selection='loss', best_metric='held_out')
+# the stage's own loss on the held-out list (HeldOutLossValLoop runs the
+# segmentor's loss() without gradients; HeldOutLossMetric averages it)
+val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')
+val_evaluator = dict(_delete_=True, type='HeldOutLossMetric')
+# the held-out images at the training crop size, no augmentation
+held_out_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False,
+         backend='pillow', interpolation='bicubic'),
+    dict(type='PackWeakSegInputs', num_classes=20),
+]
+val_dataloader = dict(
+    batch_size=1,
+    dataset=dict(
+        ann_file='ImageSets/Segmentation/val.txt',
+        label_source='xml',
+        pipeline=held_out_pipeline))

@@ -1,0 +1,211 @@
+"""Verify a prepared data tree in one pass (``tools/analysis_tools/
+verify_dataset.py``, ``docs/DATA.md``).
+
+For every split a config reads (``train_dataloader``, ``val_dataloader``,
+``test_dataloader``; a SemPLeS stage's own dataset when it reads other
+files): the folders and files the config names exist (``utils/preflight.py``
+``dataset_inputs``), the dataset builds with its scan on (``datasets/
+scan.py``: every listed image decodes, masks where the split reads them are
+single-channel, of their image's size, values 0..K / 255), every image has
+its image-level labels with K entries (K of the dataset and of the CAM
+network), every image of a split that needs masks has one, and the number
+of images equals the split's known count (VOC / COCO 2014, overridable).
+"""
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: (dataset type, id-list file name) -> images in the full download
+EXPECTED_COUNTS: Dict[Tuple[str, str], int] = {}
+for _name, _count in (('trainaug.txt', 10582), ('train_aug.txt', 10582),
+                      ('train_aug_id.txt', 10582), ('train.txt', 1464),
+                      ('train_id.txt', 1464), ('val.txt', 1449),
+                      ('val_id.txt', 1449)):
+    EXPECTED_COUNTS[('VOCWeakDataset', _name)] = _count
+for _type in ('COCOWeakDataset', 'COCO90WeakDataset'):
+    for _name, _count in (('train_ids.txt', 82081), ('val_ids.txt', 40137),
+                          ('val_seed_1250.txt', 1250)):
+        EXPECTED_COUNTS[(_type, _name)] = _count
+SPLITS = ('train', 'val', 'test')
+MAX_LISTED = 10
+
+
+@dataclass
+class SplitReport:
+    """What was found for one split."""
+    split: str
+    key: str  # config key of the dataset
+    dataset_type: str
+    ann_file: str
+    data_root: str = ''
+    images: Optional[int] = None
+    expected: Optional[int] = None
+    masks: str = '-'  # 'n/m' when the split needs masks, else 'not read'
+    labels: str = '-'
+    problems: List[str] = field(default_factory=list)
+    same_as: Optional[str] = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def expected_count(dataset: dict) -> Optional[int]:
+    """The full download's count for this split, None when not known."""
+    ann = osp.basename(str(dataset.get('ann_file', '')))
+    return EXPECTED_COUNTS.get((str(dataset.get('type', '')), ann))
+
+
+def config_splits(cfg, which: Sequence[str]) -> Iterator[
+        Tuple[str, str, dict, bool]]:
+    """(split, config key, dataset dict, evaluated) of the chosen splits;
+    a SemPLeS stage's dataset override counts as ``train``."""
+    from ..utils.preflight import _datasets, _unwrap
+    for key, dataset, evaluated in _datasets(cfg):
+        split = key.split('_dataloader')[0] if '_dataloader' in key[:16] \
+            else 'train'
+        if split not in which:
+            continue
+        for leaf_key, leaf in _unwrap(key, dict(dataset)):
+            yield split, leaf_key, leaf, evaluated
+
+
+def _files_of(dataset: dict) -> tuple:
+    """What decides which files a dataset reads (not its pipeline's
+    augmentation)."""
+    keys = ('type', 'data_root', 'ann_file', 'label_file', 'label_source',
+            'xml_dir', 'data_prefix', 'img_dir', 'seg_dir', 'id_space',
+            'masks_required')
+    return tuple(repr(dataset.get(k)) for k in keys) + (
+        any('Annotations' in str(t.get('type', ''))
+            for t in dataset.get('pipeline') or [] if isinstance(t, dict)), )
+
+
+def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
+                *, num_classes: Optional[int] = None,
+                expected: Optional[int] = None,
+                workers: Optional[int] = None) -> SplitReport:
+    """Check one split (see the module doc); problems go into the report."""
+    from mmseg.registry import DATASETS
+
+    from ..utils.preflight import dataset_inputs
+    from .image_labels import read_id_list
+    report = SplitReport(split, key, str(dataset_cfg.get('type', '?')),
+                         str(dataset_cfg.get('ann_file', '?')),
+                         str(dataset_cfg.get('data_root', '')))
+    report.expected = expected if expected is not None else expected_count(
+        dataset_cfg)
+    for item_key, path, kind, _ in dataset_inputs(key, dataset_cfg,
+                                                  evaluated):
+        if path is None or '://' in path:
+            continue
+        if not (osp.isdir(path) if kind == 'dir' else osp.isfile(path)):
+            report.problems.append(f'{item_key} = {path}: {kind} does not '
+                                   'exist')
+    if report.problems:
+        return report
+    cfg = dict(dataset_cfg, scan=dict(workers=workers) if workers else True)
+    try:
+        dataset = DATASETS.build(cfg)
+    except Exception as exc:  # the dataset names the files at fault
+        report.problems.append(f'{type(exc).__name__}: {exc}')
+        return report
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    report.images = len(infos)
+    if report.expected is not None and report.images != report.expected:
+        report.problems.append(
+            f'{dataset.ann_file} lists {report.images} images, '
+            f'{report.expected} expected for this split')
+    k = len(dataset.metainfo['classes']) - 1
+    label_source = getattr(dataset, 'label_source', None) or (
+        'file' if getattr(dataset, 'label_file', None) else 'mask')
+    report.labels = f'{label_source}, K={k}'
+    if num_classes is not None and num_classes != k:
+        report.problems.append(
+            f'the dataset has {k} classes, the CAM network '
+            f'(model.cam_net.num_classes) {num_classes}')
+    bad = [d['img_path'] for d in infos
+           if d.get('img_labels') is None
+           or np.asarray(d['img_labels']).shape != (k, )]
+    if bad:
+        report.problems.append(
+            f'{len(bad)} image(s) without image labels of {k} classes: '
+            + ', '.join(bad[:MAX_LISTED]))
+    empty = [d['img_path'] for d in infos if d.get('img_labels') is not None
+             and not np.asarray(d['img_labels']).any()]
+    if empty:
+        report.labels += f', {len(empty)} with no class'
+    if dataset.masks_read():
+        ids = read_id_list(dataset.ann_file)
+        seg_dir = dataset.data_prefix.get('seg_map_path', '')
+        missing = [osp.join(seg_dir, i + dataset.seg_map_suffix)
+                   for i, d in zip(ids, infos) if d.get('seg_map_path') is None]
+        report.masks = f'{len(infos) - len(missing)}/{len(infos)}'
+        if missing:
+            report.problems.append(
+                f'{len(missing)} mask(s) missing (this split reads masks): '
+                + ', '.join(missing[:MAX_LISTED])
+                + (f' ... and {len(missing) - MAX_LISTED} more'
+                   if len(missing) > MAX_LISTED else ''))
+    else:
+        report.masks = 'not read'
+    return report
+
+
+def verify_tree(cfg, *, splits: Sequence[str] = SPLITS,
+                expected: Optional[Dict[str, int]] = None,
+                workers: Optional[int] = None) -> List[SplitReport]:
+    """A report per split of ``cfg`` in ``splits``; splits that read the
+    same files as an earlier one are reported as the same."""
+    expected = expected or {}
+    unknown = set(splits) - set(SPLITS)
+    if unknown:
+        raise ValueError(f'splits must be among {SPLITS}, got '
+                         f'{sorted(unknown)}')
+    num_classes = ((cfg.get('model') or {}).get('cam_net') or {}).get(
+        'num_classes')
+    reports: List[SplitReport] = []
+    seen: Dict[tuple, SplitReport] = {}
+    for split, key, dataset, evaluated in config_splits(cfg, splits):
+        files = _files_of(dataset) + (evaluated, )
+        if files in seen:
+            first = seen[files]
+            if first.split != split:
+                reports.append(SplitReport(
+                    split, key, first.dataset_type, first.ann_file,
+                    same_as=first.split))
+            continue
+        report = check_split(split, key, dataset, evaluated,
+                             num_classes=num_classes,
+                             expected=expected.get(split),
+                             workers=workers)
+        seen[files] = report
+        reports.append(report)
+    return reports
+
+
+def format_reports(reports: Sequence[SplitReport]) -> str:
+    """The one-screen summary: a table, then every problem."""
+    rows = [('split', 'dataset', 'id list', 'images', 'expected', 'masks',
+             'labels', 'status')]
+    for r in reports:
+        if r.same_as:
+            rows.append((r.split, r.dataset_type, r.ann_file, '', '', '', '',
+                         f'same files as {r.same_as}'))
+            continue
+        rows.append((r.split, r.dataset_type, r.ann_file,
+                     '-' if r.images is None else str(r.images),
+                     '-' if r.expected is None else str(r.expected),
+                     r.masks, r.labels,
+                     'ok' if r.ok else f'{len(r.problems)} problem(s)'))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    roots = sorted({r.data_root for r in reports if r.data_root})
+    lines = [f'data_root: {root}' for root in roots]
+    lines += ['  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+              for row in rows]
+    for r in reports:
+        for problem in r.problems:
+            lines.append(f'[{r.split}] {problem}')
+    return '\n'.join(lines)
