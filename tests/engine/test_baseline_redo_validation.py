@@ -48,7 +48,7 @@ def tiny_baseline(config, data_root, work_dir, *, resume=False, kill=None,
     ]
     cfg.auto_scale_lr.enable = False
     cfg.param_scheduler = []
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3,
+    cfg.train_cfg = dict(type='ExactEpochBasedTrainLoop', max_epochs=3,
                          val_interval=1)
     cfg.default_hooks.checkpoint.max_keep_ckpts = -1
     cfg.default_hooks.logger.interval = 1

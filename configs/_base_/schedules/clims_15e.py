@@ -11,7 +11,9 @@ param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=True, begin=0, end=15,
          convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15, val_interval=5)
+# ExactEpochBasedTrainLoop: mmengine's loop, the data iterator made under a
+# preserved RNG (drop-path draws independent of num_workers and of resumes)
+train_cfg = dict(type='ExactEpochBasedTrainLoop', max_epochs=15, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE

@@ -16,7 +16,9 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
          end=60),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=60, val_interval=5)
+# ExactEpochBasedTrainLoop: mmengine's loop, the data iterator made under a
+# preserved RNG (drop-path draws independent of num_workers and of resumes)
+train_cfg = dict(type='ExactEpochBasedTrainLoop', max_epochs=60, val_interval=5)
 # Per-epoch checkpoint choice as the reference (SemPLeS main1-3.py and
 # WeakTr main.py validate with --scales 1.0, i.e. scale 1.0 + flip, and keep
 # the greedy first-local-maximum seed mIoU); tools/test.py, pseudo masks and

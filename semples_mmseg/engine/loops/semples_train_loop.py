@@ -59,7 +59,6 @@ import torch
 from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner import EpochBasedTrainLoop
 from mmengine.runner import CheckpointLoader
 from torch.utils.data import DataLoader
 
@@ -69,9 +68,9 @@ from ...models.segmentors.checkpoint_compat import check_segmentor_state
 from ...utils.atomic_files import (atomic_path, naming_full_disk,
                                    write_json_atomically)
 from ..hooks.rng_state_hook import RNGStateHook
+from .exact_epoch_loop import ExactEpochBasedTrainLoop
 from ..resume import resolve_resume_checkpoint
 from ...utils.fingerprint import tensor_fingerprint
-from ...utils.rng_state import preserved_rng
 from .cam_init_file import (CAM_INIT_FILE, FINGERPRINT_INFO_KEY,
                             read_cam_init, write_cam_init)
 
@@ -120,7 +119,7 @@ def merge_cfg(base: dict, override: dict) -> dict:
 
 
 @LOOPS.register_module()
-class SemPLeSTrainLoop(EpochBasedTrainLoop):
+class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
     """Runs the configured SemPLeS stages in sequence.
 
     Args:
@@ -284,22 +283,6 @@ class SemPLeSTrainLoop(EpochBasedTrainLoop):
                     self._validate(index)
         self.runner.call_hook('after_train')
         return self.runner.model
-
-    def run_epoch(self) -> None:
-        """mmengine's epoch, with the data iterator made under a preserved
-        RNG: torch's DataLoader draws its worker base seed from the global
-        generator each time an iterator is made, which persistent workers do
-        once and ``num_workers=0`` every epoch; the model's drop-path draws
-        would then depend on the worker setting (augmentation comes from
-        ``SeededSampler``'s per-sample seeds, not from that base seed)."""
-        self.runner.call_hook('before_train_epoch')
-        self.runner.model.train()
-        with preserved_rng():
-            batches = iter(self.dataloader)
-        for idx, data_batch in enumerate(batches):
-            self.run_iter(idx, data_batch)
-        self.runner.call_hook('after_train_epoch')
-        self._epoch += 1
 
     def run_iter(self, idx, data_batch) -> None:
         hub = self.runner.message_hub
