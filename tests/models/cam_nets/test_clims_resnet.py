@@ -49,10 +49,11 @@ def test_cls_logits_equal_classifier_on_pooled_features(net):
     assert torch.allclose(out['cls_logits'], expected, atol=1e-5)
 
 
-def test_stem_frozen_rest_learns_and_stays_frozen_after_train():
+def test_stem_frozen_rest_learns_and_stays_frozen_after_train(device):
     torch.manual_seed(0)
-    net = CLIMSResNet50CAM(num_classes=2).train()
-    net(torch.randn(2, 3, 64, 64))['cam_logits'].sigmoid().sum().backward()
+    net = CLIMSResNet50CAM(num_classes=2).to(device).train()
+    x = torch.randn(2, 3, 64, 64, device=device)
+    net(x)['cam_logits'].sigmoid().sum().backward()
     stem = [*net.backbone.conv1.parameters(), *net.backbone.bn1.parameters()]
     assert all(not p.requires_grad and p.grad is None for p in stem)
     for module in (net.backbone.layer1, net.backbone.layer4, net.classifier):

@@ -16,11 +16,12 @@ def test_clip_is_frozen_hidden_and_stays_in_eval(tiny_guide):
     assert not any(p.requires_grad for p in tiny_guide.clip.parameters())
 
 
-def test_images_get_gradients_weights_do_not(tiny_guide):
-    x = torch.randn(3, 3, 16, 16, requires_grad=True)
+def test_images_get_gradients_weights_do_not(tiny_guide, device):
+    tiny_guide.to(device)  # before CLIP is built: it builds there
+    x = torch.randn(3, 3, 16, 16, device=device, requires_grad=True)
     emb = tiny_guide.encode_images(x)
-    assert emb.shape == (3, 16)
-    assert torch.allclose(emb.norm(dim=1), torch.ones(3), atol=1e-5)
+    assert emb.shape == (3, 16) and emb.device == x.device
+    assert torch.allclose(emb.norm(dim=1), x.new_ones(3), atol=1e-5)
     emb.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
     assert all(p.grad is None for p in tiny_guide.clip.parameters())
@@ -130,13 +131,14 @@ def test_empty_image_batch_stays_in_the_graph(tiny_guide):
     assert x.grad is not None and x.grad.shape == x.shape
 
 
-def test_guide_works_under_autocast(tiny_guide):
-    x = torch.randn(2, 3, 16, 16, requires_grad=True)
+def test_guide_works_under_autocast(tiny_guide, device):
+    tiny_guide.to(device)
+    x = torch.randn(2, 3, 16, 16, device=device, requires_grad=True)
     plain = tiny_guide.encode_images(x)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with torch.autocast(device.type, dtype=torch.bfloat16):
         emb = tiny_guide.encode_images(x)
         texts = tiny_guide.encode_texts(['a photo of sea.'])
-        ids = open_clip.tokenize(['a photo of cat.'])
+        ids = open_clip.tokenize(['a photo of cat.']).to(device)
         via_embeds = tiny_guide.encode_token_embeddings(
             tiny_guide.token_embedding(ids), ids.argmax(dim=-1))
     assert emb.dtype == torch.bfloat16
@@ -296,6 +298,27 @@ def test_lazy_build_follows_earlier_casts_and_keeps_the_rng(tiny_clip_cfg):
     clip = guide.clip
     guide.init_weights()
     assert guide.clip is clip
+
+
+def test_lazy_build_lands_on_the_module_device_and_moves_with_it(
+        tiny_clip_cfg, device):
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    guide.to(device=device, dtype=torch.float64)  # before CLIP exists
+    weight = guide.clip.visual.conv1.weight
+    assert (weight.device.type, weight.dtype) == (device.type, torch.float64)
+    feats = guide.class_text_features
+    assert (feats.device.type, feats.dtype) == (device.type, torch.float64)
+    x = torch.randn(2, 3, 16, 16, device=device, dtype=torch.float64)
+    assert guide.encode_images(x).dtype == torch.float64
+    u = guide.encode_texts(['a photo of sea.'])
+    assert (u.device.type, u.dtype) == (device.type, torch.float64)
+    guide.to(device='cpu', dtype=torch.float32)  # a built CLIP moves too
+    assert all(p.device.type == 'cpu' and p.dtype == torch.float32
+               for p in guide.clip.parameters())
+    assert guide.class_text_features.device.type == 'cpu'
+    assert guide.encode_texts(['a photo of sea.']).dtype == torch.float32
+    assert guide.encode_images(x.cpu().float()).dtype == torch.float32
 
 
 def test_first_use_under_inference_mode_builds_normal_tensors(tiny_guide):

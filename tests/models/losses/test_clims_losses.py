@@ -24,8 +24,8 @@ def cbs_inputs():
     return img_fg, bg_text
 
 
-def test_cbs_sums_unclamped_terms_above_the_threshold():
-    img_fg, bg_text = cbs_inputs()
+def test_cbs_sums_unclamped_terms_above_the_threshold(device):
+    img_fg, bg_text = (t.to(device) for t in cbs_inputs())
     expected = -(math.log(1 - 0.6) + math.log(1 - 0.8) + math.log(1 - 0.28) +
                  math.log(1 - 0.96) + math.log(1 - 0.99995))
     loss = CLIMSBackgroundSuppressionLoss(loss_weight=2.0)
