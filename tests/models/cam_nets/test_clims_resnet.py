@@ -196,3 +196,24 @@ def test_takes_the_reference_url_through_mmengine(tmp_path):
     assert torch.equal(net.backbone.conv1.weight, state['conv1.weight'])
     assert torch.equal(net.backbone.layer3[5].conv2.weight,
                        state['layer3.5.conv2.weight'])
+
+
+def test_channels_last_gives_the_same_maps_and_gradients(tmp_path, device):
+    torch.manual_seed(0)
+    plain = CLIMSResNet50CAM(num_classes=2).to(device).eval()
+    path = tmp_path / 'cam.pth'
+    torch.save(plain.state_dict(), path)
+    nhwc = CLIMSResNet50CAM(num_classes=2, channels_last=True,
+                            pretrained=str(path))
+    nhwc.init_weights()  # loading keeps the memory format
+    nhwc = nhwc.to(device).eval()
+    weight = nhwc.backbone.layer1[0].conv2.weight  # 3 x 3
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not weight.is_contiguous()
+    x = torch.randn(1, 3, 64, 80, device=device)
+    out, ref = nhwc(x), plain(x)
+    assert torch.allclose(out['cam_logits'], ref['cam_logits'], atol=1e-4)
+    out['cams'].sum().backward()
+    ref['cams'].sum().backward()
+    g, g_ref = nhwc.classifier.weight.grad, plain.classifier.weight.grad
+    assert torch.allclose(g, g_ref, rtol=1e-3, atol=1e-4)

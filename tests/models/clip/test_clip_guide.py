@@ -141,8 +141,8 @@ def test_guide_works_under_autocast(tiny_guide, device):
         ids = open_clip.tokenize(['a photo of cat.']).to(device)
         via_embeds = tiny_guide.encode_token_embeddings(
             tiny_guide.token_embedding(ids), ids.argmax(dim=-1))
-    assert emb.dtype == torch.bfloat16
-    assert torch.allclose(emb.float(), plain, atol=0.05)
+    assert emb.dtype == torch.float32  # bf16 features, normalised in fp32
+    assert torch.allclose(emb, plain, atol=0.05)
     emb.float().sum().backward()
     assert x.grad.abs().sum() > 0
     assert all(p.grad is None for p in tiny_guide.clip.parameters())
@@ -423,3 +423,46 @@ def test_random_weights_and_tags_keep_their_defaults(tiny_clip_cfg,
     FrozenCLIPGuide(class_names=['cat'],
                     pretrained='laion2b_s34b_b79k').build()
     assert seen == {'openai': True, 'laion2b_s34b_b79k': False}
+
+
+def test_compiled_image_tower_gives_the_same_embeddings(tiny_clip_cfg):
+    """compile_image_tower (opt-in): torch.compile of the tower over the
+    same weights. Tested with the aot_eager backend (dynamo's graph capture
+    and AOTAutograd, no C++ code generation: seconds on a CPU)."""
+    import torch._dynamo
+    plain = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    assert plain.compile_image_tower is False
+    torch._dynamo.reset()
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg,
+                            compile_image_tower=dict(backend='aot_eager'))
+    for g in (plain, guide):  # the same random weights
+        torch.manual_seed(0)
+        g.build()
+    tower = guide.image_tower
+    assert isinstance(tower, torch._dynamo.eval_frame.OptimizedModule)
+    assert guide.image_tower is tower  # compiled once
+    assert guide.state_dict() == {} and list(guide.parameters()) == []
+    for n in (3, 5):  # the number of masked images varies per step
+        x = torch.randn(n, 3, 16, 16, requires_grad=True)
+        out = guide.encode_images(x)
+        ref = plain.encode_images(x)
+        assert torch.allclose(out, ref, atol=1e-6)
+        g, = torch.autograd.grad(out.sum(), x)
+        g_ref, = torch.autograd.grad(ref.sum(), x)
+        assert torch.allclose(g, g_ref, atol=1e-6) and g.abs().max() > 0
+    assert all(p.grad is None for p in guide.clip.parameters())
+    with pytest.raises(TypeError, match="compile_image_tower.*'yes'"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                        model_cfg=tiny_clip_cfg, compile_image_tower='yes')
+
+
+def test_embeddings_are_normalised_in_at_least_float32(tiny_guide):
+    from semples_mmseg.models.clip.clip_guide import normalize_features
+    big = torch.full((2, 16), 100., dtype=torch.float16)  # |x|^2 = 1.6e5
+    assert torch.isinf((big * big).sum(-1)).all()  # overflows in fp16
+    out = normalize_features(big)
+    assert out.dtype == torch.float32
+    assert torch.allclose(out, torch.full((2, 16), 0.25))
+    assert normalize_features(big.double()).dtype == torch.float64
