@@ -109,3 +109,24 @@ def test_registered_and_built_from_config(tiny_guide):
              embed_dims=16))
     assert learner.prompts.shape == (2, 3, 16)
     assert learner(tiny_guide).shape == (2, 16)
+
+
+def test_template_ids_are_made_once_per_device(tiny_guide, device,
+                                               monkeypatch):
+    learner = BackgroundPromptLearner(num_classes=2, prompt_length=3,
+                                      embed_dims=16).to(device)
+    tiny_guide.to(device)
+    calls = []
+    original = learner.token_ids
+    monkeypatch.setattr(learner, 'token_ids',
+                        lambda guide: calls.append(1) or original(guide))
+    first = learner(tiny_guide)
+    assert torch.equal(learner(tiny_guide), first) and calls == [1]
+    ids, = learner._ids_cache.values()
+    assert ids.device == learner.prompts.device
+    learner.prompts.data = learner.prompts.data.double()  # a cast: same ids
+    learner(tiny_guide.double())
+    assert calls == [1]
+    learner.prompts.data = learner.prompts.data[:, :2]  # L = 2: new ids
+    learner(tiny_guide)
+    assert calls == [1, 1]

@@ -393,6 +393,7 @@ def test_train_step_and_test_step_run_on_the_model_device(device):
     data = dict(inputs=[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
                         for _ in LABELS],
                 data_samples=samples(LABELS))
+    assert model.data_preprocessor._non_blocking  # from pinned batches
     head = model.cam_net.head.weight
     before = head.detach().clone()
     optim = OptimWrapper(torch.optim.SGD(
