@@ -482,7 +482,7 @@ def summary(args, cfg: Config, spec: Dict, steps: List[float],
     rate = 'n/a' if loader is None else f'{loader:.1f}'
     need = 'n/a' if workers is None else str(workers)
     projected = 'n/a' if hours is None else f'{hours:.2f}'
-    print(f'ours: {1000 * step:.1f} ms per step, {images_per_s:.1f} images/s'
+    print(f'ours: {1000 * step:.1f} ms per step, {images_per_s:.4g} images/s'
           f' per GPU, peak GPU memory {peak} MiB; one loader worker: {rate} '
           f'images/s (train pipeline of stage {args.stage}, '
           f'{args.loader_images} VOC-sized JPEGs, CPU time of one thread) '
@@ -493,7 +493,7 @@ def summary(args, cfg: Config, spec: Dict, steps: List[float],
     if args.table_out:
         row = (f'| {os.path.basename(args.config)} | {args.stage} | '
                f'{args.amp or "fp32"} | {args.device} | {args.batch_size} | '
-               f'{1000 * step:.1f} | {images_per_s:.1f} | {peak} | '
+               f'{1000 * step:.1f} | {images_per_s:.4g} | {peak} | '
                f'{share:.0f}% | {rate} | {need} | {gpus or "n/a"} | '
                f'{projected} |\n')
         os.makedirs(os.path.dirname(os.path.abspath(args.table_out)),

@@ -408,3 +408,45 @@ def test_train_step_and_test_step_run_on_the_model_device(device):
                                data_samples=samples(LABELS[:1])))[0]
     assert out.pred_cams.data.shape == (K, 32, 32)
     assert out.pred_sem_seg.data.device.type == device.type
+
+
+def test_clip_guide_follows_the_model_under_ddp(device, tmp_path):
+    """As mmengine's Runner does it: the model moved to the device, wrapped
+    in MMDistributedDataParallel, weights initialised (CLIP built there,
+    lazily), then train steps; CLIP stays out of DDP's parameters."""
+    import torch.distributed as dist
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.optim import OptimWrapper
+    cuda = device.type == 'cuda'
+    dist.init_process_group('nccl' if cuda else 'gloo', rank=0, world_size=1,
+                            init_method=f'file://{tmp_path / "store"}')
+    try:
+        model = keep_aaf_alive(build(data_preprocessor=dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+            size=(32, 32)))).to(device)
+        model.set_stage(losses=['match'], mask_eps=0.1)
+        ddp = MMDistributedDataParallel(
+            module=model, device_ids=[device.index or 0] if cuda else None,
+            broadcast_buffers=False, find_unused_parameters=True)
+        assert not model.clip_guide.is_built
+        model.init_weights()  # Runner: model.module.init_weights()
+        clip_weight = model.clip_guide.clip.visual.conv1.weight
+        assert clip_weight.device == model.cam_net.head.weight.device
+        assert not any(n.startswith('module.clip_guide')
+                       for n, _ in ddp.named_parameters())
+        before = clip_weight.detach().clone()
+        optim = OptimWrapper(torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad], lr=1.))
+        data = dict(inputs=[torch.randint(0, 256, (3, 32, 32),
+                                          dtype=torch.uint8)
+                            for _ in LABELS],
+                    data_samples=samples(LABELS))
+        for _ in range(2):
+            log_vars = ddp.train_step(data, optim)
+            assert torch.isfinite(log_vars['loss'])
+        assert torch.equal(clip_weight, before)
+        assert model.cam_net.head.weight.grad is None or \
+            model.cam_net.head.weight.grad.device == clip_weight.device
+    finally:
+        dist.destroy_process_group()
