@@ -43,6 +43,7 @@ def tiny_model(name: str):
             model.cam_net.aaf.attn_feat_ffn[1].bias.fill_(5.)
             model.cam_net.aaf.attn_head_ffn[0].weight.fill_(0.1)
         model.prompt_learner.prompts.normal_()
+    model.clip_guide.build()  # one CLIP, copied with the model
     return model, cfg
 
 
