@@ -66,3 +66,18 @@ def test_missing_outputs_and_bad_shapes_are_named():
         loss(cam_output(), torch.zeros(2, 3))
     with pytest.raises(ValueError, match="'weaktr_cls'"):
         WeakTrClassificationLoss(loss_name='weaktr_cls')
+
+
+def test_half_precision_scores_give_float32_terms():
+    """Under autocast the CAM outputs are fp16 / bf16: the soft margins are
+    computed in fp32 (and fp64 stays fp64)."""
+    out, labels = cam_output(), torch.tensor([[1., 0.], [0., 1.]])
+    loss = WeakTrClassificationLoss()
+    ref = loss.terms(out, labels)
+    for dtype in (torch.float16, torch.bfloat16):
+        terms = loss.terms({k: v.to(dtype) for k, v in out.items()}, labels)
+        for name, value in terms.items():
+            assert value.dtype == torch.float32, name
+            assert torch.allclose(value, ref[name], atol=1e-2), name
+    doubled = loss.terms({k: v.double() for k, v in out.items()}, labels)
+    assert all(v.dtype == torch.float64 for v in doubled.values())
