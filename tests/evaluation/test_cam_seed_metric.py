@@ -13,10 +13,11 @@ from semples_mmseg.models.utils import cams_to_label_map
 CLASSES = ('background', 'a', 'b', 'c')
 
 
-def sample(cams, gt, name='img.jpg'):
+def sample(cams, gt, name='img.jpg', device='cpu'):
     return dict(img_path=name,
-                pred_cams=dict(data=torch.as_tensor(cams, dtype=torch.float)),
-                gt_sem_seg=dict(data=torch.as_tensor(gt)[None]))
+                pred_cams=dict(data=torch.as_tensor(cams, dtype=torch.float,
+                                                    device=device)),
+                gt_sem_seg=dict(data=torch.as_tensor(gt, device=device)[None]))
 
 
 def brute_force_miou(images, threshold, k):
@@ -52,14 +53,14 @@ def random_images(seed, sizes):
     return images
 
 
-def test_every_threshold_matches_brute_force():
+def test_every_threshold_matches_brute_force(device):
     images = random_images(0, ((5, 7), (9, 4), (6, 6)))
     metric = CAMSeedMetric(threshold_range=(0.0, 1.0, 0.07), selection='max')
     grid = metric.thresholds.astype(np.float32)
     assert sum(np.isin(c.max(0), grid).sum() for c, _ in images) >= 5  # ties
     metric.dataset_meta = dict(classes=CLASSES)
-    metric.process({}, [sample(c, g) for c, g in images[:2]])
-    metric.process({}, [sample(*images[2])])
+    metric.process({}, [sample(c, g, device=device) for c, g in images[:2]])
+    metric.process({}, [sample(*images[2], device=device)])
     conf = metric.confusions(metric.results, 3)
     assert conf.shape == (15, 4, 4)
     miou = np.nanmean(metric.class_iou(conf), axis=1) * 100
@@ -265,14 +266,14 @@ def test_seed_curve_is_what_compute_metrics_reports():
         round(miou[select_threshold(miou, 'greedy')], 2))
 
 
-def model_sample(cams, gt, name, bg=0.43):
+def model_sample(cams, gt, name, bg=0.43, device='cpu'):
     """A data sample as SemPLeSSegmentor.predict writes it (threshold bg)."""
-    cams = torch.as_tensor(cams, dtype=torch.float)
+    cams = torch.as_tensor(cams, dtype=torch.float, device=device)
     logits = torch.cat([torch.full_like(cams[:1], bg), cams])
     return dict(img_path=name, pred_cams=dict(data=cams),
                 seg_logits=dict(data=logits),
                 pred_sem_seg=dict(data=logits.argmax(0, keepdim=True)),
-                gt_sem_seg=dict(data=torch.as_tensor(gt)[None]))
+                gt_sem_seg=dict(data=torch.as_tensor(gt, device=device)[None]))
 
 
 def read_png(path):
@@ -282,7 +283,7 @@ def read_png(path):
 
 @pytest.mark.parametrize('output_threshold', [None, 0.6])
 def test_out_records_the_threshold_of_its_label_maps(tmp_path,
-                                                     output_threshold):
+                                                     output_threshold, device):
     images = random_images(3, ((6, 7), (5, 4)))
     out = tmp_path / 'out'
     log_file = tmp_path / 'out.log'
@@ -290,7 +291,7 @@ def test_out_records_the_threshold_of_its_label_maps(tmp_path,
     metric = CAMSeedMetric(thresholds=[0.3, 0.4, 0.5], output_dir=str(out),
                            output_threshold=output_threshold)
     metric.dataset_meta = dict(classes=CLASSES)
-    metric.process({}, [model_sample(c, g, f'/d/img{i}.jpg')
+    metric.process({}, [model_sample(c, g, f'/d/img{i}.jpg', device=device)
                         for i, (c, g) in enumerate(images)])
     result = metric.compute_metrics(metric.results)
     used = 0.43 if output_threshold is None else 0.6

@@ -1,3 +1,4 @@
+import math
 import re
 import sys
 from pathlib import Path
@@ -131,3 +132,56 @@ def test_unknown_formulation_and_joint_training_are_named():
     assert 'loss_prompt' in step_losses(model, inputs, samples, 'ours')
     with pytest.raises(ValueError, match='not joint training'):
         step_losses(model, inputs, samples, 'floor')
+
+
+def test_amp_and_table_options_write_one_row_per_run(tmp_path):
+    table = tmp_path / 'gpu_check' / 'table.md'
+    for amp in ('bf16', 'fp16'):  # the second run appends under the header
+        out = run([sys.executable, 'tools/analysis_tools/benchmark_semples.py',
+                   TINY, '--stage', '1', '--rounds', '1', '--warmup', '0',
+                   '--size', '32', '--formulations', 'ours', '--amp', amp,
+                   '--gpus', '8', '--dataset-size', '10582',
+                   '--loader-images', '2', '--table-out', str(table)])
+        assert f'precision {amp}' in out
+    lines = table.read_text().splitlines()
+    assert lines[0].startswith('| config | stage | precision |')
+    assert len(lines) == 4  # header, rule, two rows
+    assert lines[2].split('|')[3].strip() == 'bf16'
+    cells = [c.strip() for c in lines[3].strip('|').split('|')]
+    amp = 'fp16'
+    (config, stage, precision, device, batch, step_ms, images_s, peak,
+     share, loader, workers, gpus, hours) = cells
+    assert (config, stage, precision, device) == (
+        'semples_tiny_fixture.py', '1', amp, 'cpu')
+    assert batch == '2'  # the tiny config's per-GPU batch
+    assert peak == 'n/a'  # no GPU memory on a CPU
+    assert float(step_ms) > 0 and float(loader) > 0
+    assert float(images_s) == pytest.approx(2 / (float(step_ms) / 1000),
+                                            rel=0.02)
+    assert 0 < float(share.rstrip('%')) < 100
+    # ceil of the rounded cells' ratio, up to their rounding
+    assert abs(float(images_s) / float(loader) - int(workers)) < 1.01
+    assert int(workers) >= 1
+    # 1 epoch x ceil(ceil(10582 / 8) / 2) = 662 steps
+    assert gpus == '8'
+    assert float(hours) == pytest.approx(662 * float(step_ms) / 1000 / 3600,
+                                         rel=0.02, abs=0.006)
+
+
+def test_stage_helpers_read_the_real_voc_config():
+    sys.path.insert(0, str(REPO / 'tools/analysis_tools'))
+    import benchmark_semples as bench
+    cfg = Config.fromfile(str(REPO / 'configs/semples/weaktr_voc.py'))
+    assert bench.config_gpus(str(REPO / 'configs/semples/weaktr_voc.py')) == 8
+    assert bench.config_gpus(TINY) is None
+    assert [bench.stage_batch(cfg, bench.stage_spec(cfg, s))
+            for s in (1, 2, 3)] == [8, 16, 8]
+    pipes = [bench.stage_pipeline(cfg, bench.stage_spec(cfg, s))
+             for s in (1, 2)]
+    assert any(t['type'] == 'PretrainRandAugment' for t in pipes[0])
+    assert not any(t['type'] == 'PretrainRandAugment' for t in pipes[1])
+    # 60 epochs x ceil(ceil(10582 / 8) / 8) = 60 x 166 steps of 0.1 s
+    assert bench.stage_hours(0.1, 60, 10582, 8, 8) == pytest.approx(
+        60 * 166 * 0.1 / 3600)
+    rate = bench.loader_images_per_second(pipes[1], 2, 20)
+    assert rate > 0

@@ -29,6 +29,7 @@ tta_pipeline = test_pipeline
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,
+    pin_memory=True,  # page-locked batches for a GPU (ignored without one)
     # DefaultSampler + per-sample augmentation seeds: --resume is exact
     sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
@@ -40,6 +41,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=0,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

@@ -69,8 +69,14 @@ tta_pipeline = test_pipeline
 # batch per GPU: 8 GPUs x 8 = 64 (METHOD section 5, stages 1 and 3 on VOC)
 train_dataloader = dict(
     batch_size=8,
-    num_workers=4,
+    # 8 workers per GPU: one worker runs this pipeline at about 180
+    # images/s of one CPU core (benchmark_semples.py, VOC-sized JPEGs), so 8
+    # feed ~1400 images/s, a step of ~6 ms at batch 8; an AMP step of a
+    # datacenter GPU is estimated at 4-10 ms (not measured here: no GPU;
+    # scripts/gpu_check.sh prints the measured need, docs/GPU.md)
+    num_workers=8,
     persistent_workers=True,
+    pin_memory=True,  # page-locked batches: asynchronous copies to the GPU
     # DefaultSampler + per-sample augmentation seeds: --resume is exact
     sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
@@ -85,6 +91,7 @@ val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

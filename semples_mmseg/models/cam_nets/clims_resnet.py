@@ -97,19 +97,27 @@ class CLIMSResNet50CAM(BaseModule):
             a local file checked to exist) by ``init_weights()`` only, which
             mmengine's Runner calls for training: building the network for
             inference reads no file. All keys or nothing.
+        channels_last: keep the convolution weights and feed the input in
+            ``torch.channels_last`` memory format (opt-in; on CUDA, cuDNN's
+            fp16 / bf16 convolutions run in NHWC without transposes;
+            docs/GPU.md). Values are the same up to rounding.
     """
 
     def __init__(self,
                  *,
                  num_classes: int,
                  depth: int = 50,
-                 pretrained: Optional[str] = None) -> None:
+                 pretrained: Optional[str] = None,
+                 channels_last: bool = False) -> None:
         super().__init__(init_cfg=None)
         self.num_classes = num_classes
         self.depth = depth
         self.pretrained = pretrained
+        self.channels_last = channels_last
         self.backbone = resnet_stride16(depth)
         self.classifier = nn.Conv2d(2048, num_classes, 1, bias=False)
+        if channels_last:  # loading weights and .to() keep the layout
+            self.to(memory_format=torch.channels_last)
         self._freeze_stem()
 
     def _freeze_stem(self) -> None:
@@ -162,6 +170,8 @@ class CLIMSResNet50CAM(BaseModule):
     def extract(self, x: Tensor) -> Tensor:
         """(B, 3, H, W) -> layer4 features (B, 2048, h, w)."""
         net = self.backbone
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
         return net.layer4(net.layer3(net.layer2(net.layer1(x))))
 

@@ -1,7 +1,7 @@
 """The frozen CLIP that judges masked images (METHOD section 3)."""
 import os.path as osp
 import zipfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import open_clip
 from open_clip.factory import load_state_dict as load_open_clip_state_dict
@@ -75,6 +75,14 @@ def local_weights_path(pretrained: Optional[str]) -> Optional[str]:
     return None
 
 
+def normalize_features(x: Tensor) -> Tensor:
+    """(N, D) -> L2-normalised rows, computed in at least fp32 (fp16 / bf16
+    features from autocast: their squared norm is summed in fp32), returned
+    in that dtype (fp32 under autocast, fp64 for fp64 inputs)."""
+    return F.normalize(x.to(torch.promote_types(x.dtype, torch.float32)),
+                       dim=-1)
+
+
 @MODELS.register_module()
 class FrozenCLIPGuide(nn.Module):
     """A frozen open_clip model: image and text embeddings, L2-normalised.
@@ -115,6 +123,15 @@ class FrozenCLIPGuide(nn.Module):
             the same weights (same embeddings up to rounding, faster under
             autograd); variants it does not support keep open_clip's
             forward, with a warning.
+        compile_image_tower: ``torch.compile`` the image tower (opt-in,
+            default off; docs/GPU.md): ``True`` with torch's defaults, or a
+            dict of ``torch.compile`` keyword arguments (e.g.
+            ``dict(mode='max-autotune')``). The weights stay open_clip's
+            (nothing is copied); the first steps pay the compilation.
+
+    Mixed precision: CLIP's weights stay in the module's dtype (fp32 master
+    weights, never updated); under autocast the towers compute in its
+    dtype and the embeddings are L2-normalised in at least fp32.
     """
 
     def __init__(self,
@@ -126,10 +143,16 @@ class FrozenCLIPGuide(nn.Module):
                  template: str = 'a photo of {}.',
                  quick_gelu: Optional[bool] = None,
                  cache_dir: Optional[str] = None,
-                 fast_image_tower: bool = True) -> None:
+                 fast_image_tower: bool = True,
+                 compile_image_tower: Union[bool, dict] = False) -> None:
         super().__init__()
         self.fast_image_tower = fast_image_tower
-        self._image_tower: Optional[Tuple[nn.Module, bool, nn.Module]] = None
+        if not isinstance(compile_image_tower, (bool, dict)):
+            raise TypeError('compile_image_tower must be a bool or a dict of '
+                            'torch.compile arguments, got '
+                            f'{compile_image_tower!r}')
+        self.compile_image_tower = compile_image_tower
+        self._image_tower: Optional[tuple] = None  # (visual, flags.., tower)
         if not class_names:
             raise ValueError('FrozenCLIPGuide needs class_names')
         if '{}' not in template:
@@ -381,23 +404,29 @@ class FrozenCLIPGuide(nn.Module):
         if images.shape[0] == 0:
             dims = self.class_text_features.shape[1]
             return images.new_zeros(0, dims) + images.sum() * 0
-        return F.normalize(self.image_tower(images), dim=-1)
+        return normalize_features(self.image_tower(images))
 
     @property
     def image_tower(self) -> nn.Module:
         """``clip.visual`` or, with ``fast_image_tower``, the fast tower
-        over it (made again when ``clip.visual`` or the flag changes)."""
-        key = (self.clip.visual, self.fast_image_tower)
-        if self._image_tower is None or self._image_tower[:2] != key:
+        over it, compiled with ``compile_image_tower`` (made again when
+        ``clip.visual`` or a flag changes)."""
+        compile_cfg = self.compile_image_tower
+        key = (self.clip.visual, self.fast_image_tower,
+               None if compile_cfg is False else repr(compile_cfg))
+        if self._image_tower is None or self._image_tower[:3] != key:
             tower = fast_or_open_clip_tower(key[0]) if key[1] else key[0]
+            if compile_cfg is not False:
+                tower = torch.compile(
+                    tower, **({} if compile_cfg is True else compile_cfg))
             self._image_tower = key + (tower, )  # a tuple: not registered
-        return self._image_tower[2]
+        return self._image_tower[3]
 
     def _encode_text_ids(self, ids: Tensor) -> Tensor:
         # Constant texts are cached: encode them in the model's own dtype,
         # not in whatever autocast is active on the first call.
         with torch.autocast(ids.device.type, enabled=False):
-            return F.normalize(self.clip.encode_text(ids), dim=-1)
+            return normalize_features(self.clip.encode_text(ids))
 
     def encode_texts(self, texts: Sequence[str]) -> Tensor:
         """(Q, D) L2-normalised text embeddings, encoded once per text list."""
@@ -441,7 +470,7 @@ class FrozenCLIPGuide(nn.Module):
             x = clip.text_projection(x)
         elif clip.text_projection is not None:
             x = x @ clip.text_projection
-        return F.normalize(x, dim=-1)
+        return normalize_features(x)
 
     def extra_repr(self) -> str:
         source = self.arch if self.model_cfg is None else 'model_cfg'

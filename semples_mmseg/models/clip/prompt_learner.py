@@ -38,6 +38,9 @@ class BackgroundPromptLearner(nn.Module):
             torch.rand(num_classes, prompt_length, embed_dims))
         self.prefix = prefix
         self.dot_token_id = dot_token_id
+        # template ids per (guide, device): made and copied to the device
+        # once, not every step (a host-to-device copy waits for the GPU)
+        self._ids_cache: dict = {}
 
     @property
     def num_classes(self) -> int:
@@ -66,7 +69,11 @@ class BackgroundPromptLearner(nn.Module):
                 f'prompt embed_dims {self.prompts.shape[-1]} does not match '
                 f'the CLIP text width {guide.text_width}')
         n_prefix = 1 + len(guide.word_token_ids(self.prefix))
-        ids = self.token_ids(guide).to(self.prompts.device)
+        key = (id(guide), self.dot_token_id, self.prefix, self.prompts.shape[1],
+               self.prompts.device)
+        if key not in self._ids_cache:
+            self._ids_cache = {key: self.token_ids(guide).to(key[-1])}
+        ids = self._ids_cache[key]
         fixed = guide.token_embedding(ids).to(self.prompts.dtype)
         k = self.num_classes
         seq = torch.cat([

@@ -38,6 +38,8 @@ class CAMAreaLoss(NamedLoss):
         if labels.shape != logits.shape[:2]:
             raise ValueError(f'labels {tuple(labels.shape)} do not match '
                              f'cam_logits {tuple(logits.shape)} (B, K)')
+        # in at least fp32: fp16 / bf16 logits under autocast
+        logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
         return dict(area=torch.sigmoid(logits).mean())
 
     def weighted(self, terms: Dict[str, Tensor]) -> Tensor:

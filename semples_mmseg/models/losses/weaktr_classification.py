@@ -1,6 +1,7 @@
 """WeakTr's own objective: three multilabel soft-margin losses."""
 from typing import Dict
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -47,6 +48,9 @@ class WeakTrClassificationLoss(NamedLoss):
                 raise ValueError(f'WeakTrClassificationLoss: {key} gives '
                                  f'scores {tuple(scores[name].shape)}, labels '
                                  f'are {tuple(labels.shape)}')
+        # in at least fp32: fp16 / bf16 scores under autocast
+        scores = {name: s.to(torch.promote_types(s.dtype, torch.float32))
+                  for name, s in scores.items()}
         return {
             name: F.multilabel_soft_margin_loss(s, labels.to(s.dtype))
             for name, s in scores.items()

@@ -103,6 +103,10 @@ class SemPLeSSegmentor(BaseSegmentor):
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        # the configs' loaders pin batches in page-locked memory: copy them
+        # to the GPU without blocking the host (mmengine's option, which
+        # mmseg's SegDataPreProcessor does not expose)
+        self.data_preprocessor._non_blocking = True
         if pretrained is not None:
             cam_net = dict(cam_net, pretrained=pretrained)
         self.cam_net = MODELS.build(cam_net)

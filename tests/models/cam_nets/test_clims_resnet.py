@@ -49,10 +49,11 @@ def test_cls_logits_equal_classifier_on_pooled_features(net):
     assert torch.allclose(out['cls_logits'], expected, atol=1e-5)
 
 
-def test_stem_frozen_rest_learns_and_stays_frozen_after_train():
+def test_stem_frozen_rest_learns_and_stays_frozen_after_train(device):
     torch.manual_seed(0)
-    net = CLIMSResNet50CAM(num_classes=2).train()
-    net(torch.randn(2, 3, 64, 64))['cam_logits'].sigmoid().sum().backward()
+    net = CLIMSResNet50CAM(num_classes=2).to(device).train()
+    x = torch.randn(2, 3, 64, 64, device=device)
+    net(x)['cam_logits'].sigmoid().sum().backward()
     stem = [*net.backbone.conv1.parameters(), *net.backbone.bn1.parameters()]
     assert all(not p.requires_grad and p.grad is None for p in stem)
     for module in (net.backbone.layer1, net.backbone.layer4, net.classifier):
@@ -195,3 +196,24 @@ def test_takes_the_reference_url_through_mmengine(tmp_path):
     assert torch.equal(net.backbone.conv1.weight, state['conv1.weight'])
     assert torch.equal(net.backbone.layer3[5].conv2.weight,
                        state['layer3.5.conv2.weight'])
+
+
+def test_channels_last_gives_the_same_maps_and_gradients(tmp_path, device):
+    torch.manual_seed(0)
+    plain = CLIMSResNet50CAM(num_classes=2).to(device).eval()
+    path = tmp_path / 'cam.pth'
+    torch.save(plain.state_dict(), path)
+    nhwc = CLIMSResNet50CAM(num_classes=2, channels_last=True,
+                            pretrained=str(path))
+    nhwc.init_weights()  # loading keeps the memory format
+    nhwc = nhwc.to(device).eval()
+    weight = nhwc.backbone.layer1[0].conv2.weight  # 3 x 3
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not weight.is_contiguous()
+    x = torch.randn(1, 3, 64, 80, device=device)
+    out, ref = nhwc(x), plain(x)
+    assert torch.allclose(out['cam_logits'], ref['cam_logits'], atol=1e-4)
+    out['cams'].sum().backward()
+    ref['cams'].sum().backward()
+    g, g_ref = nhwc.classifier.weight.grad, plain.classifier.weight.grad
+    assert torch.allclose(g, g_ref, rtol=1e-3, atol=1e-4)

@@ -15,8 +15,10 @@ def tiny(**kw):
     return WeakTrCAMNet(**dict(TINY, **kw))
 
 
-def test_shapes_for_non_square_and_non_multiple_inputs():
-    out = tiny()(torch.randn(2, 3, 40, 70))  # floors to 2 x 4 patches
+def test_shapes_for_non_square_and_non_multiple_inputs(device):
+    x = torch.randn(2, 3, 40, 70, device=device)  # floors to 2 x 4 patches
+    out = tiny().to(device)(x)
+    assert all(v.device == x.device for v in out.values())
     assert out['cams'].shape == (2, 3, 2, 4)
     assert out['fused_cams'].shape == out['cam_logits_z'].shape == (2, 3, 2, 4)
     assert out['cls_logits'].shape == (2, 3)
@@ -80,9 +82,9 @@ def test_fine_cam_is_affinity_times_fused_cam():
     assert torch.allclose(out['cls_logits'][0], cls[0].mean(-1))
 
 
-def test_frozen_backbone_gets_no_gradient_head_and_aaf_do():
-    net = tiny(freeze_backbone=True).train()
-    net(torch.randn(2, 3, 32, 32))['cams'].sum().backward()
+def test_frozen_backbone_gets_no_gradient_head_and_aaf_do(device):
+    net = tiny(freeze_backbone=True).to(device).train()
+    net(torch.randn(2, 3, 32, 32, device=device))['cams'].sum().backward()
     assert all(p.grad is None for p in net.backbone.parameters())
     assert all(p.grad is not None for p in net.head.parameters())
     assert all(p.grad is not None for p in net.aaf.parameters())

@@ -16,11 +16,12 @@ def test_clip_is_frozen_hidden_and_stays_in_eval(tiny_guide):
     assert not any(p.requires_grad for p in tiny_guide.clip.parameters())
 
 
-def test_images_get_gradients_weights_do_not(tiny_guide):
-    x = torch.randn(3, 3, 16, 16, requires_grad=True)
+def test_images_get_gradients_weights_do_not(tiny_guide, device):
+    tiny_guide.to(device)  # before CLIP is built: it builds there
+    x = torch.randn(3, 3, 16, 16, device=device, requires_grad=True)
     emb = tiny_guide.encode_images(x)
-    assert emb.shape == (3, 16)
-    assert torch.allclose(emb.norm(dim=1), torch.ones(3), atol=1e-5)
+    assert emb.shape == (3, 16) and emb.device == x.device
+    assert torch.allclose(emb.norm(dim=1), x.new_ones(3), atol=1e-5)
     emb.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
     assert all(p.grad is None for p in tiny_guide.clip.parameters())
@@ -130,17 +131,18 @@ def test_empty_image_batch_stays_in_the_graph(tiny_guide):
     assert x.grad is not None and x.grad.shape == x.shape
 
 
-def test_guide_works_under_autocast(tiny_guide):
-    x = torch.randn(2, 3, 16, 16, requires_grad=True)
+def test_guide_works_under_autocast(tiny_guide, device):
+    tiny_guide.to(device)
+    x = torch.randn(2, 3, 16, 16, device=device, requires_grad=True)
     plain = tiny_guide.encode_images(x)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with torch.autocast(device.type, dtype=torch.bfloat16):
         emb = tiny_guide.encode_images(x)
         texts = tiny_guide.encode_texts(['a photo of sea.'])
-        ids = open_clip.tokenize(['a photo of cat.'])
+        ids = open_clip.tokenize(['a photo of cat.']).to(device)
         via_embeds = tiny_guide.encode_token_embeddings(
             tiny_guide.token_embedding(ids), ids.argmax(dim=-1))
-    assert emb.dtype == torch.bfloat16
-    assert torch.allclose(emb.float(), plain, atol=0.05)
+    assert emb.dtype == torch.float32  # bf16 features, normalised in fp32
+    assert torch.allclose(emb, plain, atol=0.05)
     emb.float().sum().backward()
     assert x.grad.abs().sum() > 0
     assert all(p.grad is None for p in tiny_guide.clip.parameters())
@@ -298,6 +300,27 @@ def test_lazy_build_follows_earlier_casts_and_keeps_the_rng(tiny_clip_cfg):
     assert guide.clip is clip
 
 
+def test_lazy_build_lands_on_the_module_device_and_moves_with_it(
+        tiny_clip_cfg, device):
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    guide.to(device=device, dtype=torch.float64)  # before CLIP exists
+    weight = guide.clip.visual.conv1.weight
+    assert (weight.device.type, weight.dtype) == (device.type, torch.float64)
+    feats = guide.class_text_features
+    assert (feats.device.type, feats.dtype) == (device.type, torch.float64)
+    x = torch.randn(2, 3, 16, 16, device=device, dtype=torch.float64)
+    assert guide.encode_images(x).dtype == torch.float64
+    u = guide.encode_texts(['a photo of sea.'])
+    assert (u.device.type, u.dtype) == (device.type, torch.float64)
+    guide.to(device='cpu', dtype=torch.float32)  # a built CLIP moves too
+    assert all(p.device.type == 'cpu' and p.dtype == torch.float32
+               for p in guide.clip.parameters())
+    assert guide.class_text_features.device.type == 'cpu'
+    assert guide.encode_texts(['a photo of sea.']).dtype == torch.float32
+    assert guide.encode_images(x.cpu().float()).dtype == torch.float32
+
+
 def test_first_use_under_inference_mode_builds_normal_tensors(tiny_guide):
     with torch.inference_mode():
         tiny_guide.encode_images(torch.randn(1, 3, 16, 16))
@@ -400,3 +423,46 @@ def test_random_weights_and_tags_keep_their_defaults(tiny_clip_cfg,
     FrozenCLIPGuide(class_names=['cat'],
                     pretrained='laion2b_s34b_b79k').build()
     assert seen == {'openai': True, 'laion2b_s34b_b79k': False}
+
+
+def test_compiled_image_tower_gives_the_same_embeddings(tiny_clip_cfg):
+    """compile_image_tower (opt-in): torch.compile of the tower over the
+    same weights. Tested with the aot_eager backend (dynamo's graph capture
+    and AOTAutograd, no C++ code generation: seconds on a CPU)."""
+    import torch._dynamo
+    plain = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg)
+    assert plain.compile_image_tower is False
+    torch._dynamo.reset()
+    guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                            model_cfg=tiny_clip_cfg,
+                            compile_image_tower=dict(backend='aot_eager'))
+    for g in (plain, guide):  # the same random weights
+        torch.manual_seed(0)
+        g.build()
+    tower = guide.image_tower
+    assert isinstance(tower, torch._dynamo.eval_frame.OptimizedModule)
+    assert guide.image_tower is tower  # compiled once
+    assert guide.state_dict() == {} and list(guide.parameters()) == []
+    for n in (3, 5):  # the number of masked images varies per step
+        x = torch.randn(n, 3, 16, 16, requires_grad=True)
+        out = guide.encode_images(x)
+        ref = plain.encode_images(x)
+        assert torch.allclose(out, ref, atol=1e-6)
+        g, = torch.autograd.grad(out.sum(), x)
+        g_ref, = torch.autograd.grad(ref.sum(), x)
+        assert torch.allclose(g, g_ref, atol=1e-6) and g.abs().max() > 0
+    assert all(p.grad is None for p in guide.clip.parameters())
+    with pytest.raises(TypeError, match="compile_image_tower.*'yes'"):
+        FrozenCLIPGuide(class_names=['cat'], pretrained=None,
+                        model_cfg=tiny_clip_cfg, compile_image_tower='yes')
+
+
+def test_embeddings_are_normalised_in_at_least_float32(tiny_guide):
+    from semples_mmseg.models.clip.clip_guide import normalize_features
+    big = torch.full((2, 16), 100., dtype=torch.float16)  # |x|^2 = 1.6e5
+    assert torch.isinf((big * big).sum(-1)).all()  # overflows in fp16
+    out = normalize_features(big)
+    assert out.dtype == torch.float32
+    assert torch.allclose(out, torch.full((2, 16), 0.25))
+    assert normalize_features(big.double()).dtype == torch.float64

@@ -45,9 +45,9 @@ def output_and_input_grad(fn, x):
     dict(final_ln_after_pool=True),
     dict(no_ln_pre=True),
 ])
-def test_equals_open_clip_forward_and_input_gradient(kw):
-    visual = tower(**kw)
-    x = torch.randn(3, 3, 32, 32)
+def test_equals_open_clip_forward_and_input_gradient(kw, device):
+    visual = tower(**kw).to(device)
+    x = torch.randn(3, 3, 32, 32).to(device)
     out, grad = output_and_input_grad(FastCLIPImageTower(visual), x)
     ref_out, ref_grad = output_and_input_grad(visual, x)
     assert out.shape == ref_out.shape == (3, 16)
@@ -153,14 +153,19 @@ def test_patch_dropout_in_train_mode_and_checkpointing_fall_back():
     assert calls == [1]
 
 
-def test_cpu_autocast_runs_in_bfloat16_close_to_open_clip():
-    visual = tower()
-    x = torch.randn(2, 3, 32, 32)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_runs_in_low_precision_close_to_open_clip(device, dtype):
+    visual = tower().to(device)
+    x = torch.randn(2, 3, 32, 32, device=device, requires_grad=True)
+    with torch.autocast(device.type, dtype=dtype):
         out = FastCLIPImageTower(visual)(x)
         ref = visual(x)
-    assert out.dtype == ref.dtype == torch.bfloat16
+    assert out.dtype == ref.dtype == dtype
     assert torch.allclose(out.float(), ref.float(), atol=0.05)
+    out.float().sum().backward()  # the input gradient in the input's dtype
+    assert x.grad.dtype == torch.float32 and torch.isfinite(x.grad).all()
+    assert all(p.dtype == torch.float32 and p.grad is None
+               for p in visual.parameters())  # fp32 master, never updated
 
 
 def test_guide_uses_the_fast_tower_by_default(tiny_clip_cfg, monkeypatch):

@@ -40,12 +40,12 @@ def test_truncated_sequence_equals_full_context(tiny_guide):
                           atol=1e-5)
 
 
-def test_gradients_reach_prompts_only(tiny_guide):
+def test_gradients_reach_prompts_only(tiny_guide, device):
     learner = BackgroundPromptLearner(num_classes=2,
                                       prompt_length=4,
-                                      embed_dims=16)
-    u = learner(tiny_guide)
-    assert u.shape == (2, 16)
+                                      embed_dims=16).to(device)
+    u = learner(tiny_guide.to(device))
+    assert u.shape == (2, 16) and u.device == learner.prompts.device
     (u * tiny_guide.class_text_features).sum().backward()
     assert learner.prompts.grad.abs().sum() > 0
     assert all(p.grad is None for p in tiny_guide.clip.parameters())
@@ -75,13 +75,16 @@ def test_open_clip_tokenizer_dot_ids():
     assert BackgroundPromptLearner(num_classes=1).dot_token_id == 13
 
 
-def test_prompt_gradients_under_autocast(tiny_guide):
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_prompt_gradients_under_autocast(tiny_guide, device, dtype):
     learner = BackgroundPromptLearner(num_classes=2,
                                       prompt_length=3,
-                                      embed_dims=16)
+                                      embed_dims=16).to(device)
+    tiny_guide.to(device)
     plain = learner(tiny_guide)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with torch.autocast(device.type, dtype=dtype):
         u = learner(tiny_guide)
+    assert learner.prompts.dtype == torch.float32  # fp32 master weights
     assert torch.allclose(u.float(), plain, atol=0.05)
     u.float().sum().backward()
     assert learner.prompts.grad.abs().sum() > 0
@@ -106,3 +109,24 @@ def test_registered_and_built_from_config(tiny_guide):
              embed_dims=16))
     assert learner.prompts.shape == (2, 3, 16)
     assert learner(tiny_guide).shape == (2, 16)
+
+
+def test_template_ids_are_made_once_per_device(tiny_guide, device,
+                                               monkeypatch):
+    learner = BackgroundPromptLearner(num_classes=2, prompt_length=3,
+                                      embed_dims=16).to(device)
+    tiny_guide.to(device)
+    calls = []
+    original = learner.token_ids
+    monkeypatch.setattr(learner, 'token_ids',
+                        lambda guide: calls.append(1) or original(guide))
+    first = learner(tiny_guide)
+    assert torch.equal(learner(tiny_guide), first) and calls == [1]
+    ids, = learner._ids_cache.values()
+    assert ids.device == learner.prompts.device
+    learner.prompts.data = learner.prompts.data.double()  # a cast: same ids
+    learner(tiny_guide.double())
+    assert calls == [1]
+    learner.prompts.data = learner.prompts.data[:, :2]  # L = 2: new ids
+    learner(tiny_guide)
+    assert calls == [1, 1]

@@ -24,8 +24,8 @@ def cbs_inputs():
     return img_fg, bg_text
 
 
-def test_cbs_sums_unclamped_terms_above_the_threshold():
-    img_fg, bg_text = cbs_inputs()
+def test_cbs_sums_unclamped_terms_above_the_threshold(device):
+    img_fg, bg_text = (t.to(device) for t in cbs_inputs())
     expected = -(math.log(1 - 0.6) + math.log(1 - 0.8) + math.log(1 - 0.28) +
                  math.log(1 - 0.96) + math.log(1 - 0.99995))
     loss = CLIMSBackgroundSuppressionLoss(loss_weight=2.0)
@@ -136,3 +136,10 @@ def test_clims_weights_map_onto_segment_label_matching():
         t = match.terms(fg, bg, text)
         assert match(fg, bg, text).item() == pytest.approx(
             (w_otm * t['otm'] + w_btm * t['btm']).item(), rel=1e-6)
+
+
+def test_area_of_half_precision_logits_is_float32():
+    logits = torch.full((2, 3, 4, 4), math.log(4), dtype=torch.float16)
+    area = CAMAreaLoss().terms(dict(cam_logits=logits), torch.zeros(2, 3))
+    assert area['area'].dtype == torch.float32
+    assert area['area'].item() == pytest.approx(0.8, abs=1e-3)

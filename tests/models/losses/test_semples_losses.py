@@ -21,14 +21,16 @@ IMG_FG = unit(math.pi / 3, 0.0, math.acos(-0.6))
 IMG_BG = unit(math.acos(0.2), math.acos(-0.1), math.acos(0.9))
 
 
-def test_matching_loss_by_hand():
+def test_matching_loss_by_hand(device):
     loss = SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=3.0)
     otm = (-math.log(0.5) - math.log(0.9999) - math.log(1e-4)) / 3
     btm = (-math.log(1 - 0.2) - math.log(1 - 1e-4) - math.log(1 - 0.9)) / 3
-    terms = loss.terms(IMG_FG, IMG_BG, TEXT)
+    fg, bg, text = (t.to(device) for t in (IMG_FG, IMG_BG, TEXT))
+    terms = loss.terms(fg, bg, text)
+    assert terms['otm'].device == fg.device
     assert terms['otm'].item() == pytest.approx(otm, rel=1e-6)
     assert terms['btm'].item() == pytest.approx(btm, rel=1e-6)
-    assert loss(IMG_FG, IMG_BG, TEXT).item() == pytest.approx(
+    assert loss(fg, bg, text).item() == pytest.approx(
         3.0 * (otm + 2.4 * btm), rel=1e-6)
     assert loss.loss_name == 'loss_match'
 
@@ -59,8 +61,9 @@ def test_refinement_loss_by_hand():
     (ContrastivePromptLoss(), 3),
     (PromptRefinementLoss(), 2),
 ])
-def test_no_pairs_gives_zero_that_backpropagates(loss, n_inputs):
-    inputs = [torch.zeros(0, 4, requires_grad=True) for _ in range(n_inputs)]
+def test_no_pairs_gives_zero_that_backpropagates(loss, n_inputs, device):
+    inputs = [torch.zeros(0, 4, device=device, requires_grad=True)
+              for _ in range(n_inputs)]
     value = loss(*inputs)
     assert value.item() == 0.0 and not torch.isnan(value)
     value.backward()

@@ -70,15 +70,18 @@ def keep_aaf_alive(model):
     return model
 
 
-def test_stage1_trains_head_and_aaf_only_with_one_clip_call(monkeypatch):
-    model = keep_aaf_alive(build())
+def test_stage1_trains_head_and_aaf_only_with_one_clip_call(monkeypatch,
+                                                           device):
+    model = keep_aaf_alive(build()).to(device)
     model.set_stage(losses=['match'], mask_eps=0.1)
     calls = []
     original = model.clip_guide.encode_images
     monkeypatch.setattr(model.clip_guide, 'encode_images',
                         lambda x: calls.append(x.shape[0]) or original(x))
-    losses = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    losses = model.loss(torch.randn(2, 3, 32, 32, device=device),
+                        samples(LABELS))
     assert set(losses) == {'loss_match', 'otm', 'btm'}
+    assert all(v.device.type == device.type for v in losses.values())
     assert calls == [2 * 3]  # fg and bg of the P = 3 pairs in one call
     losses['loss_match'].backward()
     assert all(grads(model.cam_net.head)) and all(grads(model.cam_net.aaf))
@@ -87,11 +90,12 @@ def test_stage1_trains_head_and_aaf_only_with_one_clip_call(monkeypatch):
     assert all(p.grad is None for p in model.clip_guide.clip.parameters())
 
 
-def test_stage2_trains_prompts_only_with_a_frozen_cam_net():
-    model = build()
+def test_stage2_trains_prompts_only_with_a_frozen_cam_net(device):
+    model = build().to(device)
     model.set_stage(losses=['prompt'], mask_eps=1e-4)
     model.train()
-    losses = model.loss(torch.randn(2, 3, 32, 32), samples(LABELS))
+    losses = model.loss(torch.randn(2, 3, 32, 32, device=device),
+                        samples(LABELS))
     assert set(losses) == {'loss_prompt', 'prompt_i', 'prompt_t'}
     losses['loss_prompt'].backward()
     assert model.prompt_learner.prompts.grad.abs().sum() > 0
@@ -99,10 +103,10 @@ def test_stage2_trains_prompts_only_with_a_frozen_cam_net():
     assert model.cam_net.training  # restored after the frozen forward
 
 
-def test_stage3_adds_refinement_with_prompts_fixed_and_cached():
-    model = build()
+def test_stage3_adds_refinement_with_prompts_fixed_and_cached(device):
+    model = build().to(device)
     model.set_stage(losses=['match', 'refine'], mask_eps=0.1)
-    x, s = torch.randn(2, 3, 32, 32), samples(LABELS)
+    x, s = torch.randn(2, 3, 32, 32, device=device), samples(LABELS)
     losses = model.loss(x, s)
     assert {'loss_match', 'loss_refine', 'refine'} <= set(losses)
     (losses['loss_match'] + losses['loss_refine']).backward()
@@ -152,17 +156,17 @@ def test_no_labelled_pair_gives_finite_zero_clip_losses():
     total.backward()
 
 
-def test_prediction_fills_cams_logits_and_label_map():
-    model = build().eval()
+def test_prediction_fills_cams_logits_and_label_map(device):
+    model = build().to(device).eval()
     s = samples([[1, 0, 1]], shape=(40, 56))
     with torch.no_grad():
-        out = model.predict(torch.randn(1, 3, 40, 56), s)[0]
+        out = model.predict(torch.randn(1, 3, 40, 56, device=device), s)[0]
     cams = out.pred_cams.data
-    assert cams.shape == (3, 40, 56)
+    assert cams.shape == (3, 40, 56) and cams.device.type == device.type
     assert cams[1].abs().max() == 0 and cams[0].max() == pytest.approx(1, abs=1e-4)
     assert out.seg_logits.data.shape == (4, 40, 56)
     assert torch.all(out.seg_logits.data[0] == 0.4)
-    expected = torch.cat([torch.full((1, 40, 56), 0.4), cams]).argmax(0)
+    expected = torch.cat([cams.new_full((1, 40, 56), 0.4), cams]).argmax(0)
     assert torch.equal(out.pred_sem_seg.data[0], expected)
 
 
@@ -373,3 +377,76 @@ def test_stage2_encodes_exactly_the_background_images(monkeypatch):
                             (1 - masks[1, 1]) * x[1]])
     assert len(seen) == 1 and seen[0].shape == (3, 3, 32, 32)
     assert torch.allclose(seen[0], expected, atol=1e-6)
+
+
+def test_train_step_and_test_step_run_on_the_model_device(device):
+    """mmengine's path: uint8 images on the CPU go through the data
+    preprocessor to the model's device; losses, gradients and predictions
+    stay there (CLIP built lazily on that device)."""
+    from mmengine.optim import OptimWrapper
+    model = keep_aaf_alive(build(data_preprocessor=dict(
+        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+        size=(32, 32)))).to(device)
+    model.set_stage(losses=['match'], mask_eps=0.1)
+    torch.manual_seed(1)
+    data = dict(inputs=[torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+                        for _ in LABELS],
+                data_samples=samples(LABELS))
+    assert model.data_preprocessor._non_blocking  # from pinned batches
+    head = model.cam_net.head.weight
+    before = head.detach().clone()
+    optim = OptimWrapper(torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=1.))
+    log_vars = model.train_step(data, optim)
+    assert torch.isfinite(log_vars['loss']) and log_vars['loss'] > 0
+    assert log_vars['loss'].device.type == device.type
+    assert not torch.equal(head.detach(), before)  # the step updated S
+    assert model.clip_guide.clip.visual.conv1.weight.device == head.device
+    model.eval()
+    out = model.test_step(dict(inputs=data['inputs'][:1],
+                               data_samples=samples(LABELS[:1])))[0]
+    assert out.pred_cams.data.shape == (K, 32, 32)
+    assert out.pred_sem_seg.data.device.type == device.type
+
+
+def test_clip_guide_follows_the_model_under_ddp(device, tmp_path):
+    """As mmengine's Runner does it: the model moved to the device, wrapped
+    in MMDistributedDataParallel, weights initialised (CLIP built there,
+    lazily), then train steps; CLIP stays out of DDP's parameters."""
+    import torch.distributed as dist
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.optim import OptimWrapper
+    cuda = device.type == 'cuda'
+    dist.init_process_group('nccl' if cuda else 'gloo', rank=0, world_size=1,
+                            init_method=f'file://{tmp_path / "store"}')
+    try:
+        model = keep_aaf_alive(build(data_preprocessor=dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+            size=(32, 32)))).to(device)
+        model.set_stage(losses=['match'], mask_eps=0.1)
+        ddp = MMDistributedDataParallel(
+            module=model, device_ids=[device.index or 0] if cuda else None,
+            broadcast_buffers=False, find_unused_parameters=True)
+        assert not model.clip_guide.is_built
+        model.init_weights()  # Runner: model.module.init_weights()
+        clip_weight = model.clip_guide.clip.visual.conv1.weight
+        assert clip_weight.device == model.cam_net.head.weight.device
+        assert not any(n.startswith('module.clip_guide')
+                       for n, _ in ddp.named_parameters())
+        before = clip_weight.detach().clone()
+        optim = OptimWrapper(torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad], lr=1.))
+        data = dict(inputs=[torch.randint(0, 256, (3, 32, 32),
+                                          dtype=torch.uint8)
+                            for _ in LABELS],
+                    data_samples=samples(LABELS))
+        for _ in range(2):
+            log_vars = ddp.train_step(data, optim)
+            assert torch.isfinite(log_vars['loss'])
+        assert torch.equal(clip_weight, before)
+        assert model.cam_net.head.weight.grad is None or \
+            model.cam_net.head.weight.grad.device == clip_weight.device
+    finally:
+        dist.destroy_process_group()

@@ -8,11 +8,11 @@ from semples_mmseg.models.utils.soft_masks import (labelled_pairs,
                                                    sigmoid_soft_masks)
 
 
-def test_minmax_soft_mask_values_by_hand():
-    cams = torch.tensor([[[[0., 1.], [2., 4.]]]])  # (1, 1, 2, 2)
+def test_minmax_soft_mask_values_by_hand(device):
+    cams = torch.tensor([[[[0., 1.], [2., 4.]]]], device=device)  # (1, 1, 2, 2)
     masks = minmax_soft_masks(cams, size=2, eps=0.1)
     # (F - 0) / (4 - 0 + 0.1)
-    expected = torch.tensor([0., 1., 2., 4.]) / 4.1
+    expected = torch.tensor([0., 1., 2., 4.], device=device) / 4.1
     assert torch.allclose(masks.flatten(), expected)
     # the soft normaliser keeps the maximum below 1
     assert masks.max() < 1
@@ -66,14 +66,17 @@ def test_no_pairs_gives_empty_batches_that_backpropagate():
     assert masks.grad is not None and masks.grad.abs().sum() == 0
 
 
-def test_pair_masks_first_equal_all_masks_then_gathered():
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_pair_masks_first_equal_all_masks_then_gathered(device, dtype):
     torch.manual_seed(0)
-    cams = torch.rand(3, 4, 5, 6) * 3
-    labels = torch.tensor([[1., 0, 0, 1], [0, 0, 0, 0], [0, 1, 1, 1]])
+    cams = (torch.rand(3, 4, 5, 6) * 3).to(device, dtype)
+    labels = torch.tensor([[1., 0, 0, 1], [0, 0, 0, 0], [0, 1, 1, 1]],
+                          device=device)
     img_idx, cls_idx = labelled_pairs(labels)
     pairs = minmax_soft_masks(pair_maps(cams, img_idx, cls_idx), 11, 0.1)
     every = minmax_soft_masks(cams, 11, 0.1)[img_idx, cls_idx]
     assert pairs.shape == (5, 1, 11, 11)
+    assert (pairs.device, pairs.dtype) == (cams.device, dtype)
     assert torch.allclose(pairs[:, 0], every, atol=1e-7, rtol=0)
     sig = sigmoid_soft_masks(pair_maps(cams - 1.5, img_idx, cls_idx), 11)
     assert torch.allclose(sig[:, 0],
@@ -81,10 +84,12 @@ def test_pair_masks_first_equal_all_masks_then_gathered():
                           atol=1e-7, rtol=0)
 
 
-def test_pair_images_foregrounds_then_backgrounds():
-    images = torch.arange(2.).view(2, 1, 1, 1).expand(2, 3, 2, 2) + 1
-    masks = torch.rand(2, 3, 2, 2)
-    img_idx, cls_idx = torch.tensor([0, 0, 1]), torch.tensor([1, 2, 0])
+def test_pair_images_foregrounds_then_backgrounds(device):
+    images = torch.arange(2., device=device).view(2, 1, 1, 1).expand(
+        2, 3, 2, 2) + 1
+    masks = torch.rand(2, 3, 2, 2, device=device)
+    img_idx = torch.tensor([0, 0, 1], device=device)
+    cls_idx = torch.tensor([1, 2, 0], device=device)
     fg, bg = masked_pair_images(images, masks, img_idx, cls_idx)
     pm = pair_maps(masks, img_idx, cls_idx)
     both = pair_images(images, pm, img_idx)
