@@ -2,7 +2,7 @@
 
 Every tracked text file (``git ls-files``) is scanned for references to the
 workspace the project was developed in (a sibling ``shared`` folder with the
-method notes, absolute ``/work/...`` paths); the method is cited as
+method notes, absolute paths of that workspace); the method is cited as
 ``docs/METHOD.md section N``, and every such section number must exist there.
 """
 import re
