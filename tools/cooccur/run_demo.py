@@ -139,8 +139,8 @@ def image_demo_picture(image: str, checkpoint: str, out_file: str) -> str:
                                                   IMAGE_DEMO)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    say('image demo: python demo/image_demo.py ' + ' '.join(
-        shown(p) for p in (image, SEMPLES_CFG, checkpoint)) +
+    say('image demo: python ' + ' '.join(
+        shown(p) for p in (IMAGE_DEMO, image, SEMPLES_CFG, checkpoint)) +
         f' --device cpu --out-file {shown(out_file)}')
     module.image_demo(image, SEMPLES_CFG, checkpoint, out_file=out_file,
                       device='cpu')
