@@ -12,8 +12,10 @@ picture shows the image, the seed label map and one CAM overlay per class
 with a colour bar; without ``--out-file`` it is shown in a window.
 """
 from argparse import ArgumentParser
+from typing import Optional, Sequence
 
 import mmcv
+import numpy as np
 import torch
 from mmengine.model import revert_sync_batchnorm
 
@@ -39,29 +41,43 @@ def parse_args():
     return parser.parse_args()
 
 
-def main():
-    args = parse_args()
+def image_demo(img: str, config: str, checkpoint: str, *,
+               labels: Optional[Sequence[str]] = None,
+               out_file: Optional[str] = None,
+               device: str = 'cpu',
+               title: Optional[str] = None) -> np.ndarray:
+    """What the command line does: the picture of ``img`` as (h, w, 3) RGB
+    uint8, written to ``out_file`` when given (tools/cooccur/run_demo.py
+    calls this for one world image)."""
     cfg_options = None
-    if args.labels:
-        cfg_options = {'model.test_cfg.labels': args.labels}
-    model = init_model(
-        args.config, args.checkpoint, device=args.device,
-        cfg_options=cfg_options)
-    if args.device == 'cpu':
+    if labels:
+        cfg_options = {'model.test_cfg.labels': list(labels)}
+    model = init_model(config, checkpoint, device=device,
+                       cfg_options=cfg_options)
+    if device == 'cpu':
         model = revert_sync_batchnorm(model)
-    result = inference_model(model, args.img)
+    result = inference_model(model, img)
     meta = model.dataset_meta
     picture = prediction_figure(
-        mmcv.imread(args.img, channel_order='rgb', backend='pillow'),
+        mmcv.imread(img, channel_order='rgb', backend='pillow'),
         result,
         meta['classes'],
         meta['palette'],
         bg_threshold=model.test_cfg['bg_threshold'],
-        title=args.title)
+        title=title)
+    if out_file is not None:
+        mmcv.imwrite(picture[..., ::-1], out_file)
+    return picture
+
+
+def main():
+    args = parse_args()
+    picture = image_demo(args.img, args.config, args.checkpoint,
+                         labels=args.labels, out_file=args.out_file,
+                         device=args.device, title=args.title)
     if args.out_file is None:
         mmcv.imshow(picture[..., ::-1], 'CAMs')
     else:
-        mmcv.imwrite(picture[..., ::-1], args.out_file)
         print(f'wrote {args.out_file}')
 
 

@@ -3,7 +3,9 @@
 # torchrun with one process per GPU; on a host without CUDA, GPUS CPU
 # processes over gloo (see semples_mmseg/engine/launch.py).
 # NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment;
-# PYTHON picks the interpreter (default: python).
+# PYTHON picks the interpreter (default: the project's .venv when it
+# exists, else python from PATH; see tools/find_python.sh).
+source "$(dirname "$0")/find_python.sh"
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -12,7 +14,7 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-"${PYTHON:-python}" -m torch.distributed.run \
+"$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
 # GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS come from the environment;
-# PYTHON picks the interpreter (default: python).
+# PYTHON picks the interpreter (default: the project's .venv when it
+# exists, else python from PATH; see tools/find_python.sh).
+source "$(dirname "$0")/find_python.sh"
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -20,5 +22,5 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    "${PYTHON:-python}" -u "$(dirname "$0")/train.py" "${CONFIG}" \
+    "$PYTHON" -u "$(dirname "$0")/train.py" "${CONFIG}" \
     --launcher="slurm" "${@:4}"

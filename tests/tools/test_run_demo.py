@@ -60,8 +60,28 @@ def test_demo_writes_table_and_pictures(demo):
         # the full sweep contains 0.40-0.59: its best cannot be lower
         assert seed_of(results, row) >= seed_of(results, row, column=4)
     pictures = list((work / 'pictures').glob('*.png'))
-    assert len(pictures) == 4
+    assert len(pictures) == 5  # 4 world figures + the image demo
     assert (work / 'semples' / 'best_stage3.pth').is_file()
+
+
+def test_demo_runs_the_image_demo_on_a_world_image(demo):
+    """demo/image_demo.py's picture of one held-out image, stage 3."""
+    work, log = demo
+    picture = work / 'pictures' / 'image_demo.png'
+    command = next(line for line in log.splitlines()
+                   if 'image demo: python ' in line)
+    # run from outside the clone: the repository's files are absolute
+    assert f'python {REPO}/demo/image_demo.py ' in command
+    assert f' {REPO}/configs/semples/toy_cooccur.py ' in command
+    assert 'work_dirs/cooccur/world/JPEGImages/' in command
+    assert 'work_dirs/cooccur/semples/best_stage3.pth' in command
+    assert command.endswith(
+        '--device cpu --out-file work_dirs/cooccur/pictures/image_demo.png')
+    image = np.array(Image.open(picture))
+    assert image.ndim == 3 and image.shape[2] == 3
+    # image | seed labels | at least one CAM panel, each wider than 96 px
+    assert image.shape[1] >= 3 * 96 and image.shape[0] >= 96
+    assert "CAMs for the CAM network's predicted classes" in log
 
 
 def test_trained_cams_beat_all_background_and_random_init(demo):
@@ -160,7 +180,7 @@ def test_rerun_reuses_every_finished_phase(demo):
     assert 'running ' not in log  # no training subprocess
     assert (work / 'semples' / 'best_stage3.pth').stat().st_mtime_ns == stamp
     assert (work / 'results.md').read_text() == before
-    assert len(list((work / 'pictures').glob('*.png'))) == 4
+    assert len(list((work / 'pictures').glob('*.png'))) == 5
 
 
 def test_ablation_table_small_statistics_by_hand(demo):

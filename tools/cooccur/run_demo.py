@@ -16,7 +16,10 @@
 6. writes ``pictures/{id}.png``: image | GT | per present class the CAM of
    the baseline, after stage 1 and after stage 3 (one colour scale, 0-1),
    and the similarity of its learned background prompt over the image (the
-   paper's Fig. 5).
+   paper's Fig. 5);
+7. runs demo/image_demo.py's function on one held-out world image (one
+   object on its home scene) with the stage-3 checkpoint, as a user runs
+   any trained model: ``pictures/image_demo.png`` (demo/README.md).
 
 With the default work dir the two copied files are the toy configs' default
 weight paths, so tools/test.py, tools/train.py and the Inferencer run on the
@@ -26,6 +29,7 @@ progress line per phase shows the ETA, a timing table closes the run.
 ``--small`` is the test suite's variant: a tiny world, short schedules.
 """
 import argparse
+import importlib.util
 import os
 import os.path as osp
 import sys
@@ -54,6 +58,7 @@ PHASE_COST = {'world': 5, 'toy CLIP': 270, 'WeakTr baseline': 60,
               'SemPLeS stages 1-3': 180, 'evaluation': 40, 'pictures': 15}
 SMALL_COST = {'world': 2, 'toy CLIP': 30, 'WeakTr baseline': 25,
               'SemPLeS stages 1-3': 25, 'evaluation': 10, 'pictures': 8}
+IMAGE_DEMO = osp.join(REPO, 'demo', 'image_demo.py')
 ROWS = (('WeakTr baseline', None), ('SemPLeS stage 1', 'best_stage1.pth'),
         ('SemPLeS stage 3', 'best_stage3.pth'))
 
@@ -109,6 +114,37 @@ def pictures(out_dir, dataset, cams: dict, model, n=4):
                    'to 32-px crops (stride 4)')
         written.append(path)
     return written
+
+
+def home_scene_image(layouts) -> int:
+    """Index of the first val image with a single object on its home scene
+    (the co-occurrence SemPLeS is about), else 0."""
+    for i, layout in enumerate(layouts):
+        if len(layout.objects) == 1 and layout.cooccurs(layout.objects[0]):
+            return i
+    return 0
+
+
+def shown(path: str) -> str:
+    """``path`` relative to the current folder when it is under it."""
+    rel = osp.relpath(path)
+    return path if rel.startswith('..') else rel
+
+
+def image_demo_picture(image: str, checkpoint: str, out_file: str) -> str:
+    """``python demo/image_demo.py IMAGE configs/semples/toy_cooccur.py
+    CHECKPOINT --device cpu --out-file OUT``, through the script's own
+    function in this process."""
+    spec = importlib.util.spec_from_file_location('semples_image_demo',
+                                                  IMAGE_DEMO)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    say('image demo: python ' + ' '.join(
+        shown(p) for p in (IMAGE_DEMO, image, SEMPLES_CFG, checkpoint)) +
+        f' --device cpu --out-file {shown(out_file)}')
+    module.image_demo(image, SEMPLES_CFG, checkpoint, out_file=out_file,
+                      device='cpu')
+    return out_file
 
 
 def main():
@@ -181,6 +217,10 @@ def main():
     model = world_eval.load_segmentor(
         SEMPLES_CFG, osp.join(semples, 'best_stage3.pth'), clip)
     pictures(osp.join(exp.work, 'pictures'), dataset, cams, model)
+    index = home_scene_image(world_eval.val_layouts(exp.world_params))
+    image_demo_picture(dataset.get_data_info(index)['img_path'],
+                       osp.join(semples, 'best_stage3.pth'),
+                       osp.join(exp.work, 'pictures', 'image_demo.png'))
     progress.end('pictures')
     say(f"results in {osp.join(exp.work, 'results.md')}, pictures in "
         f"{osp.join(exp.work, 'pictures')}")
