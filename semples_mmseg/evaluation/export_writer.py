@@ -14,7 +14,7 @@ before its error goes on.
 """
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Optional
+from typing import Callable, Optional, Set
 
 
 class BoundedWriter:
@@ -37,6 +37,7 @@ class BoundedWriter:
         self.pending = 0
         self.peak_pending = 0  # the most jobs ever in flight (tests)
         self._error: Optional[BaseException] = None
+        self._queued: Set[Future] = set()
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, max_pending))
         self._pool = ThreadPoolExecutor(
@@ -56,16 +57,24 @@ class BoundedWriter:
         if self._error is not None:  # failed while we waited for the slot
             self._done(None)
             self._raise_failed()
-        self._pool.submit(fn, *args, **kwargs).add_done_callback(self._done)
+        future = self._pool.submit(fn, *args, **kwargs)
+        with self._lock:
+            self._queued.add(future)
+        future.add_done_callback(self._done)
 
     def _done(self, future: Optional[Future]) -> None:
+        drop = []
         with self._lock:
             self.pending -= 1
+            self._queued.discard(future)
             if (future is not None and not future.cancelled()
                     and future.exception() is not None
                     and self._error is None):
                 self._error = future.exception()
+                drop = list(self._queued)
         self._slots.release()
+        for queued in drop:  # their callbacks come back here
+            queued.cancel()
 
     def _raise_failed(self) -> None:
         if self._error is not None:
