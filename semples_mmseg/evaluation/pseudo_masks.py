@@ -246,11 +246,13 @@ def cam_pass(model,
     in the same pass). A failure to read, infer or write names the image
     or file; the images before it are written.
     """
+    if not len(indices):  # e.g. a rank's empty shard of a resume
+        return
     if writer_threads is None:
         writer_threads = DEFAULT_WRITER_THREADS if workers else 0
     loader = build_export_loader(dataset, indices, workers=workers,
                                  seed=seed)
-    bar = ProgressBar(len(indices)) if progress and len(indices) else None
+    bar = ProgressBar(len(indices)) if progress else None
     with BoundedWriter(writer_threads, max_pending_writes) as writer:
         for index, batch in zip(indices, loader):
             if isinstance(batch, ReadFailure):

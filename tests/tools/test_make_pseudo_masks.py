@@ -12,7 +12,7 @@ from PIL import Image
 
 from mmseg.registry import MODELS
 from semples_mmseg.testing import make_voc_fixture
-from test_train_semples import TINY, data_options
+from test_train_semples import TINY, data_options, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -237,3 +237,18 @@ def test_unwritable_mask_fails_naming_it(setup):
     assert f'writing {blocked} failed: IsADirectoryError' in proc.stderr
     assert not [p for p in out.iterdir() if '.tmp' in p.name]
     assert blocked.is_dir() and not list(blocked.iterdir())
+
+
+def test_two_cpu_processes_with_two_workers_each_write_the_serial_bytes(
+        setup, serial_masks):
+    root, _ = setup
+    out = root / 'two_ranks'
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(free_port()), 'tools/make_pseudo_masks.py',
+         TINY, str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+         '--launcher', 'pytorch', '--workers', '2', *options(root)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '2 process(es), 2 loader worker(s) each' in proc.stdout
+    assert folder_bytes(out) == serial_masks
