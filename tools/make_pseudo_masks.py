@@ -22,7 +22,7 @@ GT masks, the masks are scored (Markdown table, ``scores.json``).
 
 The export streams: ``--workers`` DataLoader workers (default: the config's
 ``test_dataloader.num_workers``, else 2) read and decode the images ahead,
-the model runs in the main process, writer threads threshold, refine and
+the model runs and thresholds in the main process, writer threads refine and
 write, with a bounded number of images in flight. ``--workers 0`` is the
 serial path (read, infer, write one after the other); the files are the same
 bytes either way.

@@ -84,8 +84,8 @@ class BoundedWriter:
         """Wait for the jobs (``drop_queued``: only for the running ones),
         then raise the error of a failed job."""
         if self._pool is not None:
-            self._pool.shutdown(
-                wait=True, cancel_futures=drop_queued or self._error is not None)
+            drop = drop_queued or self._error is not None
+            self._pool.shutdown(wait=True, cancel_futures=drop)
         self._raise_failed()
 
     def __enter__(self) -> 'BoundedWriter':

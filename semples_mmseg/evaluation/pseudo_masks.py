@@ -192,21 +192,22 @@ def save_scores(scores: Dict, out_dir: str) -> str:
     return path
 
 
-def write_image_outputs(cams: torch.Tensor, img_path: str, *, out_dir: str,
-                        threshold: float, crf: Optional[Callable] = None,
-                        save_cams: bool = False) -> None:
-    """One image's files from its (K, H, W) CAMs: ``cams/{id}.npy`` (float16)
-    first, then the mask PNG, so that a mask is only "done" with its CAM
-    file (``--resume``). Any failure names the file being written."""
+def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
+                        img_path: str, *, out_dir: str,
+                        crf: Optional[Callable] = None) -> None:
+    """One image's files: ``cams/{id}.npy`` (the float16 (K, H, W) ``cams``,
+    unless None) first, then the (H, W) ``label`` map (CRF-refined with the
+    image) as the mask PNG, so that a mask is only "done" with its CAM file
+    (``--resume``). Any failure names the file being written. Only numpy,
+    PIL and the CRF run here (no torch: see :func:`cam_pass`)."""
     target = mask_path(out_dir, img_path)
     try:
-        label = threshold_label_map(cams, threshold)
         if crf is not None:
             image = mmcv.imread(img_path, channel_order='rgb')
             label = crf(np.ascontiguousarray(image), label)
-        if save_cams:
+        if cams is not None:
             target = cam_path(out_dir, img_path)
-            np_save_atomically(cams.half().cpu().numpy(), target)
+            np_save_atomically(cams, target)
             target = mask_path(out_dir, img_path)
         write_png_atomically(label, target)
     except DiskFullError:
@@ -236,9 +237,9 @@ def cam_pass(model,
     """CAMs -> thresholded (and CRF-refined) pseudo masks, streamed.
 
     ``workers`` DataLoader workers read the images ahead (the dataset's test
-    pipeline), the model runs in this process at batch 1, and
-    ``writer_threads`` threads (default: 0 with 0 workers, the serial path,
-    else 2) threshold, refine and write ``{out_dir}/{image id}.png`` (and
+    pipeline), the model runs in this process at batch 1 and thresholds,
+    and ``writer_threads`` threads (default: 0 with 0 workers, the serial
+    path, else 2) CRF-refine and write ``{out_dir}/{image id}.png`` (and
     ``cams/{id}.npy``) with at most ``max_pending_writes`` images in flight
     (default: twice the threads), so memory stays flat. The files are the
     same bytes whatever the workers and threads. ``on_sample(sample)`` sees
@@ -260,14 +261,20 @@ def cam_pass(model,
             try:
                 with torch.no_grad():
                     sample = model.test_step(batch)[0]
-                cams = sample.pred_cams.data.detach().cpu()
+                cams = sample.pred_cams.data.detach()
             except Exception as exc:  # name the image (e.g. below a patch)
                 path = dataset.get_data_info(index)['img_path']
                 raise RuntimeError(f'CAM inference failed on {path}: '
                                    f'{type(exc).__name__}: {exc}') from exc
-            writer.submit(write_image_outputs, cams,
+            # torch stays in this thread: a torch op on a writer thread
+            # starts a second OpenMP team, which changes how the model's
+            # threads wait (libgomp throttles spinning), so the two paths
+            # would not be timed alike
+            writer.submit(write_image_outputs,
+                          threshold_label_map(cams, threshold),
+                          cams.half().cpu().numpy() if save_cams else None,
                           sample.metainfo['img_path'], out_dir=out_dir,
-                          threshold=threshold, crf=crf, save_cams=save_cams)
+                          crf=crf)
             if on_sample is not None:
                 on_sample(sample)
             if bar is not None:

@@ -1,4 +1,4 @@
-"""The streaming CAM export: same bytes as the serial path, bounded, named errors."""
+"""The streaming CAM export: serial bytes, a bounded queue, named errors."""
 import errno
 import os
 import sys
@@ -240,7 +240,8 @@ def test_temporaries_of_a_kill_are_removed_and_redone(export, tmp_path):
     _, _, _, serial, ids = export
     out = tmp_path / 'killed'
     (out / 'cams').mkdir(parents=True)
-    (out / f'{ids[0]}.png').write_bytes((serial / f'{ids[0]}.png').read_bytes())
+    first = f'{ids[0]}.png'
+    (out / first).write_bytes((serial / first).read_bytes())
     (out / f'{ids[0]}.npy').write_bytes(b'')  # not ours: kept
     (out / f'{ids[1]}.tmp4242.png').write_bytes(b'\x89PNG')
     (out / 'cams' / f'{ids[0]}.tmp4242.npy').write_bytes(b'\x93NUMPY')

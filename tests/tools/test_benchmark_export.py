@@ -1,4 +1,4 @@
-"""tools/analysis_tools/benchmark_export.py on the tiny config (no timings asserted)."""
+"""tools/analysis_tools/benchmark_export.py on the tiny config (no timings)."""
 import re
 import subprocess
 import sys

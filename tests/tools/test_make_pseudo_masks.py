@@ -158,7 +158,7 @@ from semples_mmseg.evaluation import pseudo_masks
 from semples_mmseg.utils import atomic_files
 write, calls = pseudo_masks.write_image_outputs, []
 
-def dying(cams, img_path, **kwargs):
+def dying(label, cams, img_path, **kwargs):
     calls.append(img_path)
     if len(calls) == 4:
         with atomic_files.atomic_path(
@@ -166,7 +166,7 @@ def dying(cams, img_path, **kwargs):
             with open(tmp, 'wb') as f:
                 f.write(b'\\x89PNG half')
             os._exit(137)
-    write(cams, img_path, **kwargs)
+    write(label, cams, img_path, **kwargs)
 
 pseudo_masks.write_image_outputs = dying
 sys.argv = ['tools/make_pseudo_masks.py'] + sys.argv[1:]

@@ -16,9 +16,15 @@ in interleaved rounds (the order alternates), so a load change on a shared
 machine hits both alike. Printed: images/s of each (median over rounds), the
 median per-round ratio streaming / serial, the serial path's time per image
 in reading, inference and writing (the ratio overlap can reach at most is
-serial / inference time), whether both wrote the same bytes, and the peak
-RSS of the main process and of the largest worker. Compare ratios, not
-absolute rates, across machines.
+serial / inference time), the main process's CPU time and minor page
+faults per image, whether both wrote the same bytes, and the peak RSS of
+the main process and of the largest worker. Compare ratios, not
+absolute rates, across machines. On a loaded CPU machine the spin-waiting
+of the model's OpenMP threads can cost more than the export itself (it is
+throttled once a process has more OpenMP threads than CPUs):
+``GOMP_SPINCOUNT=1000`` or ``OMP_WAIT_POLICY=PASSIVE`` changes both paths
+alike; the header prints them. Only the main thread runs torch, so the two
+paths wait alike.
 """
 import argparse
 import hashlib
@@ -83,8 +89,9 @@ def peak_rss_mb(who: int) -> float:
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', nargs='?',
-                        default=osp.join(REPO, 'configs/semples/weaktr_voc.py'))
+    parser.add_argument(
+        'config', nargs='?',
+        default=osp.join(REPO, 'configs/semples/weaktr_voc.py'))
     parser.add_argument('--num-images', type=int, default=8)
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=500)
@@ -154,14 +161,17 @@ def main():
         os.makedirs(osp.join(out, 'cams'))
         inference.seconds = writing.seconds = 0.0
         streaming = mode == 'streaming'
-        start = time.perf_counter()
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        cpu, start = time.process_time(), time.perf_counter()
         pseudo_masks.cam_pass(
             model, dataset, indices, out_dir=out, threshold=threshold,
             crf=crf, save_cams=args.save_cams, progress=False,
             workers=args.workers if streaming else 0,
             writer_threads=args.writer_threads if streaming else 0)
-        return dict(seconds=time.perf_counter() - start,
-                    inference=inference.seconds, writing=writing.seconds)
+        return dict(
+            seconds=time.perf_counter() - start, cpu=time.process_time() - cpu,
+            inference=inference.seconds, writing=writing.seconds,
+            faults=resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
 
     load_start = os.getloadavg()
     for mode in args.modes:  # warm-up: one image, not timed
@@ -183,10 +193,14 @@ def main():
           f'{os.cpu_count()} CPUs), {args.rounds} interleaved rounds; save '
           f'CAMs {"on" if args.save_cams else "off"}, CRF '
           f'{"on" if crf else "off"}; load average {load_start[0]:.2f} -> '
-          f'{load_end[0]:.2f}')
+          f'{load_end[0]:.2f}; ' + ', '.join(
+              f'{k}={os.environ.get(k, "unset")}'
+              for k in ('OMP_NUM_THREADS', 'OMP_WAIT_POLICY',
+                        'GOMP_SPINCOUNT')))
     print('| mode | workers | writer threads | images/s | s/image '
-          '| inference s/image | writing s/image |')
-    print('|---|---|---|---|---|---|---|')
+          '| inference s/image | writing s/image | main process CPU s/image '
+          '| page faults/image |')
+    print('|---|---|---|---|---|---|---|---|---|')
     rate = {}
     for mode in args.modes:
         runs = times[mode]
@@ -197,16 +211,19 @@ def main():
               f'{rate[mode]:.3f} | '
               f'{statistics.median(t["seconds"] for t in runs) / n:.3f} | '
               f'{statistics.median(t["inference"] for t in runs) / n:.3f} | '
-              f'{statistics.median(t["writing"] for t in runs) / n:.3f} |')
+              f'{statistics.median(t["writing"] for t in runs) / n:.3f} | '
+              f'{statistics.median(t["cpu"] for t in runs) / n:.3f} | '
+              f'{statistics.median(t["faults"] for t in runs) / n:.0f} |')
     if 'serial' in times:
         serial = times['serial']
         total = statistics.median(t['seconds'] for t in serial)
         infer = statistics.median(t['inference'] for t in serial)
         write = statistics.median(t['writing'] for t in serial)
-        print(f'serial time per image: reading {(total - infer - write) / n:.3f}'
-              f' s, inference {infer / n:.3f} s, writing {write / n:.3f} s '
-              f'(inference {100 * infer / total:.1f}% of it: overlapping '
-              f'reading and writing with it can reach at most '
+        read = total - infer - write
+        print(f'serial time per image: reading {read / n:.3f} s, inference '
+              f'{infer / n:.3f} s, writing {write / n:.3f} s (inference '
+              f'{100 * infer / total:.1f}% of it: overlapping reading and '
+              f'writing with it can reach at most '
               f'{total / infer:.2f}x)')
     if len(args.modes) == 2:
         ratios = [s['seconds'] / t['seconds']
