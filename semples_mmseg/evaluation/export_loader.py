@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from mmengine.dataset import pseudo_collate, worker_init_fn
 from mmengine.dist import get_rank
+import torch
 from torch.utils.data import DataLoader, Dataset
 
 
@@ -84,4 +85,7 @@ def build_export_loader(dataset,
         collate_fn=collate_one,
         pin_memory=pin_memory,
         persistent_workers=False,
+        # the iterator's base seed from its own generator: an export never
+        # draws from (or depends on) the global torch RNG
+        generator=torch.Generator().manual_seed(seed),
         **extra)

@@ -136,6 +136,11 @@ def test_loader_reads_in_seeded_workers_in_order():
     assert draws[0] == draws[1]  # seeded: the same draws on every run
     serial = list(build_export_loader(Draws(), [5, 0], workers=0))
     assert [b['pid'][0] for b in serial] == [os.getpid()] * 2
+    # the global torch RNG is neither drawn from nor read
+    expected = torch.Generator().manual_seed(3)
+    torch.manual_seed(3)
+    list(build_export_loader(Draws(), [0, 1], workers=2))
+    assert torch.equal(torch.rand(3), torch.rand(3, generator=expected))
 
 
 def test_writer_queue_bound_blocks_the_producer():
