@@ -12,7 +12,8 @@ For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
 at the threshold the config's evaluator selects (``selection``: the
 reference's greedy stop by default), pseudo masks at the side's threshold
-(``--crf`` to refine them) scored against GT. Prints a Markdown table side by side: seed mIoU, mask mIoU and
+(``--crf`` to refine them) scored against GT; images are read ahead by
+``--workers`` DataLoader workers and masks written off the main thread. Prints a Markdown table side by side: seed mIoU, mask mIoU and
 per-class IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
 replace the pair a name stands for (e.g. the CPU demo's configs). Both
@@ -103,8 +104,10 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         crf = crf_refine_labels
     mkdir_or_exist(out_dir)
     threshold = float(model.test_cfg['bg_threshold'])
+    workers = args.workers if args.workers is not None else int(
+        cfg.test_dataloader.get('num_workers', 2))
     cam_pass(model, dataset, range(len(dataset)), out_dir=out_dir,
-             threshold=threshold, crf=crf,
+             threshold=threshold, crf=crf, workers=workers,
              on_sample=lambda s: metric.process({}, [s.to_dict()]))
     classes = dataset.metainfo['classes']
     seed_iou, seed_miou = metric.seed_curve(metric.results,
@@ -154,6 +157,9 @@ def main():
     parser.add_argument('--data-root')
     parser.add_argument('--out-dir')
     parser.add_argument('--crf', action='store_true')
+    parser.add_argument('--workers', type=int, help='DataLoader workers '
+                        "reading ahead (default: the config's "
+                        'test_dataloader.num_workers, else 2; 0: serial)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     register_all_modules(init_default_scope=True)

@@ -2,7 +2,8 @@
 
     python tools/make_pseudo_masks.py CONFIG CHECKPOINT --out-dir DIR \
         [--ann-file ImageSets/Segmentation/train_aug.txt] [--threshold 0.43] \
-        [--crf] [--resume | --overwrite] [--save-cams] [--launcher pytorch]
+        [--crf] [--resume | --overwrite] [--save-cams] [--workers 2] \
+        [--launcher pytorch]
 
 For each image of the config's ``test_dataloader`` dataset (``--ann-file``
 picks another id list of the same layout): CAMs at the model's test scales
@@ -18,6 +19,13 @@ masks were made with (checkpoint weights, threshold, scales, flip, CRF,
 split); ``--resume`` with other settings stops. Under
 ``tools/dist_*``-style launchers each rank takes a shard. When the split has
 GT masks, the masks are scored (Markdown table, ``scores.json``).
+
+The export streams: ``--workers`` DataLoader workers (default: the config's
+``test_dataloader.num_workers``, else 2) read and decode the images ahead,
+the model runs and thresholds in the main process, writer threads refine and
+write, with a bounded number of images in flight. ``--workers 0`` is the
+serial path (read, infer, write one after the other); the files are the same
+bytes either way.
 """
 import argparse
 import hashlib
@@ -39,8 +47,9 @@ import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
 from semples_mmseg.apis import load_segmentor  # noqa: E402
 from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
-    cam_pass, check_or_record_settings, checkpoint_num_classes, gt_pairs,
-    pending_indices, save_scores, score_masks, scores_markdown)
+    TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
+    gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
+    scores_markdown)
 from semples_mmseg.utils.atomic_files import naming_full_disk  # noqa: E402
 from semples_mmseg.utils.fingerprint import tensor_fingerprint  # noqa: E402
 
@@ -61,6 +70,10 @@ def parse_args():
                       help='redo every mask of a non-empty out-dir')
     parser.add_argument('--save-cams', action='store_true',
                         help='also save the CAMs as DIR/cams/{id}.npy')
+    parser.add_argument('--workers', type=int,
+                        help='DataLoader workers reading ahead (default: the '
+                        "config's test_dataloader.num_workers, else 2; 0: the "
+                        'serial path with synchronous writing)')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -98,11 +111,15 @@ def main():
                          f'{ckpt_classes} classes, the dataset has '
                          f'{num_classes}')
     out = args.out_dir
-    written = [f for f in os.listdir(out) if f.endswith('.png')] \
-        if osp.isdir(out) else []
+    written = [f for f in os.listdir(out) if f.endswith('.png')
+               and not TEMPORARY.search(f)] if osp.isdir(out) else []
     if written and not (args.resume or args.overwrite):
         raise SystemExit(f'{out} already holds {len(written)} masks: pass '
                          '--resume to continue or --overwrite to redo them')
+    workers = args.workers if args.workers is not None else int(
+        cfg.test_dataloader.get('num_workers', 2))
+    if workers < 0:
+        raise SystemExit(f'--workers must be >= 0, got {workers}')
     crf = None
     if args.crf:
         from semples_mmseg.evaluation.dense_crf import crf_refine_labels
@@ -136,6 +153,8 @@ def main():
             check_or_record_settings(out, settings, resume=args.resume)
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
+        for path in remove_temporaries(out):  # left by a killed run
+            print(f'removed the unfinished {path}', flush=True)
     barrier()
     todo = list(range(len(dataset))) if args.overwrite else \
         pending_indices(img_paths, out, save_cams=args.save_cams)
@@ -143,10 +162,13 @@ def main():
     if rank == 0:
         print(f'{len(todo)} of {len(dataset)} masks to write '
               f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
-              f'{world} process(es))', flush=True)
+              f'{world} process(es), {workers} loader worker(s) each)',
+              flush=True)
     with naming_full_disk(out):
         cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
-                 crf=crf, save_cams=args.save_cams, progress=rank == 0)
+                 crf=crf, save_cams=args.save_cams, progress=rank == 0,
+                 workers=workers, seed=int(cfg.get('randomness', {}).get(
+                     'seed') or 0))
     barrier()
     if rank == 0:
         pairs = gt_pairs(dataset)

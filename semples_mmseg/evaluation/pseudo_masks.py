@@ -1,24 +1,28 @@
 """Pseudo masks from CAMs: threshold, optional dense CRF, PNG, score.
 
-The pieces ``tools/make_pseudo_masks.py`` is made of; each streams one image
-at a time, so memory stays flat in the number of images.
+The pieces ``tools/make_pseudo_masks.py`` and ``tools/compare.py`` are made
+of. :func:`cam_pass` streams: DataLoader workers read ahead
+(``export_loader.py``), the model runs in the main process, writer threads
+write (``export_writer.py``); memory stays flat in the number of images.
 """
 import json
 import os
 import os.path as osp
+import re
 from typing import Callable, Dict, List, Optional, Sequence
 
 import mmcv
-from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 
 import numpy as np
 import torch
 from PIL import Image
 
-from ..utils.atomic_files import (atomic_path, np_save_atomically,
-                                   write_json_atomically)
+from ..utils.atomic_files import (DiskFullError, atomic_path,
+                                   np_save_atomically, write_json_atomically)
 from .cam_seed_metric import CAMSeedMetric
+from .export_loader import ReadFailure, build_export_loader
+from .export_writer import BoundedWriter
 
 
 def checkpoint_num_classes(state: Dict[str, torch.Tensor]) -> Optional[int]:
@@ -74,6 +78,22 @@ def pending_indices(img_paths: Sequence[str], out_dir: str,
         if not png_complete(mask_path(out_dir, path)) or (
             save_cams and not npy_complete(cam_path(out_dir, path)))
     ]
+
+
+TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy)$')  # atomic_path's names
+
+
+def remove_temporaries(out_dir: str) -> List[str]:
+    """Delete the temporary files a killed run left in ``out_dir`` and
+    ``out_dir/cams`` (never under a real name); return their paths."""
+    removed = []
+    for folder in (out_dir, osp.join(out_dir, 'cams')):
+        if osp.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if TEMPORARY.search(name):
+                    os.remove(osp.join(folder, name))
+                    removed.append(osp.join(folder, name))
+    return removed
 
 
 def mask_path(out_dir: str, img_path: str) -> str:
@@ -172,6 +192,34 @@ def save_scores(scores: Dict, out_dir: str) -> str:
     return path
 
 
+def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
+                        img_path: str, *, out_dir: str,
+                        crf: Optional[Callable] = None) -> None:
+    """One image's files: ``cams/{id}.npy`` (the float16 (K, H, W) ``cams``,
+    unless None) first, then the (H, W) ``label`` map (CRF-refined with the
+    image) as the mask PNG, so that a mask is only "done" with its CAM file
+    (``--resume``). Any failure names the file being written. Only numpy,
+    PIL and the CRF run here (no torch: see :func:`cam_pass`)."""
+    target = mask_path(out_dir, img_path)
+    try:
+        if crf is not None:
+            image = mmcv.imread(img_path, channel_order='rgb')
+            label = crf(np.ascontiguousarray(image), label)
+        if cams is not None:
+            target = cam_path(out_dir, img_path)
+            np_save_atomically(cams, target)
+            target = mask_path(out_dir, img_path)
+        write_png_atomically(label, target)
+    except DiskFullError:
+        raise  # names the file already
+    except Exception as exc:
+        raise RuntimeError(f'writing {target} failed: '
+                           f'{type(exc).__name__}: {exc}') from exc
+
+
+DEFAULT_WRITER_THREADS = 2
+
+
 def cam_pass(model,
              dataset,
              indices: Sequence[int],
@@ -181,36 +229,56 @@ def cam_pass(model,
              crf: Optional[Callable] = None,
              save_cams: bool = False,
              on_sample: Optional[Callable] = None,
-             progress: bool = True) -> None:
-    """CAMs -> thresholded (and CRF-refined) pseudo masks, one image at a time.
+             progress: bool = True,
+             workers: int = 0,
+             writer_threads: Optional[int] = None,
+             max_pending_writes: Optional[int] = None,
+             seed: int = 0) -> None:
+    """CAMs -> thresholded (and CRF-refined) pseudo masks, streamed.
 
-    Writes ``{out_dir}/{image id}.png``; ``on_sample(sample)`` sees every
-    predicted data sample (e.g. to feed a seed metric in the same pass).
+    ``workers`` DataLoader workers read the images ahead (the dataset's test
+    pipeline), the model runs in this process at batch 1 and thresholds,
+    and ``writer_threads`` threads (default: 0 with 0 workers, the serial
+    path, else 2) CRF-refine and write ``{out_dir}/{image id}.png`` (and
+    ``cams/{id}.npy``) with at most ``max_pending_writes`` images in flight
+    (default: twice the threads), so memory stays flat. The files are the
+    same bytes whatever the workers and threads. ``on_sample(sample)`` sees
+    every predicted data sample here, in order (e.g. to feed a seed metric
+    in the same pass). A failure to read, infer or write names the image
+    or file; the images before it are written.
     """
-    bar = ProgressBar(len(indices)) if progress and indices else None
-    for index in indices:
-        try:
-            with torch.no_grad():
-                sample = model.test_step(pseudo_collate([dataset[index]]))[0]
-        except Exception as exc:  # name the image (e.g. smaller than a patch)
-            path = dataset.get_data_info(index)['img_path']
-            raise RuntimeError(f'CAM inference failed on {path}: '
-                               f'{type(exc).__name__}: {exc}') from exc
-        img_path = sample.metainfo['img_path']
-        cams = sample.pred_cams.data
-        label = threshold_label_map(cams, threshold)
-        if crf is not None:
-            image = mmcv.imread(img_path, channel_order='rgb')
-            label = crf(np.ascontiguousarray(image), label)
-        # the CAMs first: a mask is only "done" with its CAM file (resume)
-        if save_cams:
-            np_save_atomically(cams.half().cpu().numpy(),
-                               cam_path(out_dir, img_path))
-        write_png_atomically(label, mask_path(out_dir, img_path))
-        if on_sample is not None:
-            on_sample(sample)
-        if bar is not None:
-            bar.update()
+    if not len(indices):  # e.g. a rank's empty shard of a resume
+        return
+    if writer_threads is None:
+        writer_threads = DEFAULT_WRITER_THREADS if workers else 0
+    loader = build_export_loader(dataset, indices, workers=workers,
+                                 seed=seed)
+    bar = ProgressBar(len(indices)) if progress else None
+    with BoundedWriter(writer_threads, max_pending_writes) as writer:
+        for index, batch in zip(indices, loader):
+            if isinstance(batch, ReadFailure):
+                raise batch.error()
+            try:
+                with torch.no_grad():
+                    sample = model.test_step(batch)[0]
+                cams = sample.pred_cams.data.detach()
+            except Exception as exc:  # name the image (e.g. below a patch)
+                path = dataset.get_data_info(index)['img_path']
+                raise RuntimeError(f'CAM inference failed on {path}: '
+                                   f'{type(exc).__name__}: {exc}') from exc
+            # torch stays in this thread: a torch op on a writer thread
+            # starts a second OpenMP team, which changes how the model's
+            # threads wait (libgomp throttles spinning), so the two paths
+            # would not be timed alike
+            writer.submit(write_image_outputs,
+                          threshold_label_map(cams, threshold),
+                          cams.half().cpu().numpy() if save_cams else None,
+                          sample.metainfo['img_path'], out_dir=out_dir,
+                          crf=crf)
+            if on_sample is not None:
+                on_sample(sample)
+            if bar is not None:
+                bar.update()
 
 
 def gt_pairs(dataset) -> List[tuple]:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from mmseg.registry import MODELS
 from semples_mmseg.testing import make_voc_fixture
-from test_train_semples import TINY, data_options
+from test_train_semples import TINY, data_options, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,3 +148,107 @@ def test_crf_option_refines_and_writes(setup):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert '1 of 3 masks to write' in proc.stdout
     assert np.load(broken).shape == (20, 64, 80)
+
+
+# the tool with its writer patched to die like `kill -9` (os._exit) in the
+# middle of writing the 4th mask: the temporary PNG is half-written
+KILLED_RUN = '''
+import os, runpy, sys
+from semples_mmseg.evaluation import pseudo_masks
+from semples_mmseg.utils import atomic_files
+write, calls = pseudo_masks.write_image_outputs, []
+
+def dying(label, cams, img_path, **kwargs):
+    calls.append(img_path)
+    if len(calls) == 4:
+        with atomic_files.atomic_path(
+                pseudo_masks.mask_path(kwargs['out_dir'], img_path)) as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'\\x89PNG half')
+            os._exit(137)
+    write(label, cams, img_path, **kwargs)
+
+pseudo_masks.write_image_outputs = dying
+sys.argv = ['tools/make_pseudo_masks.py'] + sys.argv[1:]
+runpy.run_path('tools/make_pseudo_masks.py', run_name='__main__')
+'''
+
+
+def folder_bytes(folder):
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob('*')) if p.is_file()
+            and p.name != 'scores.json'}
+
+
+@pytest.fixture(scope='module')
+def serial_masks(setup):
+    root, _ = setup
+    out = root / 'serial'
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+                '--workers', '0', *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '0 loader worker(s)' in proc.stdout
+    return folder_bytes(out)
+
+
+def test_two_workers_write_the_serial_bytes(setup, serial_masks):
+    root, _ = setup
+    out = root / 'two_workers'
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+                '--workers', '2', *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '2 loader worker(s)' in proc.stdout
+    assert len(serial_masks) == 6 + 6 + 1  # masks, CAMs, settings
+    assert folder_bytes(out) == serial_masks
+
+
+def test_resume_after_a_kill_mid_stream_is_byte_identical(setup,
+                                                          serial_masks):
+    root, written = setup
+    out = root / 'killed'
+    proc = subprocess.run(
+        [sys.executable, '-c', KILLED_RUN, TINY, str(root / 'cam.pth'),
+         '--out-dir', str(out), '--save-cams', '--workers', '2',
+         *options(root)], cwd=REPO, capture_output=True, text=True,
+        timeout=300)
+    assert proc.returncode == 137, proc.stderr[-3000:]
+    left = sorted(p.name for p in out.glob('*.png'))
+    done = len([n for n in left if '.tmp' not in n])
+    # died on the 4th; the 3rd may have been mid-write on the other thread
+    assert done in (2, 3)
+    assert f'{written["ids"][3]}.tmp' in ' '.join(left)  # the half-written
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+                '--resume', '--workers', '2', *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f'removed the unfinished {out / written["ids"][3]}.tmp' \
+        in proc.stdout
+    assert f'{6 - done} of 6 masks to write' in proc.stdout
+    assert folder_bytes(out) == serial_masks
+
+
+def test_unwritable_mask_fails_naming_it(setup):
+    root, written = setup
+    out = root / 'unwritable'
+    blocked = out / f'{written["ids"][2]}.png'
+    blocked.mkdir(parents=True)  # a folder where the mask must go
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--overwrite',
+                '--workers', '2', *options(root))
+    assert proc.returncode != 0
+    assert f'writing {blocked} failed: IsADirectoryError' in proc.stderr
+    assert not [p for p in out.iterdir() if '.tmp' in p.name]
+    assert blocked.is_dir() and not list(blocked.iterdir())
+
+
+def test_two_cpu_processes_with_two_workers_each_write_the_serial_bytes(
+        setup, serial_masks):
+    root, _ = setup
+    out = root / 'two_ranks'
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(free_port()), 'tools/make_pseudo_masks.py',
+         TINY, str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+         '--launcher', 'pytorch', '--workers', '2', *options(root)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '2 process(es), 2 loader worker(s) each' in proc.stdout
+    assert folder_bytes(out) == serial_masks
