@@ -1,4 +1,4 @@
-"""Two upstream start-up messages that say nothing about a run, filtered.
+"""Upstream messages that say nothing about a run, filtered.
 
 Every process that imports mmseg's datasets and models on the maintained
 forks printed, before any log line of ours:
@@ -15,7 +15,12 @@ forks printed, before any log line of ours:
   Mask2Former (``configs/seg/mask2former_*``) needs that op; everything else
   in this project runs without mmcv's ops (README, "Install").
 
-Both filters match exactly these messages from exactly these modules; every
+- ``UserWarning: 'pin_memory' argument is set as true but no accelerator is
+  found`` from ``torch/utils/data/dataloader.py``, once per data loader on a
+  host without a GPU: the dataset configs pin batches for the GPU, and
+  without one torch simply does not pin (nothing changes in the run).
+
+Each filter matches exactly its message from exactly its module; every
 other warning and log line is left alone.
 """
 import contextlib
@@ -27,6 +32,9 @@ from typing import Iterator
 ONEDL_MESSAGE = 'Could not import OneDL'
 MMCV_LITE_MESSAGE = r'Fail to import ``MultiScaleDeformableAttention``'
 MMCV_LITE_MODULE = r'mmcv\.cnn\.bricks\.transformer'
+PIN_MEMORY_MESSAGE = (r"'pin_memory' argument is set as true but no "
+                      r'accelerator is found')
+PIN_MEMORY_MODULE = r'torch\.utils\.data\.dataloader'
 
 
 def filter_mmcv_lite_warning() -> None:
@@ -34,6 +42,13 @@ def filter_mmcv_lite_warning() -> None:
     attention op (that message, that module, UserWarning only)."""
     warnings.filterwarnings('ignore', message=MMCV_LITE_MESSAGE,
                             category=UserWarning, module=MMCV_LITE_MODULE)
+
+
+def filter_cpu_pin_memory_warning() -> None:
+    """Ignore torch's per-loader warning that ``pin_memory=True`` has no
+    effect without an accelerator (that message, that module only)."""
+    warnings.filterwarnings('ignore', message=PIN_MEMORY_MESSAGE,
+                            category=UserWarning, module=PIN_MEMORY_MODULE)
 
 
 @contextlib.contextmanager
@@ -56,9 +71,11 @@ def dropping_onedl_message() -> Iterator[None]:
 
 
 def import_mmseg_quietly() -> None:
-    """Import mmseg's datasets and models with both messages filtered (a
-    no-op for what an earlier import already printed)."""
+    """Import mmseg's datasets and models with their start-up messages
+    filtered (a no-op for what an earlier import already printed), and
+    filter the CPU pin-memory warning for the rest of the process."""
     filter_mmcv_lite_warning()
+    filter_cpu_pin_memory_warning()
     with dropping_onedl_message():
         importlib.import_module('mmseg.datasets')
         importlib.import_module('mmseg.models')

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch  # noqa: F401  (the skipif condition)
 
 from semples_mmseg.testing import make_voc_fixture
 from semples_mmseg.utils.upstream_noise import ONEDL_MESSAGE
@@ -70,3 +71,22 @@ def test_filters_match_only_their_message():
     out = run(['-c', code])
     assert 'Fail to import something else' in out
     assert 'Could not import something else' in out
+
+
+PIN_MEMORY_LOADER = ('import torch\n'
+                     'from torch.utils.data import DataLoader\n'
+                     'list(DataLoader(torch.zeros(2, 1), pin_memory=True))\n'
+                     "print('loaded')\n")
+
+
+@pytest.mark.skipif('torch.cuda.is_available()',
+                    reason='the warning is only given without a GPU')
+def test_cpu_pin_memory_warning_is_filtered_after_import():
+    # torch warns once per loader that pin_memory=True does nothing on a
+    # CPU host; without the package the warning shows (the filter is real)
+    plain = run(['-W', 'default', '-c', PIN_MEMORY_LOADER])
+    assert "'pin_memory' argument is set as true" in plain
+    quiet = run(['-W', 'default', '-c',
+                 'import semples_mmseg\n' + PIN_MEMORY_LOADER])
+    assert 'loaded' in quiet
+    assert "'pin_memory' argument is set as true" not in quiet
