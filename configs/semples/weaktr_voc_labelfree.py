@@ -12,16 +12,9 @@ train_cfg = dict(selection='loss', best_metric='held_out')
 # segmentor's loss() without gradients; HeldOutLossMetric averages it)
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')
 val_evaluator = dict(_delete_=True, type='HeldOutLossMetric')
-# the held-out images at the training crop size, no augmentation
-held_out_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False,
-         backend='pillow', interpolation='bicubic'),
-    dict(type='PackWeakSegInputs', num_classes=20),
-]
 val_dataloader = dict(
     batch_size=1,
     dataset=dict(
         ann_file='ImageSets/Segmentation/val.txt',
         label_source='xml',
-        pipeline=held_out_pipeline))
+        pipeline={{_base_.held_out_pipeline}}))

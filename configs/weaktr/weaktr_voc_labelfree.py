@@ -9,15 +9,9 @@ _base_ = ['./weaktr_deit-s_8xb8-60e_voc-224.py']
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')
 val_evaluator = dict(_delete_=True, type='HeldOutLossMetric')
 default_hooks = dict(checkpoint=dict(save_best='held_out', rule='less'))
-held_out_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False,
-         backend='pillow', interpolation='bicubic'),
-    dict(type='PackWeakSegInputs', num_classes=20),
-]
 val_dataloader = dict(
     batch_size=1,
     dataset=dict(
         ann_file='ImageSets/Segmentation/val.txt',
         label_source='xml',
-        pipeline=held_out_pipeline))
+        pipeline={{_base_.held_out_pipeline}}))

@@ -88,7 +88,7 @@ def test_configs_have_90_tokens_90_prompts_and_the_reference_aaf():
         assert names[start:stop] == expected
     assert cfg.model.prompt_learner.num_classes == 90
     stage2 = cfg.train_cfg.stages[1].dataloader.dataset.pipeline
-    assert stage2[-1] == dict(type='PackWeakSegInputs', num_classes=90)
+    assert stage2[-1] == dict(type='PackWeakSegInputs')
     assert cfg.model.match_loss.lambda_b == 0.75
 
 

@@ -14,7 +14,6 @@
 _base_ = ['./coco_weak.py']
 dataset_type = 'COCO90WeakDataset'
 data_root = 'data/coco/semples90'
-crop_size = 224
 # the reference's 90 prompt names (= COCO90_PROMPT_NAMES): raw id k is
 # entry k - 1, the unused ids carry the names of its list ('street sign',
 # 'hat', 'shoe', 'eye glasses', 'plate', 'mirror', 'window', 'desk', 'door',
@@ -37,56 +36,12 @@ coco90_prompt_names = [
     'hair drier', 'toothbrush'
 ]
 
-train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='PretrainRandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(
-        type='mmpretrain.RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=[103.53, 116.28, 123.675],
-        fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackWeakSegInputs', num_classes=90),
-]
-crop_flip_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackWeakSegInputs', num_classes=90),
-]
-test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadWeakAnnotations'),
-    dict(type='PackWeakSegInputs', num_classes=90),
-]
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         label_file='cls_labels_coco90.npy',
-        id_space=90,
-        pipeline=train_pipeline))
+        id_space=90))
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
@@ -95,8 +50,7 @@ val_dataloader = dict(
         img_dir='../train2014',
         seg_dir='masks/train2014',
         label_file='cls_labels_coco90.npy',
-        id_space=90,
-        pipeline=test_pipeline))
+        id_space=90))
 # tools/test.py scores the same subset; the reference's seed number is over
 # all of train: --cfg-options test_dataloader.dataset.ann_file=train_ids.txt
 test_dataloader = val_dataloader

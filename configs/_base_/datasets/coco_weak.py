@@ -9,9 +9,9 @@
 #   val_ids.txt (40137), val_seed_1250.txt
 # The model sees 80 contiguous classes; for files converted with --id-space 90
 # set id_space=90 and label_file='cls_labels_coco90.npy' in both dataloaders.
+_base_ = ['./weak_pipelines.py']
 dataset_type = 'COCOWeakDataset'
 data_root = 'data/coco/semples'
-crop_size = 224
 # the 80 names CLIP reads in "a photo of {name}." (= COCO_PROMPT_NAMES);
 # CAM configs pass them to model.clip_guide.class_names
 coco_prompt_names = [
@@ -29,59 +29,6 @@ coco_prompt_names = [
     'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
     'hair drier', 'toothbrush'
 ]
-
-# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
-# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
-train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='PretrainRandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(
-        type='mmpretrain.RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=[103.53, 116.28, 123.675],
-        fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackWeakSegInputs', num_classes=80),
-]
-# stage 2 (prompt learning): crop + flip only
-crop_flip_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackWeakSegInputs', num_classes=80),
-]
-# CAM evaluation: full image, GT mask, labels; scales + flip are the model's
-# mmcv's own loader (MMSegInferencer and inference_model look for it) with
-# Pillow decoding, as the reference reads images
-test_pipeline = [
-    dict(type='LoadImageFromFile', imdecode_backend='pillow'),
-    dict(type='LoadWeakAnnotations'),
-    dict(type='PackWeakSegInputs', num_classes=80),
-]
-# tools/test.py --tta: one view per image, the views are the model's
-# (SemPLeSTTAModel runs the segmentor's multi-scale + flip inference)
-tta_pipeline = test_pipeline
 
 # batch per GPU: 8 GPUs x 4 = 32 (METHOD section 5, stages 1 and 3 on COCO)
 train_dataloader = dict(
@@ -104,7 +51,7 @@ train_dataloader = dict(
         seg_dir=None,  # training uses image labels only
         label_file='cls_labels_coco80.npy',
         id_space=80,
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 # Seed mIoU (checkpoint choice, METHOD sections 5-6) on a seeded 1250-image
 # subset of val with its masks
 val_dataloader = dict(
@@ -121,7 +68,7 @@ val_dataloader = dict(
         seg_dir='masks/val2014',
         label_file='cls_labels_coco80.npy',
         id_space=80,
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
 val_evaluator = dict(type='CAMSeedMetric', selection='greedy')

@@ -9,63 +9,9 @@
 #   train_dataloader.dataset.ann_file=ImageSets/Segmentation/train_aug.txt
 #   {train,val}_dataloader.dataset.label_source=file
 #   {train,val}_dataloader.dataset.label_file=cls_labels.npy
+_base_ = ['./weak_pipelines.py']
 dataset_type = 'VOCWeakDataset'
 data_root = 'data/VOCdevkit/VOC2012'
-crop_size = 224
-
-# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
-# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
-train_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='PretrainRandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(
-        type='mmpretrain.RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=[103.53, 116.28, 123.675],
-        fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackWeakSegInputs', num_classes=20),
-]
-# stage 2 (prompt learning): crop + flip only
-crop_flip_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackWeakSegInputs', num_classes=20),
-]
-# CAM evaluation: full image, GT mask, labels; scales + flip are the model's
-# mmcv's own loader (MMSegInferencer and inference_model look for it) with
-# Pillow decoding, as the reference reads images
-test_pipeline = [
-    dict(type='LoadImageFromFile', imdecode_backend='pillow'),
-    dict(type='LoadWeakAnnotations'),
-    dict(type='PackWeakSegInputs', num_classes=20),
-]
-# tools/test.py --tta: one view per image, the views are the model's
-# (SemPLeSTTAModel runs the segmentor's multi-scale + flip inference)
-tta_pipeline = test_pipeline
-
 # batch per GPU: 8 GPUs x 8 = 64 (METHOD section 5, stages 1 and 3 on VOC)
 train_dataloader = dict(
     batch_size=8,
@@ -84,7 +30,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='ImageSets/Segmentation/trainaug.txt',
         label_source='xml',
-        pipeline=train_pipeline))
+        pipeline={{_base_.train_pipeline}}))
 # Seed mIoU is measured on VOC train (1464 images): VOC's own masks (mmseg's
 # converter puts only SBD's into SegmentationClassAug/)
 val_dataloader = dict(
@@ -100,7 +46,7 @@ val_dataloader = dict(
         data_prefix=dict(img_path='JPEGImages',
                          seg_map_path='SegmentationClass'),
         label_source='xml',
-        pipeline=test_pipeline))
+        pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
 val_evaluator = dict(type='CAMSeedMetric', selection='greedy')
