@@ -24,9 +24,24 @@ def fingerprint(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def without_worker_settings(value):
+    """``value`` with every data loader's worker settings dropped
+    (``WORKER_KEYS``: they do not change a run's result, since the train
+    loops draw their randomness the same with and without workers)."""
+    from ..engine.loops.semples_train_loop import WORKER_KEYS
+    if isinstance(value, dict):
+        return {k: without_worker_settings(v) for k, v in value.items()
+                if k not in WORKER_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [without_worker_settings(v) for v in value]
+    return value
+
+
 def config_fingerprint(config: str, options: Sequence[str] = ()) -> str:
     """Fingerprint of a config file as mmengine resolves it (its bases
-    included) with ``--cfg-options`` style ``options`` merged."""
+    included) with ``--cfg-options`` style ``options`` merged, its data
+    loaders' worker settings left out (a run done with 8 workers is reused
+    with 2)."""
     from mmengine.config import Config, DictAction
     cfg = Config.fromfile(config)
     if options:
@@ -35,7 +50,7 @@ def config_fingerprint(config: str, options: Sequence[str] = ()) -> str:
             key, value = item.split('=', 1)
             parsed[key] = DictAction._parse_iterable(value)
         cfg.merge_from_dict(parsed)
-    return fingerprint(cfg.to_dict())
+    return fingerprint(without_worker_settings(cfg.to_dict()))
 
 
 def read_record(folder: str) -> Optional[dict]:

@@ -57,3 +57,27 @@ def test_progress_eta_rescales_estimates_by_measured_speed(monkeypatch):
     assert lines[1] == '[2/3] b: elapsed 30 s, ETA 1 min 30 s'
     assert '| b | reused |' in p.summary()
     assert format_seconds(3725) == '1 h 02 min'
+
+
+def test_config_fingerprint_ignores_worker_settings_only(tmp_path):
+    from semples_mmseg.cooccur.phases import config_fingerprint
+    config = tmp_path / 'cfg.py'
+    config.write_text(
+        "train_dataloader = dict(batch_size=2, num_workers=2, "
+        "persistent_workers=True, pin_memory=True, dataset=dict(type='A'))\n"
+        "train_cfg = dict(stages=[dict(stage=1, dataloader=dict("
+        "num_workers=4, batch_size=3))])\n")
+    key = config_fingerprint(str(config))
+    # the worker settings of any loader, stage loaders included: same key
+    assert config_fingerprint(str(config), [
+        'train_dataloader.num_workers=8',
+        'train_dataloader.pin_memory=False',
+        'train_dataloader.persistent_workers=False',
+        'train_dataloader.prefetch_factor=4']) == key
+    assert config_fingerprint(str(config), [
+        'train_cfg.stages.0.dataloader.num_workers=0']) == key
+    # anything else: another key
+    assert config_fingerprint(str(config),
+                              ['train_dataloader.batch_size=4']) != key
+    assert config_fingerprint(str(config),
+                              ['train_dataloader.dataset.type=B']) != key
