@@ -1,4 +1,5 @@
 """The reference's stage-2 prompt file -> a checkpoint stage 3 starts from."""
+import importlib.util
 import re
 import subprocess
 import sys
@@ -19,6 +20,15 @@ def convert(*args):
     return subprocess.run(
         [sys.executable, 'tools/model_converters/btp2semples.py',
          *map(str, args)], cwd=REPO, capture_output=True, text=True)
+
+
+def tool_main():
+    """The converter's ``main`` imported here (no interpreter start-up)."""
+    path = REPO / 'tools/model_converters/btp2semples.py'
+    spec = importlib.util.spec_from_file_location('btp2semples_tool', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
 
 
 @pytest.fixture(scope='module')
@@ -80,13 +90,23 @@ def test_wrong_files_are_named_and_nothing_is_written(files, tmp_path):
     torch.save({'ctx': prompts}, tmp_path / 'other.pth')
     cases.append((tmp_path / 'other.pth', [],
                   r"other.pth is not a reference btp.pth.*\['ctx'\]"))
+    # the command line: a non-zero exit with the message on stderr
+    btp, extra, message = cases[0]
+    proc = convert(btp, cam, dst, *extra)
+    assert proc.returncode != 0
+    assert re.search(message, proc.stderr), proc.stderr
+    assert not dst.exists()
+    # every case through main() in this process: SystemExit(message)
+    main = tool_main()
     for btp, extra, message in cases:
-        proc = convert(btp, cam, dst, *extra)
-        assert proc.returncode != 0
-        assert re.search(message, proc.stderr), proc.stderr
+        with pytest.raises(SystemExit) as exit_:
+            main([str(btp), str(cam), str(dst), *map(str, extra)])
+        assert re.search(message, str(exit_.value)), exit_.value
         assert not dst.exists()
-    proc = convert(root / 'btp.pth', tmp_path / 'missing.pth', dst)
-    assert 'no such CAM checkpoint' in proc.stderr and not dst.exists()
+    with pytest.raises(SystemExit, match='no such CAM checkpoint'):
+        main([str(root / 'btp.pth'), str(tmp_path / 'missing.pth'),
+              str(dst)])
+    assert not dst.exists()
 
 
 def test_stage3_runs_from_the_converted_prompts(files, tmp_path):

@@ -184,13 +184,17 @@ def test_rerun_reuses_every_finished_phase(demo):
 
 
 def test_ablation_table_small_statistics_by_hand(demo):
-    """tools/ablate.py controls --seeds 2 --small on the demo's folder: the
-    world, toy CLIP and baseline are reused; mean, std, paired differences
-    and their 95% t-interval are recomputed here from the per-seed mIoUs."""
+    """tools/ablate.py controls --seeds 2 --small --jobs 2 on the demo's
+    folder: the world, toy CLIP and baseline are reused, the two seeds train
+    in two processes; mean, std, paired differences and their 95%
+    t-interval are recomputed here from the per-seed mIoUs; a serial rerun
+    reuses both seeds' runs."""
     work, _ = demo
     root = work.parent.parent
     log = run_in(root, [sys.executable, str(REPO / 'tools/ablate.py'),
-                        'controls', '--seeds', '2', '--small'])
+                        'controls', '--seeds', '2', '--small', '--jobs', '2'])
+    # one child process per seed, each with its own progress lines
+    assert re.search(r'\[\d+/\d+\] stage 1, seed 0: elapsed ', log)
     for phase in ('world', 'toy CLIP', 'WeakTr baseline'):
         assert f'{phase}: reusing' in log, phase
     assert re.search(r'\[\d+/\d+\] stage 1, seed 1: elapsed .* ETA ', log)
