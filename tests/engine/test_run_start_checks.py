@@ -139,6 +139,29 @@ def test_wrong_stage_3_input_stops_before_stage_1(killed, tmp_path):
         train(cfg)
 
 
+def test_a_joint_stage_learns_the_prompts_it_refines_against(killed,
+                                                             tmp_path):
+    # Table 6's joint row: one stage with L_match, L_prompt and L_refine
+    # learns its own prompts; the check passes and training starts (killed
+    # at its first iteration)
+    root, _ = killed
+    cfg = tiny_cfg(root / 'data', tmp_path / 'joint', stages=(1, 1, 1),
+                   kill=dict(epoch=0, iteration=0))
+    refine = dict(cfg.train_cfg.stages[2])
+    lr = dict(refine.get('lr') or {}, prompt_learner=1e-3)
+    cfg.train_cfg.stages = [dict(refine, losses=['match', 'prompt', 'refine'],
+                                 joint=True, start_from='current', lr=lr)]
+    with pytest.raises(SimulatedKill):
+        train(cfg)
+    # without its prompt loss the same stage still needs learned prompts
+    cfg = tiny_cfg(root / 'data', tmp_path / 'no_prompt', stages=(1, 1, 1),
+                   kill=dict(epoch=0, iteration=0))
+    cfg.train_cfg.stages = [dict(refine, losses=['match', 'refine'],
+                                 start_from='current')]
+    with pytest.raises(ValueError, match='no stage of this run learns them'):
+        train(cfg)
+
+
 def test_validation_image_smaller_than_a_patch_is_named(tmp_path):
     import cv2
     import numpy as np

@@ -596,7 +596,8 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
         for index, spec in enumerate(self.stages):
             if 'refine' not in spec['losses']:
                 continue
-            if any('prompt' in s['losses'] for s in self.stages[:index]):
+            # an earlier stage learned them, or this one does (joint)
+            if any('prompt' in s['losses'] for s in self.stages[:index + 1]):
                 break
             if cfg.get('resume'):
                 break  # the resumed checkpoint carries the prompts
