@@ -105,3 +105,22 @@ def test_controls_use_the_worlds_home_scenes():
         learner = MODELS.build(cfg.model.prompt_learner)
         assert tuple(learner.prompts.shape) == (6, 30, 64)
     assert images.model.prompt_learner.type == 'HomeSceneImagePrompts'
+
+
+@pytest.mark.parametrize('epochs', [24, 36])
+def test_budget_controls_of_table6_are_stage_1_for_the_rounds_epochs(epochs):
+    # 2 (3) rounds train the CAM network 12 epochs per stage 3
+    cfg = Config.fromfile(str(ABL / 'toy' /
+                              f'toy_ctl_match_only_{epochs}e.py'))
+    rounds = Config.fromfile(str(ABL / 'toy' /
+                                 f'toy_t6_rounds_{epochs // 12}.py'))
+    cam_epochs = sum(s['max_epochs'] for s in resolved(rounds)
+                     if s['stage'] == 3)
+    got = [(s['stage'], tuple(s['losses']), s['max_epochs'])
+           for s in resolved(cfg)]
+    assert got == [(1, ('match', ), epochs)] and cam_epochs == epochs
+    assert best_checkpoint_names(resolved(cfg)) == ['best_stage1.pth']
+    from semples_mmseg.cooccur.ablation import TABLES
+    rows = {r.config: r for r in TABLES['table6'].rows}
+    assert rows[f'toy_ctl_match_only_{epochs}e.py'].checkpoint == \
+        'best_stage1.pth'
