@@ -107,9 +107,9 @@ def test_controls_use_the_worlds_home_scenes():
     assert images.model.prompt_learner.type == 'HomeSceneImagePrompts'
 
 
-@pytest.mark.parametrize('epochs', [24, 36])
+@pytest.mark.parametrize('epochs', [24])
 def test_budget_controls_of_table6_are_stage_1_for_the_rounds_epochs(epochs):
-    # 2 (3) rounds train the CAM network 12 epochs per stage 3
+    # 2 rounds train the CAM network 12 epochs per stage 3
     cfg = Config.fromfile(str(ABL / 'toy' /
                               f'toy_ctl_match_only_{epochs}e.py'))
     rounds = Config.fromfile(str(ABL / 'toy' /

@@ -82,13 +82,11 @@ TABLES: Dict[str, Table] = {
             'best_stage3_round3.pth', 68.4),
         Row('L_match only, 24 epochs', 'toy_ctl_match_only_24e.py',
             'best_stage1.pth'),
-        Row('L_match only, 36 epochs', 'toy_ctl_match_only_36e.py',
-            'best_stage1.pth'),
     ], reference='sequential, 1 round',
         note='joint: all losses in one 12-epoch stage from the baseline; '
         'rounds >= 2 continue stage 3 from the previous round, so the CAM '
-        'network trains 24 (36) epochs: the two L_match-only rows of 24 and '
-        '36 epochs are the same budget without prompts.'),
+        'network trains 24 (36) epochs: L_match only for 24 epochs is the '
+        'budget of 2 rounds without prompts.'),
     'controls': Table('controls', 'Controls: what refinement can do here', [
         MATCH_ONLY,
         Row('learned prompts (SemPLeS)', 'toy_t4_full.py', paper=68.7),
