@@ -6,9 +6,8 @@
 # CAM network's before the first iteration.
 crop_size = 224
 
-# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe.
-# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
-train_pipeline = [
+# stage 2 (prompt learning): crop + flip only
+crop_flip_pipeline = [
     dict(type='LoadCheckedImageFromFile'),
     dict(
         type='mmpretrain.RandomResizedCrop',
@@ -17,6 +16,12 @@ train_pipeline = [
         interpolation='bicubic',
         backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='PackWeakSegInputs'),
+]
+# WeakTr / SemPLeS "full" augmentation (stages 1 and 3): timm's recipe, the
+# same crop + flip, then RandAugment and random erasing.
+# Normalisation (ImageNet mean / std) is the model's SegDataPreProcessor.
+train_pipeline = crop_flip_pipeline[:-1] + [
     dict(
         type='PretrainRandAugment',
         policies='timm_increasing',
@@ -33,18 +38,6 @@ train_pipeline = [
         max_area_ratio=1 / 3,
         fill_color=[103.53, 116.28, 123.675],
         fill_std=[57.375, 57.12, 58.395]),
-    dict(type='PackWeakSegInputs'),
-]
-# stage 2 (prompt learning): crop + flip only
-crop_flip_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(
-        type='mmpretrain.RandomResizedCrop',
-        scale=crop_size,
-        crop_ratio_range=(0.08, 1.0),
-        interpolation='bicubic',
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackWeakSegInputs'),
 ]
 # CAM evaluation: full image, GT mask, labels; scales + flip are the model's
