@@ -180,26 +180,28 @@ def folder_bytes(folder):
             and p.name != 'scores.json'}
 
 
+def export_with_workers(root, name, workers):
+    """The tool's masks and CAMs of ``root``'s split written to
+    ``root/name`` with ``workers`` loader workers; the folder's bytes."""
+    out = root / name
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
+                '--workers', str(workers), *options(root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f'{workers} loader worker(s)' in proc.stdout
+    return folder_bytes(out)
+
+
 @pytest.fixture(scope='module')
 def serial_masks(setup):
     root, _ = setup
-    out = root / 'serial'
-    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
-                '--workers', '0', *options(root))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert '0 loader worker(s)' in proc.stdout
-    return folder_bytes(out)
+    return export_with_workers(root, 'serial', 0)
 
 
 def test_two_workers_write_the_serial_bytes(setup, serial_masks):
     root, _ = setup
-    out = root / 'two_workers'
-    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--save-cams',
-                '--workers', '2', *options(root))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert '2 loader worker(s)' in proc.stdout
+    two_workers = export_with_workers(root, 'two_workers', 2)
     assert len(serial_masks) == 6 + 6 + 1  # masks, CAMs, settings
-    assert folder_bytes(out) == serial_masks
+    assert two_workers == serial_masks
 
 
 def test_resume_after_a_kill_mid_stream_is_byte_identical(setup,
