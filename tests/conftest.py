@@ -28,6 +28,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'cuda: runs on a CUDA device (skipped, with the reason, '
         'where none is available); `pytest -m cuda` selects exactly these')
+    config.addinivalue_line(
+        'markers', 'slow: trains a model or spawns processes (seconds to '
+        'minutes); `pytest -m "not slow"` is the quick loop, CI runs all')
 
 
 def pytest_report_header(config):

@@ -38,7 +38,7 @@ import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.apis import load_segmentor  # noqa: E402
 from semples_mmseg.evaluation import (  # noqa: E402
     CAMSeedMetric, select_threshold)
-from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
+from semples_mmseg.pseudo_masks.export import (  # noqa: E402
     cam_pass, gt_pairs, score_masks)
 
 PAIRS = {
@@ -100,7 +100,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     metric.dataset_meta = dataset.metainfo
     crf = None
     if args.crf:
-        from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+        from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
         crf = crf_refine_labels
     mkdir_or_exist(out_dir)
     threshold = float(model.test_cfg['bg_threshold'])

@@ -46,7 +46,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
 from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
 from semples_mmseg.apis import load_segmentor  # noqa: E402
-from semples_mmseg.evaluation.pseudo_masks import (  # noqa: E402
+from semples_mmseg.pseudo_masks.export import (  # noqa: E402
     TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
     gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
     scores_markdown)
@@ -122,7 +122,7 @@ def main():
         raise SystemExit(f'--workers must be >= 0, got {workers}')
     crf = None
     if args.crf:
-        from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+        from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
         crf = crf_refine_labels
     model = load_segmentor(cfg.model, ckpt, source=args.checkpoint)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'

@@ -18,7 +18,7 @@ from mmseg.registry import DATASETS, MODELS
 from ..datasets.cooccur_world import (HOME_SCENE, OBJECT_NAMES,
                                       sample_world_layouts)
 from ..evaluation import CAMSeedMetric
-from ..evaluation.pseudo_masks import threshold_label_map
+from ..pseudo_masks.export import threshold_label_map
 
 from ..evaluation.cam_seed_metric import select_threshold
 

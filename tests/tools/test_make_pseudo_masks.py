@@ -154,7 +154,7 @@ def test_crf_option_refines_and_writes(setup):
 # middle of writing the 4th mask: the temporary PNG is half-written
 KILLED_RUN = '''
 import os, runpy, sys
-from semples_mmseg.evaluation import pseudo_masks
+from semples_mmseg.pseudo_masks import export as pseudo_masks
 from semples_mmseg.utils import atomic_files
 write, calls = pseudo_masks.write_image_outputs, []
 

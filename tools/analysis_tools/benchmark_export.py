@@ -8,7 +8,7 @@ Writes a VOC-layout tree of ``--num-images`` generated JPEGs (default
 builds the config's model (default ``configs/semples/weaktr_voc.py``) with
 random weights at its real shapes (building reads no weight file; CLIP is
 never built for CAMs) and exports pseudo masks of every image with
-``semples_mmseg.evaluation.pseudo_masks.cam_pass``, the function of
+``semples_mmseg.pseudo_masks.export.cam_pass``, the function of
 ``tools/make_pseudo_masks.py``, in two ways: serial (``--workers 0``: read,
 infer, write one after the other in the main process) and streaming
 (``--workers`` DataLoader workers reading ahead, writer threads). The two run
@@ -47,7 +47,7 @@ from mmseg.utils import register_all_modules
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.evaluation import pseudo_masks  # noqa: E402
+from semples_mmseg.pseudo_masks import export as pseudo_masks  # noqa: E402
 from semples_mmseg.testing import make_voc_fixture  # noqa: E402
 
 MODES = ('serial', 'streaming')
@@ -147,7 +147,7 @@ def main():
     model, dataset = build(args, data_root)
     crf = None
     if args.crf:
-        from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+        from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
         crf = crf_refine_labels
     threshold = float(model.test_cfg['bg_threshold'])
 

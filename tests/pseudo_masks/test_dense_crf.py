@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from semples_mmseg.evaluation.dense_crf import crf_refine_labels
+from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
 
 
 def test_crf_snaps_a_sloppy_label_to_the_image_edge():

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..utils.atomic_files import (DiskFullError, atomic_path,
                                    np_save_atomically, write_json_atomically)
-from .cam_seed_metric import CAMSeedMetric
+from ..evaluation.cam_seed_metric import CAMSeedMetric
 from .export_loader import ReadFailure, build_export_loader
 from .export_writer import BoundedWriter
 

@@ -6,7 +6,7 @@ import torch
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from semples_mmseg.evaluation.pseudo_masks import threshold_label_map
+from semples_mmseg.pseudo_masks.export import threshold_label_map
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float16])

@@ -13,12 +13,12 @@ from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg.utils import register_all_modules
-from semples_mmseg.evaluation import pseudo_masks
-from semples_mmseg.evaluation.dense_crf import crf_refine_labels
-from semples_mmseg.evaluation.export_loader import (ReadFailure,
+from semples_mmseg.pseudo_masks import export as pseudo_masks
+from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
+from semples_mmseg.pseudo_masks.export_loader import (ReadFailure,
                                                    build_export_loader)
-from semples_mmseg.evaluation.export_writer import BoundedWriter
-from semples_mmseg.evaluation.pseudo_masks import (cam_pass, pending_indices,
+from semples_mmseg.pseudo_masks.export_writer import BoundedWriter
+from semples_mmseg.pseudo_masks.export import (cam_pass, pending_indices,
                                                    remove_temporaries)
 from semples_mmseg.testing import make_voc_fixture
 from semples_mmseg.utils.atomic_files import DiskFullError

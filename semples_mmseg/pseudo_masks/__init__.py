@@ -1,0 +1,1 @@
+"""CAMs -> pseudo masks: the streaming export, label maps, the dense CRF."""
