@@ -2,11 +2,13 @@
 from .cam_area import CAMAreaLoss
 from .clims_background_suppression import CLIMSBackgroundSuppressionLoss
 from .contrastive_prompt import ContrastivePromptLoss
+from .gradient_clipping_loss import GradientClippingLoss
 from .prompt_refinement import PromptRefinementLoss
 from .segment_label_matching import SegmentLabelMatchingLoss
 from .weaktr_classification import WeakTrClassificationLoss
 
 __all__ = [
     'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
-    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss', 'CAMAreaLoss'
+    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss', 'CAMAreaLoss',
+    'GradientClippingLoss'
 ]
