@@ -1,3 +1,3 @@
 """Models: CAM networks, the frozen CLIP guide, prompts, losses, segmentors."""
 from . import cam_nets, clip, losses, segmentors, utils  # noqa: F401
-from . import decode_heads  # noqa: F401
+from . import backbones, decode_heads  # noqa: F401
