@@ -4,9 +4,10 @@ from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .coco90_weak import COCO90WeakDataset
 from .cooccur_world import CooccurWorldDataset
+from .pseudo_mask_dataset import PseudoMaskDataset
 from .seeded_sampler import SeededIndex, SeededSampler
 
 __all__ = [
     'VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset',
-    'CooccurWorldDataset', 'SeededIndex', 'SeededSampler'
+    'CooccurWorldDataset', 'PseudoMaskDataset', 'SeededIndex', 'SeededSampler'
 ]
