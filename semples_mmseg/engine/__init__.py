@@ -1,2 +1,2 @@
 """Training machinery: the three-stage loop, optimizer constructor, hooks."""
-from . import hooks, loops, optimizers  # noqa: F401
+from . import hooks, loops, optimizers, schedulers  # noqa: F401
