@@ -1,5 +1,10 @@
 """Segmentors that hand the raw image and image labels to their parts."""
+from .crf_seg_tta import CRFSegTTAModel
 from .semples_segmentor import SemPLeSSegmentor
 from .semples_tta import SemPLeSTTAModel
+from .weaktr_encoder_decoder import WeakTrEncoderDecoder
 
-__all__ = ['SemPLeSSegmentor', 'SemPLeSTTAModel']
+__all__ = [
+    'SemPLeSSegmentor', 'SemPLeSTTAModel', 'WeakTrEncoderDecoder',
+    'CRFSegTTAModel'
+]
