@@ -69,9 +69,10 @@ class GradientClippingLoss(NamedLoss):
             cls_score, label, ignore_index=ignore_index, reduction='none')
         if weight is not None:
             pixel_loss = pixel_loss * weight
-        cap, gate = self._caps(pixel_loss.detach())
-        clipped = torch.clamp(pixel_loss - cap, max=0) + cap
-        return self.loss_weight * torch.where(gate, clipped, pixel_loss).mean()
+        with torch.no_grad():
+            cap, gate = self._caps(pixel_loss)
+            keep = (pixel_loss <= cap) | ~gate  # WeakTr: clamp(l - t, max=0)
+        return self.loss_weight * torch.where(keep, pixel_loss, cap).mean()
 
     def _caps(self, pixel_loss: torch.Tensor):
         """(H, W) caps max(window mean, m) and the gate ``m <= start``."""
