@@ -46,8 +46,8 @@ class CRFSegTTAModel(SegTTAModel):
         mass = getattr(self.module, 'fusion_mass', 1.0)
         merged = []
         for views in data_samples_list:
-            probs = torch.stack([v.seg_logits.data.softmax(0)
-                                 for v in views]).mean(0) * mass
+            probs = sum(v.seg_logits.data.softmax(0) for v in views)
+            probs = probs * (mass / len(views))
             pred = probs.argmax(0)
             if self.crf_preset is not None:
                 pred = self.refine(probs, pred, views[0].img_path)
