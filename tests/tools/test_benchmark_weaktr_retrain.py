@@ -41,6 +41,10 @@ def test_benchmark_prints_step_and_view_ratios(tmp_path):
                            proc.stdout, re.M))
     assert float(rows['training step, gradient-clipping loss']) > 0
     assert float(rows['the loss alone, gradient-clipping']) > 0
+    assert any(k.startswith('training step, gradient-clipping, from the '
+                            'loss alone') for k in rows)
     assert float(rows['evaluation, 12 views + CRF']) > 1
-    assert rows['evaluation, 1 view (image 40x60)'] == '1.00'
+    # 40 x 60 -> 65 x 98: 2 x 2 windows of 64 (stride 40)
+    assert rows['evaluation, 1 view (image 40x60, 4 windows)'] == '1.00'
+    assert any(k.startswith('evaluation, 12 views, no CRF (') for k in rows)
     assert 'on cpu' in proc.stdout and 'load average' in proc.stdout

@@ -12,12 +12,16 @@ border of 255), once with the config's decode loss (GradientClippingLoss)
 and once with mmseg's CrossEntropyLoss (the same plain CE over all pixels)
 on the same model and batch, in interleaved rounds (the order alternates),
 so a load change on a shared machine hits both alike; also the two losses
-alone (forward + backward on the logits). Evaluation: one synthetic
-image of ``--image-size`` through the config's test pipeline (one view)
-and through its ``tta_pipeline`` + ``tta_model`` (12 views, with and
-without the CRF), the pipelines run before the clock. Prints the medians
-and the per-round ratios GCD / CE and 12 views / 1 view, measured in this
-run; compare ratios, not absolute times, across machines.
+alone (forward + backward on the logits), whose difference over the
+CE step gives the step ratio free of the step's own noise (on a busy
+machine the direct step ratio varies by more than the loss costs).
+Evaluation: one synthetic image of ``--image-size`` through the config's
+test pipeline (one view) and through its ``tta_pipeline`` + ``tta_model``
+(12 views, with and without the CRF), the pipelines run before the clock,
+with the number of sliding windows each runs (the compute, whatever the
+machine's load). Prints the medians and the per-round ratios GCD / CE and
+12 views / 1 view, measured in this run; compare ratios, not absolute
+times, across machines.
 """
 import argparse
 import os
@@ -40,6 +44,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.models.segmentors.weaktr_encoder_decoder import (
+    raise_short_side, window_anchors)
 
 
 def parse_args():
@@ -139,6 +145,7 @@ def bench_train(cfg, model, args) -> List[str]:
     head.loss_decode = gcd
     med = {k: statistics.median(v) for k, v in steps.items()}
     lmed = {k: statistics.median(v) for k, v in losses.items()}
+    derived = 1 + (lmed['gcd'] - lmed['ce']) / med['ce']
     crop = 'x'.join(map(str, cfg.model.data_preprocessor.size))
     return [
         f'| training step, plain CE (batch {batch_size}, crop {crop}) | '
@@ -149,7 +156,23 @@ def bench_train(cfg, model, args) -> List[str]:
         'ms | 1.00x |',
         f'| the loss alone, gradient-clipping | {lmed["gcd"] * 1e3:.2f} ms '
         f"| {ratio(losses, 'gcd', 'ce'):.2f}x |",
+        '| training step, gradient-clipping, from the loss alone: 1 + '
+        f'(GCD - CE) / CE step | - | {derived:.3f}x |',
     ]
+
+
+def count_windows(model, batch) -> int:
+    """Sliding windows the segmentor runs over the views of ``batch``."""
+    h_crop, w_crop = model.test_cfg.crop_size
+    h_stride, w_stride = model.test_cfg.stride
+    total = 0
+    for item in batch['data_samples']:  # TTA batches: a tuple per view
+        sample = item[0] if isinstance(item, (list, tuple)) else item
+        h, w = raise_short_side(torch.empty(1, 1, *sample.img_shape),
+                                min(h_crop, w_crop)).shape[-2:]
+        total += len(window_anchors(h, h_crop, h_stride)) * len(
+            window_anchors(w, w_crop, w_stride))
+    return total
 
 
 def bench_eval(cfg, model, args) -> List[str]:
@@ -166,6 +189,7 @@ def bench_eval(cfg, model, args) -> List[str]:
         one = pseudo_collate(
             [Compose(cfg.test_dataloader.dataset.pipeline)(dict(info))])
         views = pseudo_collate([Compose(cfg.tta_pipeline)(dict(info))])
+        windows = (count_windows(model, one), count_windows(model, views))
         model.eval()
         tta_cfg = dict(cfg.tta_model, module=model)
         tta = MODELS.build(tta_cfg)
@@ -179,9 +203,10 @@ def bench_eval(cfg, model, args) -> List[str]:
     num_views = len(views['inputs'])
     med = {k: statistics.median(v) for k, v in times.items()}
     return [
-        f'| evaluation, 1 view (image {h}x{w}) | {med["one"]:.3f} s | 1.00x |',
-        f'| evaluation, {num_views} views, no CRF | {med["views"]:.3f} s | '
-        f"{ratio(times, 'views', 'one'):.2f}x |",
+        f'| evaluation, 1 view (image {h}x{w}, {windows[0]} windows) | '
+        f'{med["one"]:.3f} s | 1.00x |',
+        f'| evaluation, {num_views} views, no CRF ({windows[1]} windows) | '
+        f"{med['views']:.3f} s | {ratio(times, 'views', 'one'):.2f}x |",
         f'| evaluation, {num_views} views + CRF | {med["crf"]:.3f} s | '
         f"{ratio(times, 'crf', 'one'):.2f}x |",
     ]
