@@ -2,35 +2,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import PixelData
 from PIL import Image
 
-from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-
-TINY = dict(
-    type='MultiScaleMaxEncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor', mean=[104.008, 116.669, 122.675],
-        std=[1.0, 1.0, 1.0], bgr_to_rgb=False, pad_val=0, seg_pad_val=255,
-        size=(65, 65)),
-    backbone=dict(
-        type='ResNetCeilPool', depth=50, stem_channels=8, base_channels=8,
-        style='caffe', strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
-        out_indices=(3, ), norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True),
-    decode_head=dict(type='ASPPV2Head', in_channels=256, in_index=0,
-                     num_classes=4, dilations=(1, 2, 3, 4)),
-    test_cfg=ConfigDict(mode='whole'))
-
-
-def tiny_model(**overrides):
-    torch.manual_seed(0)
-    model = MODELS.build(dict(TINY, **overrides))
-    model.init_weights()
-    return model
 
 
 def sample(label: np.ndarray) -> SegDataSample:
@@ -48,8 +24,8 @@ def pil_nearest(label: np.ndarray, size) -> torch.Tensor:
         np.array(img.resize(size[::-1], resample=Image.NEAREST))).long()
 
 
-def test_training_gives_three_scales_and_their_max():
-    model = tiny_model()
+def test_training_gives_three_scales_and_their_max(tiny_deeplabv2):
+    model = tiny_deeplabv2()
     model.train()
     x = torch.randn(2, 3, 65, 65)
     full, half, three_quarter, maximum = model.forward_scales(x)
@@ -70,8 +46,8 @@ def test_training_gives_three_scales_and_their_max():
     assert set(winner.unique().tolist()) == {0, 1, 2}
 
 
-def test_prediction_is_the_max_at_the_image_size():
-    model = tiny_model()
+def test_prediction_is_the_max_at_the_image_size(tiny_deeplabv2):
+    model = tiny_deeplabv2()
     model.eval()
     x = torch.randn(1, 3, 65, 65)
     maximum = model.forward_scales(x)[-1]
@@ -84,8 +60,9 @@ def test_prediction_is_the_max_at_the_image_size():
                                                                keepdim=True))
 
 
-def test_loss_sums_ce_of_each_map_against_labels_shrunk_to_it():
-    model = tiny_model()
+def test_loss_sums_ce_of_each_map_against_labels_shrunk_to_it(
+        tiny_deeplabv2):
+    model = tiny_deeplabv2()
     model.train()
     rng = np.random.default_rng(0)
     labels = [rng.choice([0, 1, 2, 3, 255], size=(65, 65)).astype(np.uint8)
@@ -109,8 +86,8 @@ def test_loss_sums_ce_of_each_map_against_labels_shrunk_to_it():
     assert model.backbone.bn1.weight.grad is None  # frozen BN
 
 
-def test_a_train_step_updates_convs_and_keeps_frozen_bn():
-    model = tiny_model()
+def test_a_train_step_updates_convs_and_keeps_frozen_bn(tiny_deeplabv2):
+    model = tiny_deeplabv2()
     model.train()
     wrapper = build_optim_wrapper(model, dict(
         type='OptimWrapper',
@@ -132,8 +109,8 @@ def test_a_train_step_updates_convs_and_keeps_frozen_bn():
     assert torch.equal(model.backbone.bn1.running_mean, bn_before)
 
 
-def test_scales_must_be_positive():
+def test_scales_must_be_positive(tiny_deeplabv2):
     with pytest.raises(ValueError, match='scales'):
-        MODELS.build(dict(TINY, scales=()))
+        tiny_deeplabv2(scales=())
     with pytest.raises(ValueError, match=r'-0\.5'):
-        MODELS.build(dict(TINY, scales=(0.5, -0.5)))
+        tiny_deeplabv2(scales=(0.5, -0.5))
