@@ -15,8 +15,9 @@ from semples_mmseg.testing import make_voc_fixture
 REPO = Path(__file__).resolve().parents[1]
 COCO_INIT = ('configs/deeplabv2/'
              'deeplabv2_r101-d8-coco-init_1xb5-accum2-20k_voc-321_pseudo.py')
-IMAGENET_INIT = ('configs/deeplabv2/'
-                 'deeplabv2_r101-d8-in1k-init_1xb10-accum2-30k_voc-321_pseudo.py')
+IMAGENET_INIT = (
+    'configs/deeplabv2/'
+    'deeplabv2_r101-d8-in1k-init_1xb10-accum2-30k_voc-321_pseudo.py')
 # the same architecture at toy width (ResNet-50 layout, 8 base channels)
 TINY_MODEL = {
     'model.pretrained': None,

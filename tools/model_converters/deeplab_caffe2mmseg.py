@@ -13,10 +13,11 @@ it from DeepLab's released caffemodels, e.g. ``deeplabv1_resnet101-coco.pth``
 
 optionally under ``base.`` (the multi-scale wrapper) or ``module.``
 (DataParallel), bare or wrapped in ``state_dict`` / ``model``. DST holds
-``{'state_dict': ...}`` with exactly the keys and shapes of mmseg's caffe-style
-``ResNet`` of that depth (``conv1``, ``bn1``, ``layer{1..4}.{k-1}.conv{1,2,3}``,
-``bn{1,2,3}``, ``downsample.{0,1}``), for ``model.pretrained=DST``. A file
-with other names or shapes is refused, naming them, and nothing is written.
+``{'state_dict': ...}`` with exactly the keys and shapes of mmseg's
+caffe-style ``ResNet`` of that depth (``conv1``, ``bn1``,
+``layer{1..4}.{k-1}.conv{1,2,3}`` / ``bn{1,2,3}``, ``downsample.{0,1}``),
+for ``model.pretrained=DST``. A file with other names or shapes is refused,
+naming them, and nothing is written.
 """
 import argparse
 import os.path as osp

@@ -9,6 +9,6 @@ from .weaktr_classification import WeakTrClassificationLoss
 
 __all__ = [
     'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
-    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss', 'CAMAreaLoss',
-    'BalancedCrossEntropyLoss'
+    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss',
+    'CAMAreaLoss', 'BalancedCrossEntropyLoss'
 ]
