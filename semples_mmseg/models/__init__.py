@@ -1,2 +1,3 @@
 """Models: CAM networks, the frozen CLIP guide, prompts, losses, segmentors."""
-from . import cam_nets, clip, losses, segmentors, utils  # noqa: F401
+from . import (backbones, cam_nets, clip, decode_heads, losses,  # noqa: F401
+               segmentors, utils)
