@@ -7,7 +7,6 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
-from ..utils.rng_state import seeded_rng
 from ..utils.preflight import (InputPath, join_root, pipeline_reads_masks,
                                seg_dataset_inputs)
 from .image_labels import read_id_list, read_label_file
@@ -182,12 +181,12 @@ class WeakLabelSegDataset(BaseSegDataset):
             logger='current')
 
     def __getitem__(self, idx: int) -> dict:
-        """A sample; a :class:`SeededIndex` (``SeededSampler``) runs its
-        pipeline with the generators seeded by the index's sample seed."""
-        seed = getattr(idx, 'sample_seed', None)
-        if seed is None:
+        """A sample; an index with ``seeded_rng`` (``SeededSampler``'s) runs
+        the pipeline with the generators seeded by that sample's seed."""
+        seeded_rng = getattr(idx, 'seeded_rng', None)
+        if seeded_rng is None:
             return super().__getitem__(idx)
-        with seeded_rng(seed):
+        with seeded_rng():
             return super().__getitem__(int(idx))
 
     def load_label_table(self,

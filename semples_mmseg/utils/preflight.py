@@ -18,6 +18,10 @@ the config key that names it and where it comes from:
 
 ``purpose='test'`` checks only what inference reads (the test split and
 the checkpoint): initial weights and CLIP are not needed there.
+
+Once the datasets and the model are built, ``SemPLeSTrainLoop`` checks what
+its stages read with the functions at the end (class counts, the learned
+prompts a refinement stage needs, the validation split of the seed mIoU).
 """
 import copy
 import logging
@@ -26,6 +30,7 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 
@@ -325,3 +330,62 @@ def check_config_inputs(cfg, purpose: str = 'train',
     print_log(f'pre-flight: every input of {name or "the config"} is there',
               logger='current', level=logging.DEBUG)
 
+
+# ---------------------------------------------------------------------------
+# the built run (SemPLeSTrainLoop), before its first iteration
+
+
+def check_stage_datasets(stages: Sequence[Tuple[int, Any]],
+                         num_classes: Optional[int]) -> None:
+    """Each (stage number, dataset) has ``num_classes`` + background."""
+    for stage, dataset in stages:
+        classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+        if num_classes is not None and classes is not None and \
+                len(classes) - 1 != num_classes:
+            raise ValueError(f'stage {stage}: the dataset has '
+                             f'{len(classes) - 1} classes, the CAM network '
+                             f'{num_classes}')
+
+
+def check_prompt_source(stages: Sequence[Tuple[int, Sequence[str]]], *,
+                        load_from: Optional[str], resume: bool) -> None:
+    """A refinement stage needs learned prompts: from a stage before it (or
+    itself, joint), the resumed checkpoint, or ``load_from``."""
+    for index, (stage, losses) in enumerate(stages):
+        if 'refine' not in losses:
+            continue
+        if resume or any('prompt' in s[1] for s in stages[:index + 1]):
+            return
+        keys = set()
+        if load_from:
+            ckpt = torch.load(load_from, map_location='cpu', mmap=True,
+                              weights_only=False)
+            keys = set(ckpt.get('state_dict', ckpt))
+        if not any(k.startswith('prompt_learner.') for k in keys):
+            raise ValueError(
+                f'stage {stage} refines against learned prompts, but no '
+                'stage of this run learns them and load_from '
+                f"({load_from or 'not set'}) has no prompt_learner.* weights")
+        return
+
+
+def check_validation_split(dataset, *, patch_size: Optional[int],
+                           min_scale: float) -> None:
+    """Every image of the split the seed mIoU reads has its mask and is at
+    least one ``patch_size`` patch at the smallest test scale."""
+    if not hasattr(dataset, 'get_data_info'):
+        return
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    no_mask = [d['img_path'] for d in infos
+               if d.get('seg_map_path', '') is None]
+    if no_mask:
+        raise FileNotFoundError(f'{len(no_mask)} validation image(s) have no '
+                                f'mask (the seed mIoU needs it): '
+                                f'{no_mask[:5]}')
+    small = [f"{d['img_path']} ({d['scan_shape'][0]} x {d['scan_shape'][1]})"
+             for d in infos if patch_size and 'scan_shape' in d
+             and min(d['scan_shape']) * min_scale < patch_size]
+    if small:
+        raise ValueError(f'{len(small)} validation image(s) are smaller than '
+                         f'one {patch_size} x {patch_size} patch at test '
+                         f'scale {min_scale}: {small[:5]}')
