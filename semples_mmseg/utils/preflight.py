@@ -1,7 +1,5 @@
 """Pre-flight: every input of a run checked before compute, in seconds.
 
-Without it a missing input surfaces one per run, after the model and the
-datasets are built (the CAM weights, then CLIP, then the data root).
 :func:`check_config_inputs` walks the config *before anything is built* and
 raises one :class:`MissingInputsError` listing every missing input with
 the config key that names it and where it comes from:
@@ -19,9 +17,9 @@ the config key that names it and where it comes from:
 ``purpose='test'`` checks only what inference reads (the test split and
 the checkpoint): initial weights and CLIP are not needed there.
 
-Once the datasets and the model are built, ``SemPLeSTrainLoop`` checks what
-its stages read with the functions at the end (class counts, the learned
-prompts a refinement stage needs, the validation split of the seed mIoU).
+Once the model and the datasets are built, ``SemPLeSTrainLoop`` checks its
+stages with the functions at the end (class counts, param groups, the
+learned prompts a refinement stage needs, the seed mIoU's split).
 """
 import copy
 import logging
@@ -367,6 +365,16 @@ def check_prompt_source(stages: Sequence[Tuple[int, Sequence[str]]], *,
                 'stage of this run learns them and load_from '
                 f"({load_from or 'not set'}) has no prompt_learner.* weights")
         return
+
+
+def check_param_groups(stage: int, lrs: Dict[str, float],
+                       param_groups: Sequence[dict]) -> None:
+    """The optimizer has a param group for every group a stage trains."""
+    groups = [g.get('name') for g in param_groups]
+    if set(lrs) - set(groups):
+        raise ValueError(f'stage {stage} sets lr for {sorted(lrs)}, the '
+                         f'optimizer\'s param groups are {groups} (use '
+                         "constructor='StageParamGroupsConstructor')")
 
 
 def check_validation_split(dataset, *, patch_size: Optional[int],

@@ -11,6 +11,7 @@ How the pieces fit, in the order a run meets them:
   recorded at epoch 0; a resume with other ones stops before training.
 * ``cam_init_file.py``: stage 3's initial CAM weights, written at epoch 0
   with their fingerprint; a resume accepts only this run's file.
+  ``run_start.py`` does both at the loop's start (``start_or_resume``).
 * ``rng_state.py`` + ``RNGStateHook``: every rank's Python / NumPy / torch
   generators go into each epoch checkpoint and come back on resume;
   validation leaves them untouched.

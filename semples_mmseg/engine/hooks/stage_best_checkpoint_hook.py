@@ -3,7 +3,7 @@ killed run did not finish."""
 import json
 import logging
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mmengine.dist import barrier, broadcast_object_list
 from mmengine.hooks import Hook
@@ -14,9 +14,26 @@ from mmseg.registry import HOOKS
 from ...utils.atomic_files import atomic_path, write_json_atomically
 
 RULES = ('greater', 'less', 'last')
+#: train_cfg.checkpoint_choice -> (default best_metric, rule)
+CHECKPOINT_CHOICES = {'protocol': ('mIoU', 'greater'),
+                      'loss': ('held_out', 'less'), 'last': (None, 'last')}
 RECORD_FILE = 'last_validation.json'
 #: message-hub keys of best scores and files (ours, mmengine CheckpointHook's)
 BEST_INFO_PREFIXES = ('semples_best_', 'best_score', 'best_ckpt')
+
+
+def choice_settings(choice: str,
+                    best_metric: Optional[str]) -> Tuple[Optional[str], str]:
+    """(best_metric, rule) of ``train_cfg.checkpoint_choice`` (see
+    ``docs/SELECTION.md``) and ``train_cfg.best_metric``."""
+    if choice not in CHECKPOINT_CHOICES:
+        raise ValueError('train_cfg.checkpoint_choice must be one of '
+                         f'{tuple(CHECKPOINT_CHOICES)}, got {choice!r}')
+    if choice == 'loss' and best_metric == 'mIoU':
+        raise ValueError("train_cfg.checkpoint_choice='loss' ranks a loss: "
+                         "set best_metric='held_out'")
+    default_metric, rule = CHECKPOINT_CHOICES[choice]
+    return best_metric or default_metric, rule
 
 
 @HOOKS.register_module()
@@ -58,6 +75,18 @@ class StageBestCheckpointHook(Hook):
         self.rule = rule
         self._validated_epoch: Optional[int] = None
 
+    @classmethod
+    def configure(cls, runner, *, save_best: Optional[str],
+                  rule: Optional[str]) -> 'StageBestCheckpointHook':
+        """The runner's hook set to ``save_best`` / ``rule``; registered
+        when the config lists none."""
+        hook = next((h for h in runner.hooks if isinstance(h, cls)), None)
+        if hook is None:
+            hook = cls()
+            runner.register_hook(hook)
+        hook.save_best, hook.rule = save_best, rule
+        return hook
+
     @staticmethod
     def _loop(runner) -> Optional[EpochBasedTrainLoop]:
         """The built epoch-based train loop (``runner.val()`` has none)."""
@@ -98,6 +127,11 @@ class StageBestCheckpointHook(Hook):
 
     def before_train(self, runner) -> None:
         loop, epoch = self._loop(runner), runner.epoch
+        if self.rule == 'last' and runner.val_loop is not None:
+            print_log("rule 'last' (checkpoint_choice='last') runs no "
+                      'validation: set val_dataloader, val_cfg and '
+                      'val_evaluator to None', logger='current',
+                      level=logging.WARNING)
         if loop is None or epoch == 0 or epoch == self._validated_epoch \
                 or not self.validation_due(runner, loop, epoch):
             return
@@ -152,7 +186,7 @@ class StageBestCheckpointHook(Hook):
                     meta=dict(epoch=epoch, iter=runner.iter), by_epoch=False)
         what = 'its stage\'s last' if score is None else \
             f'{self.save_best} {score:.4f}, {self.rule} is better'
-        print_log(f'epoch {epoch} saved as {name} ({what})', logger='current')
+        print_log(f'epoch {epoch}: saved {name} ({what})', logger='current')
 
     @staticmethod
     def _read_record(runner) -> Optional[dict]:

@@ -15,7 +15,6 @@ Elsewhere: the stages (``stage_schedule.py``), each stage's
 resume (``engine/exact_resume``), the input checks (``utils/preflight.py``).
 """
 import copy
-import logging
 import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
@@ -27,21 +26,17 @@ from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
 from ...utils.atomic_files import naming_full_disk
-from ...utils.preflight import (check_prompt_source, check_stage_datasets,
-                                check_validation_split)
+from ...utils.preflight import (check_param_groups, check_prompt_source,
+                                check_stage_datasets, check_validation_split)
 from ..exact_resume import ExactEpochBasedTrainLoop, RNGStateHook
-from ..exact_resume.cam_init_file import (read_run_cam_init,
-                                          start_run_cam_init)
+from ..exact_resume.cam_init_file import read_run_cam_init
 from ..exact_resume.resume_checkpoint import resolve_resume_checkpoint
-from ..exact_resume.run_signature import check_resumed_run, record_run
+from ..exact_resume.run_start import start_or_resume
 from ..exact_resume.seeded_sampler import warn_if_unseeded
-from ..hooks.stage_best_checkpoint_hook import StageBestCheckpointHook
+from ..hooks.stage_best_checkpoint_hook import (StageBestCheckpointHook,
+                                                choice_settings)
 from .cam_weights import load_cam_state, read_cam_state
 from .stage_schedule import StageSchedule, auto_scale_factor
-
-#: checkpoint choice -> (default best_metric, StageBestCheckpointHook rule)
-CHECKPOINT_CHOICES = {'protocol': ('mIoU', 'greater'),
-                      'loss': ('held_out', 'less'), 'last': (None, 'last')}
 
 
 @LOOPS.register_module()
@@ -49,8 +44,7 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
     """Runs the configured SemPLeS stages in sequence.
 
     Args:
-        runner: the mmengine runner.
-        dataloader: the top-level ``train_dataloader`` (config or object).
+        runner, dataloader: as mmengine's ``EpochBasedTrainLoop``.
         stages: one dict per stage (``StageSpec``); a stage's
             ``dataloader`` is merged over the top-level one by
             ``ConfigDict.merge`` (``_delete_=True`` replaces a dict).
@@ -79,16 +73,9 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
         if selection is not None:
             raise TypeError('train_cfg.selection is now called '
                             'train_cfg.checkpoint_choice')
-        if checkpoint_choice not in CHECKPOINT_CHOICES:
-            raise ValueError('train_cfg.checkpoint_choice must be one of '
-                             f'{tuple(CHECKPOINT_CHOICES)}, got '
-                             f'{checkpoint_choice!r}')
-        default_metric, rule = CHECKPOINT_CHOICES[checkpoint_choice]
-        if checkpoint_choice == 'loss' and best_metric == 'mIoU':
-            raise ValueError("train_cfg.checkpoint_choice='loss' ranks a "
-                             "loss: set best_metric='held_out'")
+        self.best_metric, rule = choice_settings(checkpoint_choice,
+                                                 best_metric)
         self.checkpoint_choice = checkpoint_choice
-        self.best_metric = best_metric or default_metric
         self.schedule = StageSchedule(stages)
         if cam_init_checkpoint is None and self.schedule[0].stage != 1 and \
                 any(s.start_from == 'initial' for s in self.schedule):
@@ -110,22 +97,17 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
         self._check_stage_inputs(cfg)
         if not any(isinstance(h, RNGStateHook) for h in runner.hooks):
             runner.register_hook(RNGStateHook())
-        best = next((h for h in runner.hooks
-                     if isinstance(h, StageBestCheckpointHook)), None)
-        if best is None:
-            best = StageBestCheckpointHook()
-            runner.register_hook(best)
-        best.save_best = None if rule == 'last' else self.best_metric
-        best.rule = rule
+        StageBestCheckpointHook.configure(
+            runner, rule=rule,
+            save_best=None if rule == 'last' else self.best_metric)
 
     def _stage_loader(self, dataloader, override: Optional[dict]):
         if not override:
             return self.dataloader
-        if not isinstance(dataloader, dict):
-            raise TypeError('a stage dataloader override needs '
-                            'train_dataloader given as a config')
+        assert isinstance(dataloader, dict), \
+            'a stage dataloader override needs train_dataloader as a config'
         merged = ConfigDict(dataloader)
-        merged.merge(override)
+        merged.merge(override)  # mmengine's rule, _delete_ included
         return self.runner.build_dataloader(merged, seed=self.runner.seed)
 
     def _check_stage_inputs(self, cfg) -> None:
@@ -168,13 +150,15 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
     def run(self) -> torch.nn.Module:
         with naming_full_disk(self.runner.work_dir):
             self._check_validation_split()
-            if self._epoch == 0:
-                record_run(self.runner.message_hub, self.schedule,
-                           self._choice())
-                if self.cam_init_checkpoint is None:
-                    start_run_cam_init(self.runner, self.segmentor.cam_net)
-            else:
-                self._resume_run()
+            start_or_resume(
+                self.runner, epoch=self._epoch, stages=self.schedule,
+                starts=self.schedule.starts, choice=dict(
+                    checkpoint_choice=self.checkpoint_choice,
+                    best_metric=self.best_metric),
+                cam_net=None if self.cam_init_checkpoint else
+                self.segmentor.cam_net)
+            if self._epoch > 0:  # a held-out validation may be redone
+                self._set_stage(self.schedule.index_of(self._epoch - 1))
             self.runner.call_hook('before_train')  # may redo a validation
             while self._epoch < self._max_epochs and not self.stop_training:
                 index = self.schedule.index_of(self._epoch)
@@ -195,31 +179,11 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
         hub.update_scalar('train/stage_lr', self._stage_lr)
         super().run_iter(idx, data_batch)
 
-    def _choice(self) -> dict:
-        return dict(checkpoint_choice=self.checkpoint_choice,
-                    best_metric=self.best_metric)
-
-    def _resume_run(self) -> None:
-        """Same schedule and choice; this run's initial CAM weights when a
-        stage to come starts from them; the losses of the epoch last
-        trained (a held-out validation of it may be redone)."""
-        check_resumed_run(self.runner.message_hub, self.schedule,
-                          self._choice())
-        if self.cam_init_checkpoint is None and any(
-                s.start_from == 'initial' and start >= self._epoch
-                for s, start in zip(self.schedule, self.schedule.starts)):
-            read_run_cam_init(self.runner)
-        self._set_stage(self.schedule.index_of(self._epoch - 1))
-
     def _check_validation_split(self) -> None:
-        if self.runner.val_loop is None or \
-                not any(s.validate for s in self.schedule):
-            return
-        if self.checkpoint_choice == 'last':
-            print_log("checkpoint_choice='last': val_cfg is not run; set "
-                      'val_dataloader, val_cfg and val_evaluator to None',
-                      logger='current', level=logging.WARNING)
-        elif self.checkpoint_choice == 'protocol':  # the seed mIoU
+        """The split the seed mIoU reads (``'protocol'`` only)."""
+        if self.checkpoint_choice == 'protocol' and any(
+                s.validate for s in self.schedule) and \
+                self.runner.val_loop is not None:
             backbone = getattr(self.segmentor.cam_net, 'backbone', None)
             check_validation_split(
                 self.runner.val_loop.dataloader.dataset,
@@ -234,12 +198,7 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
     def _enter_stage(self, index: int, *, fresh: bool) -> None:
         spec = self.schedule[index]
         optimizer = self.runner.optim_wrapper.optimizer
-        groups = [g.get('name') for g in optimizer.param_groups]
-        if set(spec.lr) - set(groups):
-            raise ValueError(
-                f'stage {spec.stage} sets lr for {sorted(spec.lr)}, the '
-                f"optimizer's param groups are {groups} (use optim_wrapper."
-                "constructor='StageParamGroupsConstructor')")
+        check_param_groups(spec.stage, spec.lr, optimizer.param_groups)
         if fresh:
             self._load_start_weights(index)
             optimizer.state.clear()
@@ -279,27 +238,21 @@ class SemPLeSTrainLoop(ExactEpochBasedTrainLoop):
     def _load_start_weights(self, index: int) -> None:
         """A fresh stage's CAM weights: the run's initial ones, or the best
         checkpoint of the stage before (when that one was chosen)."""
-        spec = self.schedule[index]
-        if spec.start_from == 'current':
-            return
-        if spec.start_from == 'initial' and self.cam_init_checkpoint:
-            path = self.cam_init_checkpoint
-            state = read_cam_state(path)
-        elif spec.start_from == 'initial':
-            path, state = read_run_cam_init(self.runner)
-        elif index == 0 or not self.validation_due(
-                self.schedule.starts[index]):
-            print_log(f'stage {spec.stage}: no best checkpoint of the stage '
-                      'before; starting from the current weights',
-                      logger='current')
-            return
-        else:
+        spec, path = self.schedule[index], self.cam_init_checkpoint
+        if spec.start_from == 'initial':
+            path, state = (path, read_cam_state(path)) if path else \
+                read_run_cam_init(self.runner)
+        elif spec.start_from == 'previous_best' and index > 0 and \
+                self.validation_due(self.schedule.starts[index]):
             path = osp.join(self.runner.work_dir,
                             self.schedule.best_names[index - 1])
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'stage {spec.stage} starts from '
-                                        f'{path}, which is missing')
-            state = read_cam_state(path)
+            state = read_cam_state(path)  # a missing file is named
+        else:
+            if spec.start_from == 'previous_best':
+                print_log(f'stage {spec.stage}: the stage before chose no '
+                          'best checkpoint: starting from the current '
+                          'weights', logger='current')
+            return
         load_cam_state(self.segmentor.cam_net, state, path)
         print_log(f'stage {spec.stage}: CAM network loaded from {path}',
                   logger='current')
