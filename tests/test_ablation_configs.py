@@ -11,8 +11,8 @@ from mmengine.config import Config
 
 from mmseg.registry import MODELS
 from semples_mmseg.datasets.cooccur_world import HOME_SCENE, SCENE_NAMES
-from semples_mmseg.engine.loops.semples_train_loop import (
-    SemPLeSTrainLoop, best_checkpoint_names)
+from semples_mmseg.engine.loops.stage_schedule import (StageSchedule,
+                                                       best_checkpoint_names)
 
 REPO = Path(__file__).resolve().parents[1]
 ABL = REPO / 'configs' / 'semples' / 'ablations'
@@ -45,14 +45,14 @@ CASES = [(f'voc_{r}.py', r) for r in ROWS] + [(f'toy/toy_{r}.py', r)
 
 
 def resolved(cfg):
-    return SemPLeSTrainLoop._resolve_stages(cfg.train_cfg.stages)
+    return StageSchedule(cfg.train_cfg.stages).stages
 
 
 @pytest.mark.parametrize('path,row', CASES)
 def test_row_resolves_to_its_stages_and_loss_weights(path, row):
     cfg = Config.fromfile(str(ABL / path))
     stages, lam, lam_t, lam_i, result = ROWS[row]
-    got = [(s['stage'], tuple(s['losses']), s['start_from'], s['joint'])
+    got = [(s.stage, s.losses, s.start_from, s.joint)
            for s in resolved(cfg)]
     assert got == stages
     # the file the ablation runner reads is the last validated stage's best
@@ -64,10 +64,10 @@ def test_row_resolves_to_its_stages_and_loss_weights(path, row):
     epochs = 60 if path.startswith('voc') else (12, 6)
     for s in resolved(cfg):
         expected = epochs if isinstance(epochs, int) else epochs[
-            s['stage'] == 2]
-        assert s['max_epochs'] == expected, (path, s)
+            s.stage == 2]
+        assert s.max_epochs == expected, (path, s)
     if row == 't6_joint':
-        assert set(resolved(cfg)[0]['lr']) == {'cam_net', 'prompt_learner'}
+        assert set(resolved(cfg)[0].lr) == {'cam_net', 'prompt_learner'}
 
 
 @pytest.mark.parametrize('family,main', [
@@ -86,7 +86,8 @@ def test_stage_variables_equal_the_main_configs_stages(family, main):
 
 
 def test_round_checkpoint_names():
-    stages = [dict(stage=n) for n in (1, 2, 3, 2, 3, 2, 3)]
+    stages = StageSchedule([dict(stage=n, max_epochs=1)
+                            for n in (1, 2, 3, 2, 3, 2, 3)])
     assert best_checkpoint_names(stages) == [
         'best_stage1.pth', 'best_stage2.pth', 'best_stage3.pth',
         'best_stage2_round2.pth', 'best_stage3_round2.pth',
@@ -100,7 +101,7 @@ def test_controls_use_the_worlds_home_scenes():
     assert manual.model.prompt_learner.texts[0] == 'a photo of water.'
     images = Config.fromfile(str(ABL / 'toy' / 'toy_ctl_scene_images.py'))
     for cfg in (manual, images):
-        got = [(s['stage'], tuple(s['losses'])) for s in resolved(cfg)]
+        got = [(s.stage, s.losses) for s in resolved(cfg)]
         assert got == [(1, ('match', )), (3, ('match', 'refine'))]
         learner = MODELS.build(cfg.model.prompt_learner)
         assert tuple(learner.prompts.shape) == (6, 30, 64)
@@ -114,10 +115,8 @@ def test_budget_controls_of_table6_are_stage_1_for_the_rounds_epochs(epochs):
                               f'toy_ctl_match_only_{epochs}e.py'))
     rounds = Config.fromfile(str(ABL / 'toy' /
                                  f'toy_t6_rounds_{epochs // 12}.py'))
-    cam_epochs = sum(s['max_epochs'] for s in resolved(rounds)
-                     if s['stage'] == 3)
-    got = [(s['stage'], tuple(s['losses']), s['max_epochs'])
-           for s in resolved(cfg)]
+    cam_epochs = sum(s.max_epochs for s in resolved(rounds) if s.stage == 3)
+    got = [(s.stage, s.losses, s.max_epochs) for s in resolved(cfg)]
     assert got == [(1, ('match', ), epochs)] and cam_epochs == epochs
     assert best_checkpoint_names(resolved(cfg)) == ['best_stage1.pth']
     from semples_mmseg.cooccur.ablation import TABLES

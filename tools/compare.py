@@ -10,7 +10,7 @@ work_dirs/cooccur/world).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
-at the threshold the config's evaluator selects (``selection``: the
+at the threshold the config's evaluator selects (``threshold_rule``: the
 reference's greedy stop by default), pseudo masks at the side's threshold
 (``--crf`` to refine them) scored against GT; images are read ahead by
 ``--workers`` DataLoader workers and masks written off the main thread. Prints a Markdown table side by side: seed mIoU, mask mIoU and
@@ -58,7 +58,8 @@ PAIRS = {
     ('configs/clims/toy_cooccur.py', 'configs/semples/clims_toy_cooccur.py'),
 }
 # the seed sweep's settings taken from the config's test_evaluator
-SWEEP_KEYS = ('thresholds', 'threshold_range', 'selection', 'ignore_index')
+SWEEP_KEYS = ('thresholds', 'threshold_range', 'threshold_rule',
+              'ignore_index')
 # what must agree between the two sides' evaluation datasets
 SAME_SPLIT_KEYS = ('type', 'data_root', 'ann_file', 'data_prefix', 'img_dir',
                    'seg_dir', 'label_file', 'id_space')
@@ -113,7 +114,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     seed_iou, seed_miou = metric.seed_curve(metric.results,
                                             len(classes) - 1)
     seed_iou = seed_iou * 100
-    best = select_threshold(seed_miou, metric.selection)
+    best = select_threshold(seed_miou, metric.threshold_rule)
     masks = score_masks(out_dir, gt_pairs(dataset), classes)
     return dict(
         seed=float(seed_miou[best]),

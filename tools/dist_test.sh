@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]
 # torchrun with one process per GPU; on a host without CUDA, GPUS CPU
-# processes over gloo (see semples_mmseg/engine/launch.py).
+# processes over gloo (see semples_mmseg/engine/cpu_distributed.py).
 # NNODES, NODE_RANK, PORT, MASTER_ADDR come from the environment;
 # PYTHON picks the interpreter (default: the project's .venv when it
 # exists, else python from PATH; see tools/find_python.sh).

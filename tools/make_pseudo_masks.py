@@ -44,7 +44,8 @@ from mmseg.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.engine.launch import finish_launch, prepare_launch  # noqa
+from semples_mmseg.engine.cpu_distributed import (finish_launch,  # noqa
+                                                  prepare_launch)
 from semples_mmseg.apis import load_segmentor  # noqa: E402
 from semples_mmseg.pseudo_masks.export import (  # noqa: E402
     TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,

@@ -17,7 +17,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.launch import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)
 

@@ -11,8 +11,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.launch import finish_launch, prepare_launch
-from semples_mmseg.engine.resume import resolve_resume_checkpoint
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+    resolve_resume_checkpoint
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)

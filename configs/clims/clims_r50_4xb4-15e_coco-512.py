@@ -21,5 +21,6 @@ model = dict(
         background_prompts='coco', threshold=0.285, loss_weight=1.25),
     test_cfg=dict(bg_threshold=0.1))
 val_evaluator = dict(
-    thresholds=[round(t / 100, 2) for t in range(5, 60)], selection='max')
+    thresholds=[round(t / 100, 2) for t in range(5, 60)],
+    threshold_rule='max')
 test_evaluator = val_evaluator

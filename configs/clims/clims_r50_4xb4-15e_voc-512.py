@@ -7,7 +7,8 @@ _base_ = [
 ]
 # CLIMS reports seeds at the fixed threshold 0.15 (step/eval_cam.py); the
 # sweep 0.05-0.59 shows the whole curve and keeps its global maximum
-# (selection='max'; 'greedy' would stop at the first non-improvement)
+# (threshold_rule='max'; 'greedy' would stop at the first non-improvement)
 val_evaluator = dict(
-    thresholds=[round(t / 100, 2) for t in range(5, 60)], selection='max')
+    thresholds=[round(t / 100, 2) for t in range(5, 60)],
+    threshold_rule='max')
 test_evaluator = val_evaluator

@@ -6,7 +6,7 @@
 # the same split (the toy world has no third split: a demonstration, not a
 # clean held-out protocol).
 _base_ = ['./toy_cooccur.py']
-train_cfg = dict(selection='loss', best_metric='held_out')
+train_cfg = dict(checkpoint_choice='loss', best_metric='held_out')
 # the stage's own loss on the held-out list (HeldOutLossValLoop runs the
 # segmentor's loss() without gradients; HeldOutLossMetric averages it)
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')

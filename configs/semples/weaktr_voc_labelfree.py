@@ -7,7 +7,7 @@
 # Everything else (stages, schedule, data) is weaktr_voc.py's.
 #   tools/dist_train.sh configs/semples/weaktr_voc_labelfree.py 8
 _base_ = ['./semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
-train_cfg = dict(selection='loss', best_metric='held_out')
+train_cfg = dict(checkpoint_choice='loss', best_metric='held_out')
 # the stage's own loss on the held-out list (HeldOutLossValLoop runs the
 # segmentor's loss() without gradients; HeldOutLossMetric averages it)
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')

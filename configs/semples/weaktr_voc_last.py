@@ -5,7 +5,7 @@
 # model.test_cfg.bg_threshold (0.43). Everything else is weaktr_voc.py's.
 #   tools/dist_train.sh configs/semples/weaktr_voc_last.py 8
 _base_ = ['./semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
-train_cfg = dict(selection='last')
+train_cfg = dict(checkpoint_choice='last')
 # nothing to validate: no validation split is built (tools/test.py still
 # evaluates the result on test_dataloader, VOC train with its masks)
 val_dataloader = None

@@ -77,7 +77,7 @@ def train_in_process(config: str, work_dir: str, options: Sequence[str],
     per run: the ablation runner's many short runs)."""
     from mmengine.config import DictAction
     from mmengine.runner import Runner
-    from ..engine.launch import finish_launch, prepare_launch
+    from ..engine.cpu_distributed import finish_launch, prepare_launch
     cfg = Config.fromfile(config)
     cfg.launcher = 'none'
     cfg.merge_from_dict({

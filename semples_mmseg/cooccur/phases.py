@@ -28,7 +28,7 @@ def without_worker_settings(value):
     """``value`` with every data loader's worker settings dropped
     (``WORKER_KEYS``: they do not change a run's result, since the train
     loops draw their randomness the same with and without workers)."""
-    from ..engine.loops.semples_train_loop import WORKER_KEYS
+    from ..engine.exact_resume.run_signature import WORKER_KEYS
     if isinstance(value, dict):
         return {k: without_worker_settings(v) for k, v in value.items()
                 if k not in WORKER_KEYS}

@@ -4,9 +4,8 @@ from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .coco90_weak import COCO90WeakDataset
 from .cooccur_world import CooccurWorldDataset
-from .seeded_sampler import SeededIndex, SeededSampler
 
 __all__ = [
     'VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset',
-    'CooccurWorldDataset', 'SeededIndex', 'SeededSampler'
+    'CooccurWorldDataset'
 ]

@@ -1,2 +1,2 @@
-"""Training machinery: the three-stage loop, optimizer constructor, hooks."""
-from . import hooks, loops, optimizers  # noqa: F401
+"""Training machinery: the stage loop, exact resume, hooks, optimizer."""
+from . import exact_resume, hooks, loops, optimizers  # noqa: F401

@@ -56,8 +56,9 @@ def torch_save_atomically(obj: Any, path: str) -> None:
         torch.save(obj, tmp)
 
 
-def np_save_atomically(array: np.ndarray, path: str) -> None:
-    """``np.save(path, array)`` (path ends in ``.npy``), atomically."""
+def np_save_atomically(array: Any, path: str) -> None:
+    """``np.save`` of ``array`` (or a pickled dict) to ``path``, atomically;
+    ``path`` is kept as given (no ``.npy`` appended)."""
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             np.save(f, array)

@@ -1,5 +1,5 @@
 """Label files and id lists in the formats the field uses, or a message
-naming the format (issue 10, clearer messages)."""
+naming the format."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""The dataset scan (issue 10.5): every file checked at build, in parallel,
+"""The dataset scan: every file checked at build, in parallel,
 one error for all bad files; files that decode correctly pass."""
 from pathlib import Path
 

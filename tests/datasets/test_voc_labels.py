@@ -1,5 +1,5 @@
 """VOC as mmseg's converter leaves it, and image labels without a third-party
-label file (issue 12.6): XML annotations, masks, the reference format."""
+label file: XML annotations, masks, the reference format."""
 import importlib.util
 from pathlib import Path
 

@@ -129,6 +129,7 @@ def test_seed_subset_is_seeded_and_keeps_list_order():
     assert coco2014_weak.seed_subset(ids[:3], 5, seed=0) == ids[:3]
 
 
+@pytest.mark.slow
 def test_cli_writes_next_to_the_download_and_reports(tmp_path):
     coco = tmp_path / 'coco'
     make_coco_fixture(str(coco), num_images=6)

@@ -19,6 +19,8 @@ from mmengine.config import Config
 
 from semples_mmseg.testing import make_voc_fixture
 
+pytestmark = pytest.mark.slow  # trains models / spawns processes
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO / 'tests/data/configs/stock_fcn_tiny_fixture.py')
 MMSEG_TRAIN = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',

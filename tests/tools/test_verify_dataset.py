@@ -1,5 +1,5 @@
-"""tools/analysis_tools/verify_dataset.py: one pass over a prepared tree
-(issue 12.6): counts, images, labels, masks; exit 1 naming what is wrong."""
+"""tools/analysis_tools/verify_dataset.py: one pass over a prepared tree:
+counts, images, labels, masks; exit 1 naming what is wrong."""
 import importlib.util
 import os
 import subprocess
@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from semples_mmseg.datasets.tree_check import (EXPECTED_COUNTS,
-                                               expected_count, verify_tree)
+from semples_mmseg.datasets.tree_check import expected_count, verify_tree
 from semples_mmseg.testing import make_voc_aug_fixture, make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +36,7 @@ def run_tool(config, root, *extra, options=None, capsys=None):
     return code, capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_command_line_exits_1_naming_the_problem(tmp_path):
     root = tmp_path / 'aug'
     make_voc_aug_fixture(str(root))
@@ -56,11 +56,6 @@ def voc_aug(tmp_path):
 
 
 def test_known_counts_are_the_full_downloads():
-    assert EXPECTED_COUNTS[('VOCWeakDataset', 'trainaug.txt')] == 10582
-    assert EXPECTED_COUNTS[('VOCWeakDataset', 'train.txt')] == 1464
-    assert EXPECTED_COUNTS[('VOCWeakDataset', 'val.txt')] == 1449
-    assert EXPECTED_COUNTS[('COCOWeakDataset', 'train_ids.txt')] == 82081
-    assert EXPECTED_COUNTS[('COCOWeakDataset', 'val_ids.txt')] == 40137
     cfg = Config.fromfile(str(REPO / WEAKTR))
     assert expected_count(cfg.train_dataloader.dataset) == 10582
     assert expected_count(cfg.val_dataloader.dataset) == 1464

@@ -53,7 +53,7 @@ from mmseg.utils import register_all_modules
 from torch.utils.flop_counter import FlopCounterMode
 
 import semples_mmseg  # noqa: F401
-from semples_mmseg.engine.loops.semples_train_loop import STAGE_DEFAULTS
+from semples_mmseg.engine.loops.stage_schedule import STAGE_DEFAULTS
 from semples_mmseg.testing.step_formulations import (FORMULATIONS,
                                                      formulation_context,
                                                      step_losses)

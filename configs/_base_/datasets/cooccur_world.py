@@ -57,5 +57,5 @@ test_dataloader = val_dataloader
 # The demo's table reports the global maximum of this wide sweep.
 val_evaluator = dict(
     type='CAMSeedMetric', threshold_range=(0.05, 0.96, 0.01),
-    selection='max')
+    threshold_rule='max')
 test_evaluator = val_evaluator

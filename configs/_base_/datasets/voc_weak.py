@@ -49,5 +49,5 @@ val_dataloader = dict(
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
-val_evaluator = dict(type='CAMSeedMetric', selection='greedy')
+val_evaluator = dict(type='CAMSeedMetric', threshold_rule='greedy')
 test_evaluator = val_evaluator

@@ -28,7 +28,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     rng_state=dict(type='RNGStateHook'),  # exact --resume
     # --resume validates again an epoch whose validation was killed
-    redo_validation=dict(type='RedoUnfinishedValidationHook'),
+    redo_validation=dict(type='StageBestCheckpointHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

@@ -1,8 +1,5 @@
 """Hooks."""
 from .cam_visualization_hook import CAMVisualizationHook
-from .redo_validation_hook import RedoUnfinishedValidationHook
-from .rng_state_hook import RNGStateHook
+from .stage_best_checkpoint_hook import StageBestCheckpointHook
 
-__all__ = [
-    'CAMVisualizationHook', 'RNGStateHook', 'RedoUnfinishedValidationHook'
-]
+__all__ = ['CAMVisualizationHook', 'StageBestCheckpointHook']

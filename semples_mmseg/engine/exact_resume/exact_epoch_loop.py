@@ -2,7 +2,7 @@
 from mmengine.runner import EpochBasedTrainLoop
 
 from mmseg.registry import LOOPS
-from ...utils.rng_state import preserved_rng
+from .rng_state import preserved_rng
 
 
 @LOOPS.register_module()

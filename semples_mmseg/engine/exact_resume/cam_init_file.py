@@ -9,11 +9,12 @@ run (epoch 0) rewrites a file left by an earlier attempt.
 """
 import logging
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
+from mmengine.dist import barrier
 from mmengine.logging import print_log
-from torch import Tensor
+from torch import Tensor, nn
 
 from ...utils.atomic_files import torch_save_atomically
 from ...utils.fingerprint import tensor_fingerprint
@@ -33,10 +34,9 @@ def write_cam_init(path: str, state: Dict[str, Tensor],
     if osp.exists(path):
         old = _meta_or_none(path).get('fingerprint')
         if old != fingerprint:
-            print_log(f'{path} is left from an earlier run (fingerprint '
-                      f'{str(old)[:12]}, this run {fingerprint[:12]}): '
-                      'replaced by this run\'s initial CAM weights',
-                      logger='current', level=logging.WARNING)
+            print_log(f'{path} is left from an earlier run: replaced by this '
+                      'run\'s initial CAM weights', logger='current',
+                      level=logging.WARNING)
     torch_save_atomically(
         dict(meta=dict(fingerprint=fingerprint, source=source),
              state_dict=state), path)
@@ -60,8 +60,7 @@ def read_cam_init(path: str, expected: Optional[str]) -> Dict[str, Tensor]:
     by this run). ``expected=None`` (a checkpoint written before
     fingerprints) checks readability only.
     """
-    hint = ('it holds the CAM weights this run started from (stage 3 starts '
-            'from them): restart the run without --resume, or set '
+    hint = ('restart the run without --resume, or set '
             'train_cfg.cam_init_checkpoint to the baseline CAM checkpoint')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} is missing; {hint}')
@@ -72,15 +71,34 @@ def read_cam_init(path: str, expected: Optional[str]) -> Dict[str, Tensor]:
                          f'{exc}); {hint}') from exc
     if isinstance(ckpt, dict) and 'state_dict' in ckpt:
         state = ckpt['state_dict']
-        found = (ckpt.get('meta') or {}).get('fingerprint')
     else:  # a bare state dict (written before fingerprints)
-        state, found = ckpt, None
-    if expected is not None:
-        actual = tensor_fingerprint(state)
-        if actual != expected:
-            raise ValueError(
-                f'{path} is not the file this run wrote (fingerprint '
-                f'{actual[:12]}, the run recorded {expected[:12]}'
-                f'{", the file claims " + found[:12] if found else ""}): '
-                f'another run\'s initial weights; {hint}')
+        state = ckpt
+    if expected is not None and tensor_fingerprint(state) != expected:
+        raise ValueError(f'{path} is not the file this run wrote (another '
+                         f'run\'s initial weights); {hint}')
     return state
+
+
+def start_run_cam_init(runner, cam_net: nn.Module) -> None:
+    """Epoch 0: ``cam_net``'s weights into ``{work_dir}/semples_cam_init.pth``
+    (rank 0), their fingerprint into the message hub (every rank)."""
+    state = {k: v.detach().cpu().clone()
+             for k, v in cam_net.state_dict().items()}
+    source = runner.cfg.get('load_from') or (
+        cam_net.pretrained_checkpoint()
+        if hasattr(cam_net, 'pretrained_checkpoint') else None)
+    if runner.rank == 0:
+        fingerprint = write_cam_init(
+            osp.join(runner.work_dir, CAM_INIT_FILE), state, source)
+    else:
+        fingerprint = tensor_fingerprint(state)
+    runner.message_hub.update_info(FINGERPRINT_INFO_KEY, fingerprint)
+    barrier()
+
+
+def read_run_cam_init(runner) -> Tuple[str, Dict[str, Tensor]]:
+    """(path, state) of this run's ``semples_cam_init.pth``, checked against
+    the fingerprint the run recorded."""
+    path = osp.join(runner.work_dir, CAM_INIT_FILE)
+    return path, read_cam_init(
+        path, runner.message_hub.get_info(FINGERPRINT_INFO_KEY))

@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
-from ...utils.rng_state import capture_rng_state, restore_rng_state
+from .rng_state import capture_rng_state, restore_rng_state
 
 RNG_INFO_KEY = 'semples_rng_states'
 

@@ -13,21 +13,17 @@ import re
 from typing import Optional
 
 from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
 
-from ..utils.atomic_files import write_text_atomically
+from ...utils.atomic_files import write_text_atomically
 
-_CKPT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
 
-def latest_local_checkpoint(work_dir: str) -> Optional[str]:
+def newest_numbered_checkpoint(work_dir: str) -> Optional[str]:
     """The highest ``epoch_N.pth`` / ``iter_N.pth`` in ``work_dir``."""
-    if not osp.isdir(work_dir):
-        return None
-    found = []
-    for name in os.listdir(work_dir):
-        match = _CKPT_NAME.match(name)
-        if match:
-            found.append((int(match.group(2)), name))
+    found = [(int(m.group(2)), name) for name in os.listdir(work_dir)
+             for m in [CHECKPOINT_NAME.match(name)] if m]
     return osp.join(work_dir, max(found)[1]) if found else None
 
 
@@ -42,20 +38,16 @@ def resolve_resume_checkpoint(work_dir: str) -> Optional[str]:
     """
     work_dir = osp.abspath(work_dir)
     pointer = osp.join(work_dir, 'last_checkpoint')
-    named = None
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip() or None
-    if named is None:
-        local = latest_local_checkpoint(work_dir)
+    named = find_latest_checkpoint(work_dir) if osp.isfile(pointer) else None
+    if not named:
+        local = newest_numbered_checkpoint(work_dir) \
+            if osp.isdir(work_dir) else None
         if local is None:
-            print_log(f'--resume: nothing to resume in {work_dir} (no '
-                      'last_checkpoint, no epoch_*.pth): starting a new run',
-                      logger='current', level=logging.WARNING)
+            print_log(f'--resume: nothing to resume in {work_dir}: starting '
+                      'a new run', logger='current', level=logging.WARNING)
             return None
-        print_log(f'--resume: {work_dir} has no last_checkpoint file; '
-                  f'resuming from its newest checkpoint {local}',
-                  logger='current', level=logging.WARNING)
+        print_log(f'--resume: no last_checkpoint in {work_dir}; resuming '
+                  f'from {local}', logger='current', level=logging.WARNING)
         write_text_atomically(local, pointer)
         return local
     inside = osp.join(work_dir, osp.basename(named))
@@ -63,18 +55,15 @@ def resolve_resume_checkpoint(work_dir: str) -> Optional[str]:
         if not osp.isfile(inside):
             raise FileNotFoundError(
                 f'--resume: {pointer} names {named}, which is not in this '
-                f'work dir, and {inside} does not exist: resume from the '
-                'work dir that holds it, or point last_checkpoint at a '
-                'checkpoint of this work dir')
-        print_log(f'--resume: {pointer} names {named} (the work dir was '
-                  f'copied or moved): resuming from {inside} instead',
-                  logger='current', level=logging.WARNING)
+                f'work dir, and {inside} does not exist')
+        print_log(f'--resume: {pointer} names {named} (a moved work dir): '
+                  f'resuming from {inside}', logger='current',
+                  level=logging.WARNING)
         write_text_atomically(inside, pointer)
         return inside
     if not osp.isfile(inside):
+        # CheckpointHook(max_keep_ckpts=1) deletes the old file first
         raise FileNotFoundError(
-            f'--resume: {pointer} names {inside}, which does not exist (with '
-            'CheckpointHook max_keep_ckpts=1 mmengine deletes it before '
-            'writing the next checkpoint: a kill during that write leaves '
-            'none complete; keep max_keep_ckpts >= 2)')
+            f'--resume: {pointer} names {inside}, which does not exist '
+            '(keep CheckpointHook max_keep_ckpts >= 2)')
     return inside

@@ -7,9 +7,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import semples_mmseg.engine.launch as launch
-from semples_mmseg.engine.launch import (finish_launch, prepare_launch,
-                                         replace_sync_bn)
+import semples_mmseg.engine.cpu_distributed as cpu_distributed
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  replace_sync_bn)
 
 TORCHRUN_ENV = dict(RANK='1', WORLD_SIZE='2', MASTER_ADDR='127.0.0.1',
                     MASTER_PORT='29999', LOCAL_RANK='1')
@@ -19,12 +20,12 @@ TORCHRUN_ENV = dict(RANK='1', WORLD_SIZE='2', MASTER_ADDR='127.0.0.1',
 def cpu_host(monkeypatch):
     """A CUDA-less host under torchrun, with a fake process group."""
     calls = []
-    monkeypatch.setattr(launch.torch.cuda, 'is_available', lambda: False)
-    monkeypatch.setattr(launch.dist, 'is_initialized', lambda: False)
-    monkeypatch.setattr(launch.dist, 'init_process_group',
+    monkeypatch.setattr(cpu_distributed.torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(cpu_distributed.dist, 'is_initialized', lambda: False)
+    monkeypatch.setattr(cpu_distributed.dist, 'init_process_group',
                         lambda **kw: calls.append(kw))
-    monkeypatch.setattr(launch.dist, 'get_rank', lambda: 1)
-    monkeypatch.setattr(launch.dist, 'get_world_size', lambda: 2)
+    monkeypatch.setattr(cpu_distributed.dist, 'get_rank', lambda: 1)
+    monkeypatch.setattr(cpu_distributed.dist, 'get_world_size', lambda: 2)
     for key, value in TORCHRUN_ENV.items():
         monkeypatch.setenv(key, value)
     return calls
@@ -56,7 +57,7 @@ def test_nothing_changes_without_the_pytorch_launcher(cpu_host):
 
 
 def test_nothing_changes_on_a_cuda_host(cpu_host, monkeypatch):
-    monkeypatch.setattr(launch.torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(cpu_distributed.torch.cuda, 'is_available', lambda: True)
     cfg = Config(dict(model=dict(norm_cfg=dict(type='SyncBN'))))
     prepare_launch(cfg, 'pytorch')
     assert cfg.model.norm_cfg.type == 'SyncBN'
@@ -110,7 +111,7 @@ def test_missing_env_and_dist_cfg_are_created(cpu_host):
 
 
 def test_an_existing_process_group_is_reused(cpu_host, monkeypatch):
-    monkeypatch.setattr(launch.dist, 'is_initialized', lambda: True)
+    monkeypatch.setattr(cpu_distributed.dist, 'is_initialized', lambda: True)
     cfg = Config(dict(model=dict()))
     prepare_launch(cfg, 'pytorch')
     assert cpu_host == [] and cfg.model_wrapper_cfg.device_ids is None

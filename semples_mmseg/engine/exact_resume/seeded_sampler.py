@@ -5,18 +5,22 @@ mmengine seeds each dataloader worker once (``seed + worker id``), so with
 samples that worker drew before: a run resumed at epoch E draws other crops
 than the uninterrupted run. ``SeededSampler`` is mmengine's
 ``DefaultSampler`` (same order, same arguments) whose indices are
-:class:`SeededIndex` ints carrying ``hash(seed, epoch, index)``; our datasets
-(``WeakLabelSegDataset``) run the pipeline of that sample with Python, NumPy
-and torch seeded by it, and put the worker's generators back afterwards.
-A sample's augmentation is then a function of (seed, epoch, index) only:
-the same with 0 or 8 workers, on any rank, resumed or not.
+:class:`SeededIndex` ints carrying ``hash(seed, epoch, index)``; a dataset
+that knows them (``WeakLabelSegDataset``) runs the sample's pipeline inside
+``index.seeded_rng()``: Python, NumPy and torch seeded by it, the worker's
+generators put back afterwards. A sample's augmentation is then a function
+of (seed, epoch, index) only: the same with 0 or 8 workers, on any rank,
+resumed or not.
 """
-from typing import Iterator
+import logging
+from typing import ContextManager, Iterator
 
 import numpy as np
 from mmengine.dataset import DefaultSampler
+from mmengine.logging import print_log
 
 from mmseg.registry import DATA_SAMPLERS
+from .rng_state import seeded_rng
 
 
 class SeededIndex(int):
@@ -34,6 +38,10 @@ class SeededIndex(int):
 
     def __repr__(self) -> str:
         return f'SeededIndex({int(self)}, sample_seed={self.sample_seed})'
+
+    def seeded_rng(self) -> ContextManager[None]:
+        """The generators seeded by ``sample_seed`` inside the block."""
+        return seeded_rng(self.sample_seed)
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
@@ -53,3 +61,15 @@ class SeededSampler(DefaultSampler):
         epoch = self.epoch
         return (SeededIndex(i, sample_seed(self.seed, epoch, i))
                 for i in super().__iter__())
+
+
+def warn_if_unseeded(loader, where: str) -> None:
+    """Say so when ``loader`` has workers but no ``SeededSampler``: its
+    augmentation would then depend on where a run was resumed."""
+    sampler = getattr(loader, 'sampler', None)
+    if loader.num_workers > 0 and not isinstance(sampler, SeededSampler):
+        print_log(
+            f'{where}: sampler {type(sampler).__name__} with '
+            f'{loader.num_workers} workers: --resume will not repeat the '
+            "augmentation (use sampler=dict(type='SeededSampler'))",
+            logger='current', level=logging.WARNING)

@@ -5,8 +5,10 @@ import random
 import numpy as np
 import torch
 
-from semples_mmseg.utils.rng_state import (capture_rng_state, preserved_rng,
-                                           restore_rng_state, seeded_rng)
+from semples_mmseg.engine.exact_resume.rng_state import (capture_rng_state,
+                                                        preserved_rng,
+                                                        restore_rng_state,
+                                                        seeded_rng)
 
 
 def draws():
