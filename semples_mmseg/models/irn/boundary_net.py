@@ -80,7 +80,7 @@ class IRNetBoundaryNet(BaseSegmentor):
         self.path_index = PathIndex(radius=path_radius)
         self.loss_affinity = MODELS.build(loss_affinity)
         self.train_cfg = train_cfg
-        self.test_cfg = dict(flip=True, pad_to=None, **(test_cfg or {}))
+        self.test_cfg = {**dict(flip=True, pad_to=None), **(test_cfg or {})}
 
     def train(self, mode: bool = True) -> 'IRNetBoundaryNet':
         super().train(mode)
