@@ -30,6 +30,7 @@ from .boundary_branch import IRNetBoundaryBranch
 from .path_index import PathIndex
 
 STRIDE = 4  # the boundary map's stride
+CAM_BACKBONE = 'cam_net.backbone.'  # a CLIMS CAM checkpoint of ours
 
 
 def nearest_like_pil(labels: Tensor, size: Tuple[int, int]) -> Tensor:
@@ -49,8 +50,10 @@ class IRNetBoundaryNet(BaseSegmentor):
 
     Args:
         pretrained: torchvision's ImageNet ResNet-50 state dict (a local
-            file or URL; IRNet loads ``resnet50-19c8e357.pth``), read by
-            ``init_weights()`` (training) only; ``fc.*`` is ignored.
+            file or URL; IRNet loads ``resnet50-19c8e357.pth``; ``fc.*`` is
+            ignored) or a checkpoint of ours with a CLIMS CAM network (its
+            ``cam_net.backbone.*``, e.g. where no ImageNet weights exist);
+            read by ``init_weights()`` (training) only.
         path_radius: radius of the training pairs (IRNet: 10).
         ignore_index: the uncertain label of the IR label maps.
         loss_affinity: the loss config (``IRNetAffinityLoss``).
@@ -94,6 +97,9 @@ class IRNetBoundaryNet(BaseSegmentor):
         ckpt = CheckpointLoader.load_checkpoint(
             self.pretrained, map_location='cpu')
         state = ckpt.get('state_dict', ckpt)
+        if any(k.startswith(CAM_BACKBONE) for k in state):
+            state = {k[len(CAM_BACKBONE):]: v for k, v in state.items()
+                     if k.startswith(CAM_BACKBONE)}
         state = {k: v for k, v in state.items() if not k.startswith('fc.')}
         try:
             load_state_dict(

@@ -95,6 +95,14 @@ def test_imagenet_weights_load_into_the_backbone(tmp_path):
     net.init_weights()
     assert torch.equal(net.backbone.layer4[2].conv3.weight,
                        reference.layer4[2].conv3.weight)
+    # the backbone of a CLIMS CAM checkpoint of ours
+    cam_state = {f'cam_net.backbone.{k}': v + 1 for k, v in state.items()}
+    cam_state['cam_net.classifier.weight'] = torch.zeros(20, 2048, 1, 1)
+    torch.save({'state_dict': cam_state}, tmp_path / 'clims.pth')
+    net = IRNetBoundaryNet(pretrained=str(tmp_path / 'clims.pth'))
+    net.init_weights()
+    assert torch.equal(net.backbone.conv1.weight,
+                       reference.conv1.weight + 1)
     del state['layer1.0.conv1.weight']
     torch.save(state, tmp_path / 'broken.pth')
     with pytest.raises(ValueError, match='broken.pth'):
