@@ -1,7 +1,6 @@
 """Path index geometry, affinity labels and affinities on hand-made maps."""
 import math
 
-import numpy as np
 import pytest
 import torch
 
