@@ -71,7 +71,7 @@ def test_row_resolves_to_its_stages_and_loss_weights(path, row):
 
 
 @pytest.mark.parametrize('family,main', [
-    ('voc', 'semples_weaktr-deit-s_8xb8-3x60e_voc-224.py'),
+    ('voc', 'weaktr_voc.py'),
     ('toy', 'toy_cooccur.py')])
 def test_stage_variables_equal_the_main_configs_stages(family, main):
     stages = Config.fromfile(str(ABL / '_base_' / f'{family}_stages.py'))

@@ -15,10 +15,8 @@ CAM_CONFIGS = [
     'configs/weaktr/weaktr_voc.py', 'configs/weaktr/weaktr_coco.py',
     'configs/weaktr/weaktr_coco90.py', 'configs/semples/weaktr_voc.py',
     'configs/semples/weaktr_coco.py', 'configs/semples/weaktr_coco90.py',
-    'configs/clims/clims_r50_4xb4-15e_voc-512.py',
-    'configs/clims/clims_r50_4xb4-15e_coco-512.py',
-    'configs/semples/semples_clims-r50_4xb4-3x15e_voc-512.py',
-    'configs/semples/semples_clims-r50_4xb4-3x15e_coco-512.py',
+    'configs/clims/clims_voc.py', 'configs/clims/clims_coco.py',
+    'configs/semples/clims_voc.py', 'configs/semples/clims_coco.py',
 ]
 
 

@@ -4,7 +4,7 @@
 # the weights after epochs 60 / 180. The seed threshold is the fixed
 # model.test_cfg.bg_threshold (0.43). Everything else is weaktr_voc.py's.
 #   tools/dist_train.sh configs/semples/weaktr_voc_last.py 8
-_base_ = ['./semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
+_base_ = ['./weaktr_voc.py']
 train_cfg = dict(selection='last')
 # nothing to validate: no validation split is built (tools/test.py still
 # evaluates the result on test_dataloader, VOC train with its masks)

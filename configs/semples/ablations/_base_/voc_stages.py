@@ -1,8 +1,8 @@
-# The main VOC config (configs/semples/semples_weaktr-deit-s_8xb8-3x60e_voc-224.py)
+# The main VOC config (configs/semples/weaktr_voc.py)
 # with its three stages as variables, so each ablation row lists its stages as a
 # delta on them
 # (tests/configs/test_ablation_configs.py checks they equal the main config's).
-_base_ = ['../../semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
+_base_ = ['../../weaktr_voc.py']
 voc_stage1 = dict(stage=1, max_epochs=60, lr=dict(cam_net=5.12e-4))
 voc_stage2 = dict(
     stage=2,
