@@ -14,22 +14,10 @@
 # their COCO config next to this file and switch its dataloaders to these
 # files; tools/test.py then scores the 1250 images (the reference's seed
 # number is over all of train: test_dataloader.dataset.ann_file=train_ids.txt).
-# The reference's 90 prompt names: raw id k is entry k - 1; the unused ids
-# carry the names of its list ('street sign', 'hat', ..., 'blender').
-coco90_prompt_names = [
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'street sign',
-    'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse',
-    'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe', 'hat',
-    'backpack', 'umbrella', 'shoe', 'eye glasses', 'handbag', 'tie',
-    'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite',
-    'baseball bat', 'baseball glove', 'skateboard', 'surfboard',
-    'tennis racket', 'bottle', 'plate', 'wine glass', 'cup', 'fork', 'knife',
-    'spoon', 'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli',
-    'carrot', 'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch',
-    'potted plant', 'bed', 'mirror', 'dining table', 'window', 'desk',
-    'toilet', 'door', 'tv', 'laptop', 'mouse', 'remote', 'keyboard',
-    'cell phone', 'microwave', 'oven', 'toaster', 'sink', 'refrigerator',
-    'blender', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
-    'hair drier', 'toothbrush'
-]
+from importlib import import_module
+
+# the reference's 90 prompt names (raw id k is entry k - 1; the unused ids
+# carry its names 'street sign', 'hat', ..., 'blender'), from the package's
+# class_names.py
+coco90_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').COCO90_PROMPT_NAMES)

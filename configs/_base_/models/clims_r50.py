@@ -3,11 +3,13 @@
 # pair is SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10). The 512
 # crops and their CAMs are resized to 224 (bilinear, align_corners=True)
 # before CLIP.
-voc_prompt_names = [
-    'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
-    'chair', 'cow', 'dining table', 'dog', 'horse', 'motorbike', 'player',
-    'potted plant', 'sheep', 'sofa', 'train', 'tv monitor'
-]
+from importlib import import_module
+
+# the 20 names CLIP reads in "a photo of {name}." ('player' for person, as
+# the reference), from the package's class_names.py (import_module: mmengine
+# may take an import statement for a lazy, read_base-style config)
+voc_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').VOC_PROMPT_NAMES)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
