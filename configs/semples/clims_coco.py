@@ -1,12 +1,6 @@
-# SemPLeS on CLIMS, COCO 2014. No public code and no published number for
-# this pair: the choices of clims_voc.py apply
-# (read its header):
-#   stage 1: CLIMS on COCO without L_CBS (2 L_OTM + 14 L_BTM + 0.2 L_REG);
-#   stage 2: background prompts learned with the stage-1 CAMs (S frozen);
-#   stage 3: CLIMS again from ImageNet weights with L_CBS replaced by
-#            lambda * L_refine.
-# SemPLeS' COCO constants (METHOD section 3): lambda_T 0.01, lambda 0.2.
-# The prompt lr for SGD (2.5e-2) is the VOC config's untuned choice.
+# SemPLeS on CLIMS, COCO 2014: the choices of clims_voc.py on the CLIMS COCO
+# baseline with SemPLeS' COCO lambda_T 0.01 and lambda 0.2 (docs/METHOD.md
+# sections 1 and 3). No public code and no published number for this pair.
 _base_ = [
     '../clims/clims_coco.py',
     '../_base_/schedules/semples_clims_3x15e.py'

@@ -1,15 +1,9 @@
-# SemPLeS on CLIMS (paper Table 3, CNN row: 71.0 val / 71.5 test with
-# DeepLab-V2; CLIMS alone 70.4 / 70.0). No public code exists for this
-# combination; this config makes the choices explicit (METHOD section 1):
-#   stage 1: CLIMS training without its manual background term L_CBS
-#            (losses match + cam = 10 L_OTM + 24 L_BTM + 0.2 L_REG);
-#   stage 2: background prompts learned with the stage-1 CAMs (S frozen);
-#   stage 3: CLIMS training again from ImageNet weights with L_CBS replaced
-#            by lambda * L_refine (lambda = refine_loss.loss_weight).
-# Switches: keep L_CBS in stage 3 by adding 'background_text' to its losses;
-# start stage 3 from stage 1 with start_from='previous_best'.
-# One optimizer serves all stages (CLIMS' SGD); the prompt lr for SGD and
-# lambda for CLIMS are not published: 2.5e-2 and 0.05 are untuned choices.
+# SemPLeS on CLIMS, PASCAL VOC (paper Table 3, CNN row: 71.0 val / 71.5 test
+# with DeepLab-V2; CLIMS alone 70.4 / 70.0). No public code exists for this
+# pair; the choices are those of docs/METHOD.md section 1: stage 1 is CLIMS
+# without L_CBS, stage 2 learns the prompts, stage 3 is CLIMS again from
+# ImageNet weights with L_CBS replaced by lambda * L_refine, one SGD optimizer
+# for all stages; the prompt lr (2.5e-2) and lambda (0.05) are untuned.
 _base_ = [
     '../clims/clims_voc.py',
     '../_base_/schedules/semples_clims_3x15e.py'

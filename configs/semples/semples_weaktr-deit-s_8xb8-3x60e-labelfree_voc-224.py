@@ -5,7 +5,8 @@
 # seed threshold is the fixed model.test_cfg.bg_threshold (0.43: the
 # reference's published value) instead of a sweep against train masks.
 # Everything else (stages, schedule, data) is weaktr_voc.py's.
-#   tools/dist_train.sh configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py 8
+#   tools/dist_train.sh \
+#     configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py 8
 _base_ = ['./weaktr_voc.py']
 train_cfg = dict(selection='loss', best_metric='held_out')
 # the stage's own loss on the held-out list (HeldOutLossValLoop runs the

@@ -1,14 +1,9 @@
-# SemPLeS on WeakTr (DeiT-S), COCO 2014: three stages of 60 epochs, 8 GPUs.
-# METHOD sections 3, 5, 6 (COCO column): 80 classes, AAF mean pooling with
-# r = 4, lambda_b 0.75, lambda_T 0.01, lambda 0.2, test scales (1.0, 0.8, 1.2)
-# + flip, pseudo-mask threshold 0.42. Total batch 32 / 128 / 24 (4 / 16 / 3
-# per GPU); AdamW lr nominal 5.12e-6 / 0.01 / 5.12e-6 (the reference's COCO
-# scripts) x total batch / 512 (auto_scale_lr, see the schedule base) =
-# 3.2e-7 / 2.5e-3 / 2.4e-7 on 8 GPUs (METHOD section 5).
-# Data: tools/dataset_converters/coco2014_weak.py (see the dataset base).
-# Paper (Table 2): SemPLeS 56.1 COCO val mIoU with Mask2Former on its masks
-# (WeakTr, the baseline, 44.4 with Segmenter). The paper reports no COCO seed
-# mIoU; checkpoints are chosen by Seed mIoU on val_seed_1250.txt.
+# SemPLeS on WeakTr (DeiT-S), COCO 2014, 80 classes: three stages of 60 epochs
+# on 8 GPUs with the COCO constants of docs/METHOD.md sections 3, 5 and 6,
+#   tools/dist_train.sh configs/semples/weaktr_coco.py 8
+# Paper (Table 2): 56.1 COCO val mIoU with Mask2Former on its masks (WeakTr
+# 44.4 with Segmenter); no COCO seed mIoU. Checkpoints are chosen by seed mIoU
+# on val_seed_1250.txt.
 _base_ = [
     '../_base_/semples_runtime.py', '../_base_/datasets/coco_weak.py',
     '../_base_/models/semples_weaktr_deit-s.py',
@@ -19,10 +14,8 @@ model = dict(
         num_classes=80,
         aaf_pool='mean',
         aaf_reduction=4,
-        # an 80-class WeakTr baseline trained with configs/weaktr/
-        # weaktr_coco.py. The official WeakTr COCO checkpoint has 90 class
-        # tokens (raw COCO ids) and does not fit here: use it with
-        # configs/semples/weaktr_coco90.py (the reference's setup)
+        # an 80-class baseline of configs/weaktr/weaktr_coco.py (the official
+        # 90-token checkpoint fits weaktr_coco90.py)
         pretrained='checkpoints/weaktr_coco_cam.pth'),
     clip_guide=dict(class_names={{_base_.coco_prompt_names}}),
     prompt_learner=dict(num_classes=80),

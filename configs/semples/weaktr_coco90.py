@@ -1,7 +1,7 @@
 # SemPLeS on WeakTr, COCO 2014 as the reference sets it up: 90 class tokens
 # and 90 CLIP prompt names (raw COCO ids; the ten unused ids keep the
 # reference's names 'street sign', 'hat', ...), data in that id space
-# (configs/_base_/datasets/coco90_weak.py); everything else is weaktr_coco.py's.
+# (configs/_base_/datasets/coco90_weak.py); the rest is weaktr_coco.py's.
 # Starts from the official WeakTr COCO CAM checkpoint (90 tokens), unchanged:
 #   python tools/model_converters/weaktr2semples.py WeakTr_coco.pth \
 #       checkpoints/weaktr_coco90_cam.pth --as-segmentor

@@ -1,6 +1,6 @@
 # WeakTr on COCO 2014 exactly as the reference sets it up: one class token per
 # raw COCO category id (90, ten unused) and the data in that id space
-# (configs/_base_/datasets/coco90_weak.py); everything else is weaktr_coco.py's.
+# (configs/_base_/datasets/coco90_weak.py); the rest is weaktr_coco.py's.
 # The official WeakTr COCO CAM checkpoint (90 tokens) loads here unchanged
 # after
 #   python tools/model_converters/weaktr2semples.py WeakTr_coco.pth \

@@ -4,7 +4,8 @@
 # trained on), read with their XML image labels only: no mask is opened.
 # The seed threshold is the fixed model.test_cfg.bg_threshold (0.43).
 # Everything else is weaktr_voc.py's.
-#   tools/dist_train.sh configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py 8
+#   tools/dist_train.sh \
+#     configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py 8
 _base_ = ['./weaktr_voc.py']
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')
 val_evaluator = dict(_delete_=True, type='HeldOutLossMetric')

@@ -39,16 +39,10 @@ model = dict(
     cam_losses=[dict(type='CAMAreaLoss', loss_weight=0.2)],
     soft_mask=dict(mode='sigmoid'),
     clip_pixels='imagenet',
-    # CLIMS's own CAM inference (step/make_cam.py, IRNet's): scales
-    # (1.0, 0.5, 1.5, 2.0) + flip, PIL bicubic views, the mirror's map flipped
-    # back at stride 16, upsampled to the size rounded up to 16 and cropped,
-    # each class divided by its max + 1e-5; seeds at background 0.15. A
-    # ResNet's memory grows linearly with the pixels: views up to 2048 x 2048
-    # (the largest COCO view, 640 x 640 at 2.0, has 1280 x 1280).
-    # labels='predicted' thresholds sigmoid of the pooled classifier (GAP of
-    # cam_logits) at label_threshold; CLIMS trains no classification loss
-    # (CLIP losses and L_REG only), so these scores are uncalibrated: 0.5 is
-    # untested on real weights, check it on labelled images first
+    # CLIMS's own CAM inference (docs/METHOD.md section 6, configs/clims/
+    # README.md). labels='predicted' would threshold the pooled classifier,
+    # which CLIMS never trains for classification: check label_threshold on
+    # labelled images first
     test_cfg=dict(
         protocol='clims',
         scales=(1.0, 0.5, 1.5, 2.0),

@@ -5,7 +5,8 @@
 #   checkpoints/weaktr_voc_cam.pth  official WeakTr CAM checkpoint converted
 #       by tools/model_converters/weaktr2semples.py
 #   CLIP ViT-B/32: the open_clip tag 'openai' (downloaded to open_clip's cache
-#       when online) or a local file, e.g. model.clip_guide.pretrained=checkpoints/ViT-B-32.pt
+#       when online) or a local file, e.g.
+#       model.clip_guide.pretrained=checkpoints/ViT-B-32.pt
 _base_ = ['./weaktr_deit-s.py']
 from importlib import import_module
 
