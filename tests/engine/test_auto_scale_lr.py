@@ -33,7 +33,8 @@ SEMPLES_REFERENCE = [
      [(5.12e-6, 32, 3.2e-7), (0.01, 128, 2.5e-3), (5.12e-6, 24, 2.4e-7)]),
     ('semples/weaktr_coco90.py', 8,
      [(5.12e-6, 32, 3.2e-7), (0.01, 128, 2.5e-3), (5.12e-6, 24, 2.4e-7)]),
-    ('semples/ablations/voc_t4_full.py', 8,
+    ('semples/ablations/'
+     'semples-prompt-i-only_weaktr-deit-s_8xb8-3x60e_voc-224.py', 8,
      [(5.12e-4, 64, 6.4e-5), (0.1, 128, 2.5e-2), (5.12e-4, 64, 6.4e-5)]),
 ]
 

@@ -163,14 +163,14 @@ def test_a_finished_validation_is_not_repeated(root, uninterrupted):
 
 
 def test_label_free_baseline_keeps_the_lowest_held_out_loss(root):
-    """configs/weaktr/weaktr_voc_labelfree.py's selection, tiny: the stock
+    """configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py's selection, tiny: the stock
     loop + CheckpointHook(save_best='held_out', rule='less')."""
     import shutil
     data = root / 'data_no_masks'
     shutil.copytree(root / 'data', data)
     for folder in ('SegmentationClassAug', 'SegmentationClass'):
         shutil.rmtree(data / folder)
-    cfg = tiny_baseline('configs/weaktr/weaktr_voc_labelfree.py', data,
+    cfg = tiny_baseline('configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py', data,
                         root / 'labelfree')
     cfg.val_dataloader.dataset.pipeline[1].scale = (32, 32)
     cfg.optim_wrapper.optimizer.lr = 5e-3  # epochs differ clearly

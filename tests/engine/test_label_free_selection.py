@@ -37,9 +37,9 @@ def tiny_cfg(data_root, work_dir, choice, *, resume=False, kill=None):
         spec.max_epochs = epochs
     cfg.train_cfg.checkpoint_choice = choice
     cfg.auto_scale_lr.enable = False  # lr 5.12e-4: held-out losses move
-    if choice == 'last':  # as configs/semples/weaktr_voc_last.py
+    if choice == 'last':  # as configs/semples/semples_weaktr-deit-s_8xb8-3x60e-last-epoch_voc-224.py
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    else:  # as configs/semples/weaktr_voc_labelfree.py
+    else:  # as configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py
         cfg.train_cfg.best_metric = 'held_out'
         cfg.val_cfg = dict(type='HeldOutLossValLoop')
         cfg.val_evaluator = dict(type='HeldOutLossMetric')

@@ -1,5 +1,4 @@
-"""Which train command reads configs/seg (issue 12.5; docs in
-configs/seg/README.md).
+"""Which train command reads configs/seg (docs in configs/seg/README.md).
 
 configs/seg inherit mmseg's stock configs (``mmseg::...``). mmengine finds
 them through the *distribution* ``mmsegmentation``; the maintained fork is
@@ -47,6 +46,7 @@ def test_every_seg_config_reads_once_semples_mmseg_is_imported():
             'PascalVOCDataset', 'COCOWeakDataset'), path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(classic_mmseg_installed(),
                     reason='classic mmsegmentation: mmseg:: resolves as is')
 def test_mmseg_own_train_tool_stops_on_seg_configs_on_the_forks(tmp_path):

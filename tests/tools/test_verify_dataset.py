@@ -140,14 +140,14 @@ def test_bad_mask_and_wrong_class_count_are_named(tmp_path):
 
 
 def test_label_free_configs_need_no_masks(tmp_path, capsys):
-    # weaktr_voc_last.py reads no validation split; the training split's
+    # semples_weaktr-deit-s_8xb8-3x60e-last-epoch_voc-224.py reads no validation split; the training split's
     # labels come from the XML files: a tree without masks passes
     root = tmp_path / 'fx'
     make_voc_fixture(str(root), num_images=4)
     import shutil
     for folder in ('SegmentationClass', 'SegmentationClassAug'):
         shutil.rmtree(root / folder)
-    code, out = run_tool('configs/semples/weaktr_voc_last.py', root,
+    code, out = run_tool('configs/semples/semples_weaktr-deit-s_8xb8-3x60e-last-epoch_voc-224.py', root,
                          '--split', 'train', '--expect', 'train=4',
                          options=roots_of(root, ['train']) + [
                              'train_dataloader.dataset.ann_file='
@@ -164,13 +164,13 @@ def test_held_out_split_of_the_label_free_config_reads_no_masks(tmp_path,
     import shutil
     for folder in ('SegmentationClass', 'SegmentationClassAug'):
         shutil.rmtree(root / folder)
-    code, out = run_tool('configs/semples/weaktr_voc_labelfree.py', root,
+    code, out = run_tool('configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py', root,
                          '--split', 'val', '--expect', 'val=2',
                          capsys=capsys)
     assert code == 0, out
     assert 'not read' in out
     # the test split (seed evaluation) does need them
-    code, out = run_tool('configs/semples/weaktr_voc_labelfree.py', root,
+    code, out = run_tool('configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py', root,
                          '--split', 'test', '--expect', 'test=2',
                          capsys=capsys)
     assert code == 1

@@ -44,6 +44,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+import yaml
 from mmengine.config import Config, DictAction
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
@@ -174,11 +175,20 @@ def stage_pipeline(cfg: Config, spec: Dict) -> list:
 
 def config_gpus(path: str) -> Optional[int]:
     """The GPU count a config is named for (``8xb8`` -> 8): in its file
-    name or in the name of the config its short name points to."""
-    with open(path) as f:
-        text = os.path.basename(path) + '\n' + f.read()
-    found = re.search(r'_(\d+)xb\d+', text)
-    return int(found.group(1)) if found else None
+    name or, for a short name, in its model-zoo name in the metafile.yaml
+    next to it."""
+    names = [os.path.basename(path)]
+    metafile = os.path.join(os.path.dirname(path), 'metafile.yaml')
+    if os.path.isfile(metafile):
+        with open(metafile) as f:
+            models = yaml.safe_load(f).get('Models') or []
+        names += [m['Name'] for m in models
+                  if os.path.basename(m['Config']) == names[0]]
+    for name in names:
+        found = re.search(r'_(\d+)xb\d+', name)
+        if found:
+            return int(found.group(1))
+    return None
 
 
 def stage_hours(step_s: float, epochs: int, images: int, batch: int,

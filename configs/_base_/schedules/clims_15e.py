@@ -18,7 +18,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE
 # writing the next one; with 1, a kill during that write leaves no
-# checkpoint to --resume from (issue 10)
+# checkpoint to --resume from
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),

@@ -4,8 +4,9 @@
 # trained on), read with their XML image labels only: no mask is opened.
 # The seed threshold is the fixed model.test_cfg.bg_threshold (0.43).
 # Everything else is weaktr_voc.py's.
-#   tools/dist_train.sh configs/weaktr/weaktr_voc_labelfree.py 8
-_base_ = ['./weaktr_deit-s_8xb8-60e_voc-224.py']
+#   tools/dist_train.sh \
+#     configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py 8
+_base_ = ['./weaktr_voc.py']
 val_cfg = dict(_delete_=True, type='HeldOutLossValLoop')
 val_evaluator = dict(_delete_=True, type='HeldOutLossMetric')
 default_hooks = dict(checkpoint=dict(save_best='held_out', rule='less'))

@@ -5,8 +5,9 @@
 # seed threshold is the fixed model.test_cfg.bg_threshold (0.43: the
 # reference's published value) instead of a sweep against train masks.
 # Everything else (stages, schedule, data) is weaktr_voc.py's.
-#   tools/dist_train.sh configs/semples/weaktr_voc_labelfree.py 8
-_base_ = ['./semples_weaktr-deit-s_8xb8-3x60e_voc-224.py']
+#   tools/dist_train.sh \
+#     configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py 8
+_base_ = ['./weaktr_voc.py']
 train_cfg = dict(checkpoint_choice='loss', best_metric='held_out')
 # the stage's own loss on the held-out list (HeldOutLossValLoop runs the
 # segmentor's loss() without gradients; HeldOutLossMetric averages it)
