@@ -38,7 +38,7 @@ from ..losses.named_loss import NamedLoss
 from ..utils.cam_inference import CAMInferenceSettings, infer_cams
 from ..utils.soft_masks import (labelled_pairs, minmax_soft_masks, pair_images,
                                 pair_maps, resize_to, sigmoid_soft_masks)
-from .checkpoint_compat import check_segmentor_state, strip_prefix
+from .checkpoint_compat import check_segmentor_state
 from .inference_labels import (check_label_source, label_names,
                                names_to_multi_hot, predicted_multi_hot)
 
@@ -356,10 +356,11 @@ class SemPLeSSegmentor(BaseSegmentor):
                               error_msgs) -> None:
         """Every load (mmengine's ``load_checkpoint``, ``load_state_dict``)
         is checked as a whole first: missing, unexpected or mis-shaped keys
-        raise, naming the file (``checkpoint_compat.py``)."""
+        raise (``checkpoint_compat.py``)."""
         own = self.state_dict()
         keep, drop = check_segmentor_state(
-            own, strip_prefix(state_dict, prefix))
+            own, {k[len(prefix):]: v for k, v in state_dict.items()
+                  if k.startswith(prefix)})
         for key in keep:  # optional groups absent: keep the current values
             state_dict[prefix + key] = own[key]
         for key in drop:
