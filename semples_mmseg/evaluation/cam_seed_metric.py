@@ -15,7 +15,7 @@ from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
-from ..models.utils.cam_inference import cams_to_label_map
+from ..models.segmentors.cam_inference import cams_to_label_map
 
 #: one image's sparse histogram: (flat indices, counts, K)
 ImageHistogram = Tuple[np.ndarray, np.ndarray, int]

@@ -54,7 +54,7 @@ def check_segmentor_state(own: Mapping[str, Tensor],
                           source: Optional[str] = None,
                           owner: str = 'this SemPLeSSegmentor'
                           ) -> Tuple[List[str], List[str]]:
-    """Raise :class:`IncompatibleCheckpointError` unless ``given`` fits ``own``.
+    """Raise :class:`IncompatibleCheckpointError` unless ``given`` fits.
 
     Args:
         own: the model's ``state_dict()`` (keys without prefix).
