@@ -129,16 +129,19 @@ class InferenceLabels:
 
     def __call__(self, cam_net: nn.Module, inputs: Tensor,
                  data_samples: Sequence[BaseDataElement], *,
-                 class_names: Optional[Sequence[str]],
-                 aliases: Sequence[Sequence[str]] = ()) -> Tensor:
+                 dataset_meta: Optional[dict] = None,
+                 prompt_names: Optional[Sequence[str]] = None) -> Tensor:
         """(B, K) labels of ``inputs`` (B, 3, H, W) for ``cam_net``.
 
-        Writes ``img_labels``, ``label_source`` and ``label_names`` (and for
+        Class names are matched against ``dataset_meta['classes']`` and the
+        CLIP ``prompt_names`` (:func:`model_class_names`). Writes
+        ``img_labels``, ``label_source`` and ``label_names`` (and for
         predicted labels ``label_scores``) into each sample's metainfo and
         logs the classes of every sample whose labels are not its own.
-        ``aliases`` are other names of the classes (the CLIP prompt names).
         """
         k = getattr(cam_net, 'num_classes', None)  # K (CAM contract)
+        class_names = model_class_names(k, dataset_meta, prompt_names)
+        aliases = [] if prompt_names is None else [prompt_names]
         rows: List[Optional[Tensor]] = []
         kinds: List[str] = []
         for sample in data_samples:

@@ -38,12 +38,12 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 
 from ..losses.named_loss import NamedLoss
-from .cam_inference import (CAMInferenceSettings, cams_with_background,
-                            infer_cams)
 from ..utils.soft_masks import (labelled_pairs, minmax_soft_masks, pair_images,
                                 pair_maps, resize_to, sigmoid_soft_masks)
+from .cam_inference import (CAMInferenceSettings, cams_with_background,
+                            infer_cams)
 from .checkpoint_compat import check_segmentor_state
-from .inference_labels import InferenceLabels, model_class_names
+from .inference_labels import InferenceLabels
 
 CLIP_LOSSES = ('match', 'prompt', 'refine', 'background_text')
 ALL_LOSSES = CLIP_LOSSES + ('cam', )
@@ -201,21 +201,18 @@ class SemPLeSSegmentor(BaseSegmentor):
             rows.append(torch.as_tensor(sample.metainfo['img_labels']))
         return torch.stack(rows).to(device=device, dtype=torch.float32)
 
-    def soft_masks(self, cam_out: Dict[str, Tensor], size: int) -> Tensor:
-        """(B, K, S, S) soft masks M from the CAM network output."""
-        if self.soft_mask['mode'] == 'sigmoid':
-            return sigmoid_soft_masks(cam_out['cam_logits'], size)
-        return minmax_soft_masks(cam_out['cams'], size, self.soft_mask['eps'])
-
-    def pair_soft_masks(self, cam_out: Dict[str, Tensor], img_idx: Tensor,
-                        cls_idx: Tensor, size: int) -> Tensor:
-        """(P, 1, S, S): :meth:`soft_masks` at (img_idx, cls_idx) only."""
-        if self.soft_mask['mode'] == 'sigmoid':
-            return sigmoid_soft_masks(
-                pair_maps(cam_out['cam_logits'], img_idx, cls_idx), size)
-        return minmax_soft_masks(
-            pair_maps(cam_out['cams'], img_idx, cls_idx), size,
-            self.soft_mask['eps'])
+    def soft_masks(self, cam_out: Dict[str, Tensor], size: int,
+                   img_idx: Optional[Tensor] = None,
+                   cls_idx: Optional[Tensor] = None) -> Tensor:
+        """(B, K, S, S) soft masks M from the CAM network output; with
+        ``img_idx`` / ``cls_idx`` (P,) only those pairs' (P, 1, S, S)."""
+        sigmoid = self.soft_mask['mode'] == 'sigmoid'
+        maps = cam_out['cam_logits' if sigmoid else 'cams']
+        if img_idx is not None:
+            maps = pair_maps(maps, img_idx, cls_idx)
+        if sigmoid:
+            return sigmoid_soft_masks(maps, size)
+        return minmax_soft_masks(maps, size, self.soft_mask['eps'])
 
     def clip_input(self, inputs: Tensor, size: int) -> Tensor:
         """Images in the space CLIP is fed, resized to (B, 3, S, S)."""
@@ -275,7 +272,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         size = guide.image_size
         img_idx, cls_idx = labelled_pairs(labels)
         n_pairs = img_idx.numel()
-        masks = self.pair_soft_masks(cam_out, img_idx, cls_idx, size)
+        masks = self.soft_masks(cam_out, size, img_idx, cls_idx)
         images = self.clip_input(inputs, size)
         text_cls = guide.class_text_features[cls_idx]
         losses: Dict[str, Tensor] = {}
@@ -389,9 +386,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         ``seg_logits`` channel 0 is the constant background threshold, so
         its argmax is the seed label map that mmseg's ``IoUMetric``,
         ``tools/test.py --out`` and ``--show-dir`` consume unchanged. The
-        image-level labels come from ``test_cfg['labels']``
-        (``InferenceLabels``); each sample's metainfo then says which:
-        ``img_labels`` (K,), ``label_source`` and ``label_names``.
+        metainfo says which labels were used (``InferenceLabels``).
         """
         if data_samples is None:
             shape = tuple(inputs.shape[-2:])
@@ -399,14 +394,10 @@ class SemPLeSSegmentor(BaseSegmentor):
                 SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape))
                 for _ in range(inputs.shape[0])
             ]
-        prompt_names = None if self.clip_guide is None else \
-            self.clip_guide.class_names
         labels = InferenceLabels.from_test_cfg(self.test_cfg)(
             self.cam_net, inputs, data_samples,
-            class_names=model_class_names(
-                getattr(self.cam_net, 'num_classes', None),
-                getattr(self, 'dataset_meta', None), prompt_names),
-            aliases=[] if prompt_names is None else [prompt_names])
+            dataset_meta=getattr(self, 'dataset_meta', None),
+            prompt_names=getattr(self.clip_guide, 'class_names', None))
         cams = self.predict_cams(inputs, labels, data_samples)
         samples = self.postprocess_result(
             cams_with_background(cams, float(self.test_cfg['bg_threshold'])),
