@@ -21,7 +21,6 @@ sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
 import os.path as osp
-import sys
 
 import numpy as np
 import torch
@@ -32,14 +31,12 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.apis import load_segmentor  # noqa: E402
-from semples_mmseg.evaluation import (  # noqa: E402
-    CAMSeedMetric, select_threshold)
-from semples_mmseg.pseudo_masks.export import (  # noqa: E402
-    cam_pass, gt_pairs, score_masks)
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import load_segmentor
+from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
+from semples_mmseg.pseudo_masks.export import cam_pass, gt_pairs, score_masks
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))  # configs of PAIRS
 
 PAIRS = {
     'weaktr':
