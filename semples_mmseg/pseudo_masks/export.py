@@ -124,17 +124,12 @@ def check_or_record_settings(out_dir: str, settings: Dict, *,
             recorded = json.load(f)
         diffs = settings_differences(recorded, settings)
         if diffs:
-            raise ValueError(
-                f'--resume: the masks in {out_dir} were made with other '
-                'settings (' + '; '.join(diffs) + '): resuming would mix '
-                'them; pass --overwrite to redo them all, or another '
-                '--out-dir')
+            raise ValueError(f'--resume: {out_dir} was made with other '
+                             f"settings ({'; '.join(diffs)}): --overwrite")
         return
     if resume and any(f.endswith('.png') for f in os.listdir(out_dir)):
-        raise ValueError(
-            f'--resume: {out_dir} holds masks but no {SETTINGS_FILE} (made by '
-            'an older version): their settings cannot be checked; pass '
-            '--overwrite to redo them')
+        raise ValueError(f'--resume: {out_dir} has masks but no '
+                         f'{SETTINGS_FILE}: --overwrite')
     write_json_atomically(settings, path)
 
 

@@ -38,8 +38,8 @@ def expand_deit_tokens(state: Dict[str, Tensor],
     if cls.shape[1] == 1 and num_tokens > 1:
         state['cls_token'] = cls.repeat(1, num_tokens, 1)
     elif cls.shape[1] != num_tokens:
-        raise ValueError(f'{source}: cls_token has {cls.shape[1]} class '
-                         f'tokens, the network {num_tokens}')
+        raise ValueError(f'{source}: {cls.shape[1]} class tokens, not '
+                         f'{num_tokens}')
     pos = state['pos_embed']
     n_cls = cls.shape[1]
     cls_pos, patch_pos = pos[:, :n_cls], pos[:, n_cls:]
@@ -47,10 +47,8 @@ def expand_deit_tokens(state: Dict[str, Tensor],
         cls_pos = cls_pos.repeat(1, num_tokens, 1)
     side = int(round(patch_pos.shape[1]**0.5))
     if side * side != patch_pos.shape[1]:
-        raise ValueError(
-            f'{source}: pos_embed {tuple(pos.shape)} minus {n_cls} class '
-            f'position(s) leaves {patch_pos.shape[1]} patch positions, not a '
-            'square grid (a distilled DeiT with a dist_token is not supported)')
+        raise ValueError(f'{source}: pos_embed {tuple(pos.shape)} leaves no '
+                         'square grid of patch positions (distilled DeiT?)')
     if side != grid:
         c = patch_pos.shape[-1]
         patch_pos = F.interpolate(
@@ -130,9 +128,8 @@ class WeakTrCAMNet(BaseModule):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if pretrained is not None:
             if init_cfg is not None:
-                raise ValueError('WeakTrCAMNet: give pretrained or init_cfg, '
-                                 f'not both (pretrained={pretrained!r}, '
-                                 f'init_cfg={init_cfg!r})')
+                raise ValueError('WeakTrCAMNet: pretrained or init_cfg, '
+                                 'not both')
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg=init_cfg)
         self.pretrained_checkpoint()  # a misused init_cfg is named now

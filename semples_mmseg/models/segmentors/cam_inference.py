@@ -82,14 +82,12 @@ class CAMInferenceSettings:
         fields = tuple(cls.__dataclass_fields__)
         unknown = set(test_cfg) - set(fields) - set(SEGMENTOR_KEYS)
         if unknown:
-            raise ValueError(
-                f'model.test_cfg: unknown key(s) {sorted(unknown)}')
+            raise ValueError(f'model.test_cfg: unknown {sorted(unknown)}')
         given = {k: test_cfg[k] for k in fields if k in test_cfg}
         for key, value in given.items():
             valid, what = _RULES[key]
             if not valid(value):
-                raise ValueError(
-                    f'model.test_cfg.{key}={value!r}: must be {what}')
+                raise ValueError(f'model.test_cfg.{key}={value!r}: not {what}')
         if 'scales' in given:
             given['scales'] = tuple(float(s) for s in given['scales'])
         return cls(**given)
@@ -171,8 +169,7 @@ class ViewMaker:
             return F.interpolate(
                 self.images, size=size, mode='bilinear', align_corners=False)
         if self.mean is None or self.std is None:
-            raise ValueError("view_resize='pil_bicubic' needs the mean and "
-                             'std the inputs were normalised with')
+            raise ValueError("view_resize='pil_bicubic' needs mean and std")
         if self._pixels is None:
             self._pixels = uint8_images(self.images, self.mean, self.std)
         return pil_bicubic_view(self._pixels, size, self.mean, self.std,
@@ -181,15 +178,11 @@ class ViewMaker:
 
 def _check_inputs(images: Tensor, labels: Tensor,
                   scales: Sequence[float]) -> None:
-    if images.dim() != 4:
-        raise ValueError(f'images must be (B, 3, H, W), got shape '
-                         f'{tuple(images.shape)}')
-    if labels.dim() != 2 or labels.shape[0] != images.shape[0]:
-        raise ValueError(f'labels must be (B, K) with B = {images.shape[0]} '
-                         f'(the images), got shape {tuple(labels.shape)}')
-    if not scales:
-        raise ValueError('scales must name at least one scale, got '
-                         f'{scales!r}')
+    if images.dim() != 4 or labels.shape[:1] != images.shape[:1] or \
+            labels.dim() != 2 or not scales:
+        raise ValueError(f'images {tuple(images.shape)}, labels '
+                         f'{tuple(labels.shape)}, scales {scales!r}: expected '
+                         '(B, 3, H, W), (B, K), at least one scale')
 
 
 def _run(cam_fn: Callable[[Tensor], Tensor], view: Tensor, labels: Tensor,
@@ -197,9 +190,8 @@ def _run(cam_fn: Callable[[Tensor], Tensor], view: Tensor, labels: Tensor,
     """cam_fn on one view, shape-checked, present classes only, float32."""
     raw = cam_fn(view)
     if raw.dim() != 4 or raw.shape[:2] != labels.shape:
-        raise ValueError(f'cam_fn returned shape {tuple(raw.shape)} at scale '
-                         f'{scale}; expected (B, K, h, w) with (B, K) = '
-                         f'{tuple(labels.shape)} (the labels)')
+        raise ValueError(f'cam_fn gave {tuple(raw.shape)} at scale {scale}, '
+                         f'not (B, K, h, w) with (B, K) {tuple(labels.shape)}')
     return raw[:, keep].float()
 
 
@@ -302,10 +294,7 @@ def clims_multiscale_cams(cam_fn: Callable[[Tensor], Tensor],
         maps = _run(cam_fn, view, labels, scale, keep)
         if flip:
             mirrored = _run(cam_fn, view.flip(-1), labels, scale, keep)
-            if mirrored.shape != maps.shape:
-                raise ValueError(
-                    f'cam_fn gave maps {tuple(maps.shape)} for a view and '
-                    f'{tuple(mirrored.shape)} for its mirror at scale {scale}')
+            assert mirrored.shape == maps.shape, (scale, mirrored.shape)
             maps = maps + mirrored.flip(-1)
         maps = F.interpolate(
             maps, size=padded, mode='bilinear', align_corners=False)
@@ -345,6 +334,5 @@ def cams_to_label_map(cams: Tensor, bg_threshold: float) -> Tensor:
     :func:`cams_with_background`: 0 background (every CAM <= t; ties go to
     the background), k + 1 for class k."""
     if cams.dim() != 4:
-        raise ValueError(f'cams must be (B, K, H, W), got shape '
-                         f'{tuple(cams.shape)}')
+        raise ValueError(f'cams {tuple(cams.shape)}: not (B, K, H, W)')
     return cams_with_background(cams, bg_threshold).argmax(dim=1)

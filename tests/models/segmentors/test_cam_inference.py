@@ -238,17 +238,17 @@ def test_pil_views_need_the_normalisation():
 
 def test_bad_shapes_are_named():
     img = torch.zeros(2, 3, 4, 4)
-    with pytest.raises(ValueError, match=r'images must be .* \(3, 4, 4\)'):
+    with pytest.raises(ValueError, match=r'images \(3, 4, 4\)'):
         multiscale_flip_cams(first_channels(1), img[0], torch.ones(2, 1))
-    with pytest.raises(ValueError, match=r'labels .*B = 2.*\(1, 1\)'):
+    with pytest.raises(ValueError, match=r'labels \(1, 1\)'):
         multiscale_flip_cams(first_channels(1), img, torch.ones(1, 1))
-    with pytest.raises(ValueError, match=r'cam_fn returned shape '
-                       r'\(2, 2, 4, 4\) at scale 1.0.*\(2, 1\)'):
+    with pytest.raises(ValueError,
+                       match=r'\(2, 2, 4, 4\) at scale 1.0.*\(2, 1\)'):
         multiscale_flip_cams(first_channels(2), img, torch.ones(2, 1))
-    with pytest.raises(ValueError, match='scales'):
+    with pytest.raises(ValueError, match=r'scales \(\)'):
         multiscale_flip_cams(first_channels(1), img, torch.ones(2, 1),
                              scales=())
-    with pytest.raises(ValueError, match=r'cams must be .*\(4, 4\)'):
+    with pytest.raises(ValueError, match=r'cams \(4, 4\)'):
         cams_to_label_map(torch.zeros(4, 4), 0.5)
 
 
