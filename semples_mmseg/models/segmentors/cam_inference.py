@@ -82,7 +82,8 @@ class CAMInferenceSettings:
         fields = tuple(cls.__dataclass_fields__)
         unknown = set(test_cfg) - set(fields) - set(SEGMENTOR_KEYS)
         if unknown:
-            raise ValueError(f'model.test_cfg: unknown {sorted(unknown)}')
+            raise ValueError(
+                f'model.test_cfg: unknown key(s) {sorted(unknown)}')
         given = {k: test_cfg[k] for k in fields if k in test_cfg}
         for key, value in given.items():
             valid, what = _RULES[key]
