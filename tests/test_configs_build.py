@@ -48,8 +48,7 @@ def test_config_builds_its_model_reading_no_weight_file(path, monkeypatch):
         pytest.skip('Mask2Former needs mmdet, not installed here')
     cfg = Config.fromfile(str(REPO / path))
     assert cfg.custom_imports == dict(
-        imports=['semples_mmseg', 'semples_mmseg.registration'],
-        allow_failed_imports=False)
+        imports=['semples_mmseg'], allow_failed_imports=False)
     forbid_building_clip(monkeypatch)
     model = MODELS.build(cfg.model)
     assert isinstance(model, torch.nn.Module)

@@ -13,15 +13,15 @@ GT image labels), the seed mIoU over every background threshold (one pass)
 at the threshold the config's evaluator selects (``threshold_rule``: the
 reference's greedy stop by default), pseudo masks at the side's threshold
 (``--crf`` to refine them) scored against GT; images are read ahead by
-``--workers`` DataLoader workers and masks written off the main thread. Prints a Markdown table side by side: seed mIoU, mask mIoU and
-per-class IoU with the SemPLeS - baseline delta; writes it to
+``--workers`` DataLoader workers and masks written off the main thread.
+Prints a Markdown table side by side: seed mIoU, mask mIoU and per-class
+IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
 replace the pair a name stands for (e.g. the CPU demo's configs). Both
 sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
 import os.path as osp
-import sys
 
 import numpy as np
 import torch
@@ -32,14 +32,13 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.apis import load_segmentor  # noqa: E402
-from semples_mmseg.evaluation import (  # noqa: E402
-    CAMSeedMetric, select_threshold)
-from semples_mmseg.pseudo_masks.export import (  # noqa: E402
-    cam_pass, gt_pairs, score_masks)
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import load_segmentor
+from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
+from semples_mmseg.pseudo_masks.export import cam_pass, gt_pairs, score_masks
+from semples_mmseg.utils.atomic_files import write_text_atomically
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))  # configs of PAIRS
 
 PAIRS = {
     'weaktr':
@@ -125,25 +124,26 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         mask_per_class=masks['per_class'])
 
 
-def fmt(value) -> str:
+def format_iou(value) -> str:
     return '-' if value is None or np.isnan(value) else f'{value:.1f}'
 
 
 def comparison_markdown(name: str, base: dict, ours: dict) -> str:
     """The side-by-side table (seed / mask mIoU, per-class seed IoU)."""
-    rows = [
-        f'| {name} | baseline | +SemPLeS | delta |', '|---|---|---|---|',
-        f"| seed mIoU | {fmt(base['seed'])} (t={base['seed_threshold']:.2f})"
-        f" | {fmt(ours['seed'])} (t={ours['seed_threshold']:.2f}) | "
-        f"{ours['seed'] - base['seed']:+.1f} |",
-        f"| mask mIoU | {fmt(base['mask'])} (t={base['mask_threshold']:.2f})"
-        f" | {fmt(ours['mask'])} (t={ours['mask_threshold']:.2f}) | "
-        f"{ours['mask'] - base['mask']:+.1f} |",
-    ]
+
+    def at_threshold(side: dict, key: str) -> str:
+        return f"{format_iou(side[key])} (t={side[key + '_threshold']:.2f})"
+
+    rows = [f'| {name} | baseline | +SemPLeS | delta |', '|---|---|---|---|']
+    for key in ('seed', 'mask'):
+        rows.append(f'| {key} mIoU | {at_threshold(base, key)} | '
+                    f'{at_threshold(ours, key)} | '
+                    f'{ours[key] - base[key]:+.1f} |')
     for cls, b in base['seed_per_class'].items():
         o = ours['seed_per_class'][cls]
         delta = '-' if np.isnan(b) or np.isnan(o) else f'{o - b:+.1f}'
-        rows.append(f'| seed IoU {cls} | {fmt(b)} | {fmt(o)} | {delta} |')
+        rows.append(f'| seed IoU {cls} | {format_iou(b)} | {format_iou(o)} '
+                    f'| {delta} |')
     return '\n'.join(rows)
 
 
@@ -185,8 +185,7 @@ def main():
                          osp.join(out, 'semples_masks'), args)
     table = comparison_markdown(args.name, base, ours)
     print('\n' + table)
-    with open(osp.join(out, 'comparison.md'), 'w') as f:
-        f.write(table + '\n')
+    write_text_atomically(table + '\n', osp.join(out, 'comparison.md'))
 
 
 if __name__ == '__main__':

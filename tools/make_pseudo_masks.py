@@ -31,7 +31,6 @@ import argparse
 import hashlib
 import os
 import os.path as osp
-import sys
 
 import torch
 from mmengine.config import Config, DictAction
@@ -42,17 +41,15 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.engine.cpu_distributed import (finish_launch,  # noqa
-                                                  prepare_launch)
-from semples_mmseg.apis import load_segmentor  # noqa: E402
-from semples_mmseg.pseudo_masks.export import (  # noqa: E402
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import load_segmentor
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.pseudo_masks.export import (
     TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
     gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
     scores_markdown)
-from semples_mmseg.utils.atomic_files import naming_full_disk  # noqa: E402
-from semples_mmseg.utils.fingerprint import tensor_fingerprint  # noqa: E402
+from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.fingerprint import tensor_fingerprint
 
 
 def parse_args():

@@ -18,6 +18,8 @@ from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.models.segmentors.checkpoint_compat import \
+    IncompatibleCheckpointError
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)
 
@@ -119,7 +121,10 @@ def main():
         raise SystemExit(str(exc)) from None
     prepare_launch(cfg, cfg.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    try:
+        runner.test()
+    except IncompatibleCheckpointError as exc:  # the file, named here
+        raise exc.naming(args.checkpoint) from None
     finish_launch(runner)
 
 

@@ -14,6 +14,8 @@ import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
 from semples_mmseg.engine.exact_resume.resume_checkpoint import \
     resolve_resume_checkpoint
+from semples_mmseg.models.segmentors.checkpoint_compat import \
+    IncompatibleCheckpointError
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)
@@ -88,7 +90,10 @@ def main():
     with naming_full_disk(cfg.work_dir):
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
             else RUNNERS.build(cfg)
-        runner.train()
+        try:
+            runner.train()
+        except IncompatibleCheckpointError as exc:  # load_from, named here
+            raise exc.naming(cfg.load_from) from None
     finish_launch(runner)
 
 

@@ -18,7 +18,7 @@ from mmseg.registry import DATASETS, MODELS
 from ..datasets.cooccur_world import (HOME_SCENE, OBJECT_NAMES,
                                       sample_world_layouts)
 from ..evaluation import CAMSeedMetric
-from ..pseudo_masks.export import threshold_label_map
+from ..models.segmentors.cam_inference import cams_to_label_map
 
 from ..evaluation.cam_seed_metric import select_threshold
 
@@ -112,7 +112,7 @@ def home_scene_fp(cams: Sequence[torch.Tensor], dataset, layouts,
         info = dataset.get_data_info(i)
         gt = np.array(Image.open(info['seg_map_path']))
         scenes = scene_map(layouts[i], gt.shape[0])
-        pred = threshold_label_map(c, threshold)
+        pred = cams_to_label_map(c[None], threshold)[0].cpu().numpy()
         for cls in np.flatnonzero(info['img_labels']):
             region = (gt == 0) & (scenes == HOME_SCENE[cls])
             total[cls] += region.sum()

@@ -13,7 +13,7 @@ from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
-from ..models.utils.cam_inference import cams_to_label_map
+from ..models.segmentors.cam_inference import cams_to_label_map
 from ..utils.atomic_files import write_json_atomically
 
 #: one image's sparse histogram: (flat indices, counts, K)

@@ -8,7 +8,7 @@ scales, then cropped: ``high_res``) and straight to (ceil(H / 4),
 ceil(W / 4)) (summed: ``cam_s4``, which is not a downsample of
 ``high_res``). Only the image-level classes are kept, each divided by its
 maximum + 1e-5. Views are made as the segmentor's own CAM inference makes
-them (``models/utils/cam_inference.py``: PIL-bicubic views of the uint8
+them (``models/segmentors/cam_inference.py``: PIL-bicubic views of the uint8
 image, the view-size cap).
 """
 import math
@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from mmengine.utils import ProgressBar
 from torch import Tensor
 
-from ..models.utils.cam_inference import (CLIMS_MAX_EPS,
+from ..models.segmentors.cam_inference import (CLIMS_MAX_EPS,
                                           CAMInferenceSettings, ViewMaker,
                                           view_sizes)
 from .export_loader import ReadFailure, build_export_loader

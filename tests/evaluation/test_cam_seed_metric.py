@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 from semples_mmseg.evaluation import CAMSeedMetric
 from semples_mmseg.evaluation.cam_seed_metric import (select_threshold,
                                                       thresholds_from_range)
-from semples_mmseg.models.utils import cams_to_label_map
+from semples_mmseg.models.segmentors.cam_inference import cams_to_label_map
 
 CLASSES = ('background', 'a', 'b', 'c')
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from semples_mmseg.models.utils.cam_inference import clims_multiscale_cams
+from semples_mmseg.models.segmentors.cam_inference import clims_multiscale_cams
 from semples_mmseg.pseudo_masks.export import SETTINGS_FILE
 from semples_mmseg.pseudo_masks.irn_cam_files import (IRNetCAMs,
                                                       check_irn_cam_files,

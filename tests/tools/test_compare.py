@@ -30,6 +30,7 @@ def test_table_deltas_by_hand():
     assert '| seed IoU dog | - | 10.0 | - |' in table
 
 
+@pytest.mark.slow
 def test_compare_runs_both_sides(tmp_path):
     make_voc_fixture(str(tmp_path / 'data'), num_images=4)
     model_cfg = Config.fromfile(TINY).model
@@ -48,6 +49,7 @@ def test_compare_runs_both_sides(tmp_path):
     assert (out / 'comparison.md').read_text().startswith('| toy |')
 
 
+@pytest.mark.slow
 def test_unknown_name_is_named(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/compare.py', 'nosuch', '--baseline-ckpt', 'a',

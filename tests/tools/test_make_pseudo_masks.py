@@ -14,6 +14,8 @@ from mmseg.registry import MODELS
 from semples_mmseg.testing import make_voc_fixture
 from test_train_semples import TINY, data_options, free_port
 
+pytestmark = pytest.mark.slow  # the tool runs in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -40,8 +40,7 @@ def test_every_seg_config_reads_once_semples_mmseg_is_imported():
     assert len(SEG_CONFIGS) == 6
     for path in SEG_CONFIGS:
         cfg = Config.fromfile(path)
-        assert cfg.custom_imports.imports == [
-            'semples_mmseg', 'semples_mmseg.registration'], path
+        assert cfg.custom_imports.imports == ['semples_mmseg'], path
         assert cfg.train_dataloader.dataset.type in (
             'PascalVOCDataset', 'COCOWeakDataset'), path
 

@@ -33,7 +33,6 @@ import os.path as osp
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from typing import Dict, List
@@ -44,11 +43,11 @@ from mmengine.config import Config, DictAction
 from mmseg.registry import DATASETS, MODELS
 from mmseg.utils import register_all_modules
 
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.pseudo_masks import export as pseudo_masks
+from semples_mmseg.testing import make_voc_fixture
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.pseudo_masks import export as pseudo_masks  # noqa: E402
-from semples_mmseg.testing import make_voc_fixture  # noqa: E402
 
 MODES = ('serial', 'streaming')
 

@@ -28,8 +28,8 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.apis import load_segmentor
-from semples_mmseg.engine.launch import finish_launch, prepare_launch
-from semples_mmseg.models.utils.cam_inference import CAMInferenceSettings
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.models.segmentors.cam_inference import CAMInferenceSettings
 from semples_mmseg.pseudo_masks.export import checkpoint_num_classes
 from semples_mmseg.pseudo_masks.irn_cam_files import (irn_cam_path,
                                                       npz_complete)

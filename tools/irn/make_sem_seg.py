@@ -29,7 +29,7 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.apis import load_segmentor
-from semples_mmseg.engine.launch import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
 from semples_mmseg.pseudo_masks.export import (gt_pairs, mask_path,
                                                png_complete, save_scores,
                                                score_masks, scores_markdown)

@@ -74,6 +74,7 @@ def test_manual_prompts_encode_their_texts_and_load_learner_checkpoints():
 
 def test_home_scene_image_prompts_are_the_mean_scene_embedding():
     from mmseg.registry import MODELS
+    import semples_mmseg.cooccur  # noqa: F401  (registers the demo's control)
     from semples_mmseg.datasets.cooccur_world.clip_pairs import \
         normalise_images
     from semples_mmseg.datasets.cooccur_world.scenes import paint_scene

@@ -5,8 +5,9 @@ mmengine finds the configs shipped inside a package through the package's
 are distributed as ``onedl-mmsegmentation`` / ``onedl-mmdetection`` while
 importing as ``mmseg`` / ``mmdet``, so ``mmseg::...`` fails with "mmsegmentation
 is not installed". When only a fork is installed, this points mmengine's
-module -> distribution map at it. Importing ``semples_mmseg`` does it; our
-tools import it before reading a config.
+module -> distribution map at it. ``import semples_mmseg`` does it (the
+package's one import-time action besides registration), so a tool that
+imports the package before ``Config.fromfile`` reads ``mmseg::`` paths.
 """
 from importlib.metadata import PackageNotFoundError, version
 

@@ -1,5 +1,7 @@
 """Multi-scale + flip CAM inference and seed label maps (METHOD section 6).
 
+The segmentor's inference protocol (``SemPLeSSegmentor.predict_cams``).
+
 Two protocols, chosen by the segmentor's ``test_cfg.protocol``; both read
 the same views of the image:
 
@@ -75,42 +77,39 @@ class CAMInferenceSettings:
 
     @classmethod
     def from_test_cfg(cls, test_cfg: dict) -> 'CAMInferenceSettings':
-        """Validate a segmentor ``test_cfg``; every bad key or value is named."""
+        """The CAM keys of a segmentor ``test_cfg``; a bad key or value is
+        named."""
         fields = tuple(cls.__dataclass_fields__)
         unknown = set(test_cfg) - set(fields) - set(SEGMENTOR_KEYS)
         if unknown:
             raise ValueError(
-                f'model.test_cfg has unknown key(s) {sorted(unknown)}; the '
-                f'keys are {sorted(fields + SEGMENTOR_KEYS)}')
+                f'model.test_cfg: unknown key(s) {sorted(unknown)}')
         given = {k: test_cfg[k] for k in fields if k in test_cfg}
+        for key, value in given.items():
+            valid, what = _RULES[key]
+            if not valid(value):
+                raise ValueError(f'model.test_cfg.{key}={value!r}: not {what}')
         if 'scales' in given:
-            scales = given['scales']
-            if (isinstance(scales, (str, bytes)) or not hasattr(
-                    scales, '__len__') or not len(scales) or not all(
-                        isinstance(s, (int, float)) and s > 0
-                        for s in scales)):
-                raise ValueError('model.test_cfg.scales must be a non-empty '
-                                 f'sequence of positive numbers, got '
-                                 f'{scales!r}')
-            given['scales'] = tuple(float(s) for s in scales)
-        if 'flip' in given and not isinstance(given['flip'], bool):
-            raise ValueError('model.test_cfg.flip must be True or False, got '
-                             f"{given['flip']!r}")
-        if given.get('protocol', 'weaktr') not in PROTOCOLS:
-            raise ValueError(f'model.test_cfg.protocol must be one of '
-                             f"{PROTOCOLS}, got {given['protocol']!r}")
-        if given.get('view_resize', 'pil_bicubic') not in VIEW_RESIZES:
-            raise ValueError(f'model.test_cfg.view_resize must be one of '
-                             f"{VIEW_RESIZES}, got {given['view_resize']!r}")
-        cap = given.get('max_view_pixels', DEFAULT_MAX_VIEW_PIXELS)
-        if cap is not None and (not isinstance(cap, int) or cap < 1):
-            raise ValueError('model.test_cfg.max_view_pixels must be a '
-                             f'positive integer or None, got {cap!r}')
-        stride = given.get('stride', 16)
-        if not isinstance(stride, int) or stride < 1:
-            raise ValueError('model.test_cfg.stride must be a positive '
-                             f'integer, got {stride!r}')
+            given['scales'] = tuple(float(s) for s in given['scales'])
         return cls(**given)
+
+
+def _positive_int(value, none_ok: bool = False) -> bool:
+    return (value is None and none_ok) or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1)
+
+
+#: test_cfg key -> (check, what a valid value is)
+_RULES = dict(
+    scales=(lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(
+        isinstance(s, (int, float)) and s > 0 for s in v),
+            'a non-empty sequence of positive numbers'),
+    flip=(lambda v: isinstance(v, bool), 'True or False'),
+    protocol=(lambda v: v in PROTOCOLS, f'one of {PROTOCOLS}'),
+    view_resize=(lambda v: v in VIEW_RESIZES, f'one of {VIEW_RESIZES}'),
+    max_view_pixels=(lambda v: _positive_int(v, none_ok=True),
+                     'a positive integer or None'),
+    stride=(_positive_int, 'a positive integer'))
 
 
 def view_sizes(height: int, width: int, scales: Sequence[float],
@@ -171,8 +170,7 @@ class ViewMaker:
             return F.interpolate(
                 self.images, size=size, mode='bilinear', align_corners=False)
         if self.mean is None or self.std is None:
-            raise ValueError("view_resize='pil_bicubic' needs the mean and "
-                             'std the inputs were normalised with')
+            raise ValueError("view_resize='pil_bicubic' needs mean and std")
         if self._pixels is None:
             self._pixels = uint8_images(self.images, self.mean, self.std)
         return pil_bicubic_view(self._pixels, size, self.mean, self.std,
@@ -181,15 +179,11 @@ class ViewMaker:
 
 def _check_inputs(images: Tensor, labels: Tensor,
                   scales: Sequence[float]) -> None:
-    if images.dim() != 4:
-        raise ValueError(f'images must be (B, 3, H, W), got shape '
-                         f'{tuple(images.shape)}')
-    if labels.dim() != 2 or labels.shape[0] != images.shape[0]:
-        raise ValueError(f'labels must be (B, K) with B = {images.shape[0]} '
-                         f'(the images), got shape {tuple(labels.shape)}')
-    if not scales:
-        raise ValueError('scales must name at least one scale, got '
-                         f'{scales!r}')
+    if images.dim() != 4 or labels.shape[:1] != images.shape[:1] or \
+            labels.dim() != 2 or not scales:
+        raise ValueError(f'images {tuple(images.shape)}, labels '
+                         f'{tuple(labels.shape)}, scales {scales!r}: expected '
+                         '(B, 3, H, W), (B, K), at least one scale')
 
 
 def _run(cam_fn: Callable[[Tensor], Tensor], view: Tensor, labels: Tensor,
@@ -197,9 +191,8 @@ def _run(cam_fn: Callable[[Tensor], Tensor], view: Tensor, labels: Tensor,
     """cam_fn on one view, shape-checked, present classes only, float32."""
     raw = cam_fn(view)
     if raw.dim() != 4 or raw.shape[:2] != labels.shape:
-        raise ValueError(f'cam_fn returned shape {tuple(raw.shape)} at scale '
-                         f'{scale}; expected (B, K, h, w) with (B, K) = '
-                         f'{tuple(labels.shape)} (the labels)')
+        raise ValueError(f'cam_fn gave {tuple(raw.shape)} at scale {scale}, '
+                         f'not (B, K, h, w) with (B, K) {tuple(labels.shape)}')
     return raw[:, keep].float()
 
 
@@ -302,10 +295,7 @@ def clims_multiscale_cams(cam_fn: Callable[[Tensor], Tensor],
         maps = _run(cam_fn, view, labels, scale, keep)
         if flip:
             mirrored = _run(cam_fn, view.flip(-1), labels, scale, keep)
-            if mirrored.shape != maps.shape:
-                raise ValueError(
-                    f'cam_fn gave maps {tuple(maps.shape)} for a view and '
-                    f'{tuple(mirrored.shape)} for its mirror at scale {scale}')
+            assert mirrored.shape == maps.shape, (scale, mirrored.shape)
             maps = maps + mirrored.flip(-1)
         maps = F.interpolate(
             maps, size=padded, mode='bilinear', align_corners=False)
@@ -332,20 +322,18 @@ def infer_cams(cam_fn: Callable[[Tensor], Tensor], images: Tensor,
     return multiscale_flip_cams(cam_fn, images, labels, **common)
 
 
-def cams_to_label_map(cams: Tensor, bg_threshold: float) -> Tensor:
-    """Seed label map: prepend a constant background map, take the argmax.
-
-    Args:
-        cams: (B, K, H, W) class maps (normally in [0, 1]).
-        bg_threshold: the constant background score t.
-
-    Returns:
-        (B, H, W) long: 0 background (every CAM <= t; ties go to the
-        background), k + 1 for class k.
-    """
-    if cams.dim() != 4:
-        raise ValueError(f'cams must be (B, K, H, W), got shape '
-                         f'{tuple(cams.shape)}')
+def cams_with_background(cams: Tensor, bg_threshold: float) -> Tensor:
+    """(B, K, H, W) CAMs -> (B, K + 1, H, W) scores, channel 0 the constant
+    background score ``bg_threshold``."""
     background = cams.new_full((cams.shape[0], 1, *cams.shape[2:]),
                                bg_threshold)
-    return torch.cat([background, cams], dim=1).argmax(dim=1)
+    return torch.cat([background, cams], dim=1)
+
+
+def cams_to_label_map(cams: Tensor, bg_threshold: float) -> Tensor:
+    """Seed label map: (B, K, H, W) CAMs -> (B, H, W) long, the argmax of
+    :func:`cams_with_background`: 0 background (every CAM <= t; ties go to
+    the background), k + 1 for class k."""
+    if cams.dim() != 4:
+        raise ValueError(f'cams {tuple(cams.shape)}: not (B, K, H, W)')
+    return cams_with_background(cams, bg_threshold).argmax(dim=1)

@@ -1,11 +1,11 @@
+import re
+
 import pytest
 import torch
 
-from semples_mmseg.models.utils import (CAMInferenceSettings,
-                                        cams_to_label_map,
-                                        clims_multiscale_cams,
-                                        multiscale_flip_cams)
-from semples_mmseg.models.utils.cam_inference import view_sizes
+from semples_mmseg.models.segmentors.cam_inference import (
+    CAMInferenceSettings, cams_to_label_map, clims_multiscale_cams,
+    multiscale_flip_cams, view_sizes)
 
 
 def first_channels(k):
@@ -220,16 +220,14 @@ def test_settings_name_bad_keys_and_values():
              protocol='clims'))
     assert ok.scales == (1.0, 0.5) and ok.protocol == 'clims'
     assert ok.view_resize == 'pil_bicubic' and ok.max_view_pixels == 640_000
-    for cfg, match in ((dict(scale=(1.0, )), r"unknown key\(s\) \['scale'\]"),
-                       (dict(scales=()), 'scales must be a non-empty'),
-                       (dict(scales=(1.0, -2)), 'positive numbers'),
-                       (dict(flip=1), 'flip must be True or False'),
-                       (dict(protocol='irn'), "protocol .*'irn'"),
-                       (dict(view_resize='cubic'), "view_resize .*'cubic'"),
-                       (dict(max_view_pixels=0), 'max_view_pixels'),
-                       (dict(stride=0.5), 'stride')):
-        with pytest.raises(ValueError, match=match):
-            CAMInferenceSettings.from_test_cfg(cfg)
+    with pytest.raises(ValueError, match=r"\['scale'\]"):
+        CAMInferenceSettings.from_test_cfg(dict(scale=(1.0, )))
+    for key, value in (('scales', ()), ('scales', (1.0, -2)), ('flip', 1),
+                       ('protocol', 'irn'), ('view_resize', 'cubic'),
+                       ('max_view_pixels', 0), ('stride', 0.5)):
+        with pytest.raises(ValueError,
+                           match=re.escape(f'{key}={value!r}')):
+            CAMInferenceSettings.from_test_cfg({key: value})
 
 
 def test_pil_views_need_the_normalisation():
@@ -240,17 +238,17 @@ def test_pil_views_need_the_normalisation():
 
 def test_bad_shapes_are_named():
     img = torch.zeros(2, 3, 4, 4)
-    with pytest.raises(ValueError, match=r'images must be .* \(3, 4, 4\)'):
+    with pytest.raises(ValueError, match=r'images \(3, 4, 4\)'):
         multiscale_flip_cams(first_channels(1), img[0], torch.ones(2, 1))
-    with pytest.raises(ValueError, match=r'labels .*B = 2.*\(1, 1\)'):
+    with pytest.raises(ValueError, match=r'labels \(1, 1\)'):
         multiscale_flip_cams(first_channels(1), img, torch.ones(1, 1))
-    with pytest.raises(ValueError, match=r'cam_fn returned shape '
-                       r'\(2, 2, 4, 4\) at scale 1.0.*\(2, 1\)'):
+    with pytest.raises(ValueError,
+                       match=r'\(2, 2, 4, 4\) at scale 1.0.*\(2, 1\)'):
         multiscale_flip_cams(first_channels(2), img, torch.ones(2, 1))
-    with pytest.raises(ValueError, match='scales'):
+    with pytest.raises(ValueError, match=r'scales \(\)'):
         multiscale_flip_cams(first_channels(1), img, torch.ones(2, 1),
                              scales=())
-    with pytest.raises(ValueError, match=r'cams must be .*\(4, 4\)'):
+    with pytest.raises(ValueError, match=r'cams \(4, 4\)'):
         cams_to_label_map(torch.zeros(4, 4), 0.5)
 
 
