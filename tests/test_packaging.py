@@ -143,7 +143,7 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
 def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     """`mim train semples_mmseg CONFIG` runs `.mim/tools/train.py CONFIG
     --launcher none`: that command, with the package of the wheel."""
-    from semples_mmseg.testing import make_voc_fixture
+    from fixtures import make_voc_fixture
     _, _, unpacked = wheel
     mim = unpacked / 'semples_mmseg/.mim'
     data = tmp_path / 'data'
@@ -179,7 +179,7 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
 
 
 def test_package_import_needs_no_optional_extra(tmp_path):
-    """Importing the package (and its test fixtures) pulls in none of the
+    """Importing the package (and the test fixtures) pulls in none of the
     extras; the COCO converter names the extra it needs."""
     blocked = ('pycocotools', 'tensorboard', 'wandb')
     converter = str(REPO / 'tools/dataset_converters/coco2014_weak.py')
@@ -188,7 +188,7 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         'import sys\n'
         f'for name in {blocked!r}:\n'
         '    sys.modules[name] = None  # an import of it raises ImportError\n'
-        'import semples_mmseg, semples_mmseg.testing\n'
+        'import semples_mmseg, fixtures\n'
         'import importlib.util\n'
         'spec = importlib.util.spec_from_file_location(\n'
         f"    'conv', {converter!r})\n"
@@ -200,7 +200,9 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         '    print("ERROR:", exc)\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                              str(REPO / p) for p in
+                              ('', 'tests'))))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ERROR: the COCO converter needs pycocotools: pip install ' \
         '"semples_mmseg[coco]"' in proc.stdout

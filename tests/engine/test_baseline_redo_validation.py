@@ -18,7 +18,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 _names = itertools.count()

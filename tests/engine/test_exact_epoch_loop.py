@@ -5,7 +5,7 @@ persistent ones; the drop-path draws of the model would follow it)."""
 import torch
 from test_baseline_redo_validation import state, tiny_baseline, train
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 
 def baseline(root, name, loop, workers):

@@ -11,7 +11,7 @@ from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.engine.resume import resolve_resume_checkpoint
 from semples_mmseg.models.segmentors.checkpoint_compat import \
     IncompatibleCheckpointError
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
 from test_resume_exact import checkpoint, tiny_cfg, train
 
 STAGES = (1, 1, 1)

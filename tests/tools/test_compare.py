@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 
 from mmseg.registry import MODELS
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import TINY, run
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch  # noqa: F401  (the skipif condition)
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.utils.upstream_noise import ONEDL_MESSAGE
 
 REPO = Path(__file__).resolve().parents[2]

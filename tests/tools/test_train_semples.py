@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')

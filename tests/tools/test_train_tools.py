@@ -17,7 +17,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO / 'tests/data/configs/stock_fcn_tiny_fixture.py')

@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from semples_mmseg.datasets.tree_check import (EXPECTED_COUNTS,
                                                expected_count, verify_tree)
-from semples_mmseg.testing import make_voc_aug_fixture, make_voc_fixture
+from fixtures import make_voc_aug_fixture, make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools/analysis_tools/verify_dataset.py'

@@ -19,7 +19,9 @@ modules and weights, with the same values (up to floating-point rounding):
   gradients kept for every CLIP weight (see :func:`formulation_context`).
 
 Run a formulation's whole step (forward and backward) inside
-:func:`formulation_context`.
+:func:`formulation_context`. ``benchmark_semples.py`` beside this file
+imports it as a sibling module; the equality tests import it from this
+folder.
 """
 from contextlib import contextmanager, nullcontext
 from typing import Dict, Iterator, List, Tuple
@@ -28,10 +30,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..models.cam_nets.adaptive_attention_fusion import per_head_features
-from ..models.cam_nets.weaktr import WeakTrCAMNet
-from ..models.segmentors.semples_segmentor import CLIP_LOSSES
-from ..models.utils.soft_masks import labelled_pairs, masked_pair_images
+from semples_mmseg.models.cam_nets.adaptive_attention_fusion import \
+    per_head_features
+from semples_mmseg.models.cam_nets.weaktr import WeakTrCAMNet
+from semples_mmseg.models.segmentors.semples_segmentor import CLIP_LOSSES
+from semples_mmseg.models.utils.soft_masks import (labelled_pairs,
+                                                   masked_pair_images)
 
 FORMULATIONS = ('ours', 'floor', 'reference')
 
