@@ -11,7 +11,6 @@ register_fork_distributions()  # 'mmseg::' config paths on onedl forks
 import_mmseg_quietly()  # two meaningless upstream start-up messages filtered
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
-from . import cooccur  # noqa: E402,F401  (after models: registers a control)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

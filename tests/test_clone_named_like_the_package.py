@@ -20,7 +20,7 @@ LOAD_CONFIG = ('import importlib.util, sys\n'
                'if spec.origin is not None:\n'
                "    sys.exit('NOT-A-NAMESPACE ' + spec.origin)\n"
                'from mmseg.apis import init_model\n'
-               "init_model('semples_mmseg/configs/semples/toy_cooccur.py')\n")
+               "init_model('semples_mmseg/configs/semples/weaktr_voc.py')\n")
 
 
 def run_from(folder: Path, code: str) -> subprocess.CompletedProcess:
@@ -51,7 +51,7 @@ def test_namespace_import_of_the_clone_stops_with_what_to_do(tmp_path):
 
 def test_inside_the_clone_the_package_registers_as_usual(tmp_path):
     proc = run_from(REPO, 'from mmengine.config import Config\n'
-                    "Config.fromfile('configs/semples/toy_cooccur.py')\n"
+                    "Config.fromfile('configs/semples/weaktr_voc.py')\n"
                     'import semples_mmseg, semples_mmseg.registration\n'
                     'from mmseg.registry import MODELS\n'
                     "print(MODELS.get('SemPLeSSegmentor').__name__,\n"

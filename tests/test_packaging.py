@@ -23,7 +23,7 @@ from packaging.specifiers import SpecifierSet
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_ITEMS = ('setup.py', 'MANIFEST.in', 'README.md', 'LICENSE',
                 'CITATION.cff', 'model-index.yml', 'semples_mmseg',
-                'configs', 'tools', 'docs')
+                'configs', 'tools', 'docs', 'projects')
 
 
 def build(hook: str, src: Path, out: Path) -> Path:
@@ -123,7 +123,9 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
         names = {n.split('/', 1)[1] for n in tar.getnames() if '/' in n}
     for need in ('LICENSE', 'model-index.yml', 'tools/train.py',
                  'configs/semples/weaktr_voc.py',
-                 'configs/_base_/schedules/semples_3x60e.py'):
+                 'configs/_base_/schedules/semples_3x60e.py',
+                 'projects/cooccur_demo/configs/semples/toy_cooccur.py',
+                 'projects/cooccur_demo/tools/run_demo.py'):
         assert need in names, need
     with zipfile.ZipFile(whl) as zf:
         names = set(zf.namelist())
@@ -134,6 +136,10 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
                  'configs/_base_/semples_runtime.py'):
         assert mim + need in names, need
     assert not any('__pycache__' in n for n in names)
+    # the demo's package installs beside the library, its configs do not
+    assert {'cooccur_demo/__init__.py', 'cooccur_demo/world/dataset.py'
+            } <= names
+    assert not any('toy_cooccur' in n for n in names)
     repo_configs = {str(p.relative_to(REPO)) for p in
                     (REPO / 'configs').rglob('*') if p.suffix in ('.py',
                                                                   '.yaml')}
@@ -179,8 +185,9 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
 
 
 def test_package_import_needs_no_optional_extra(tmp_path):
-    """Importing the package (and the test fixtures) pulls in none of the
-    extras; the COCO converter names the extra it needs."""
+    """Importing the package (and the demo's package and the test fixtures)
+    pulls in none of the extras; the COCO converter names the extra it
+    needs."""
     blocked = ('pycocotools', 'tensorboard', 'wandb')
     converter = str(REPO / 'tools/dataset_converters/coco2014_weak.py')
     out = str(tmp_path / 'o')
@@ -188,7 +195,7 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         'import sys\n'
         f'for name in {blocked!r}:\n'
         '    sys.modules[name] = None  # an import of it raises ImportError\n'
-        'import semples_mmseg, fixtures\n'
+        'import semples_mmseg, cooccur_demo, fixtures\n'
         'import importlib.util\n'
         'spec = importlib.util.spec_from_file_location(\n'
         f"    'conv', {converter!r})\n"
@@ -202,7 +209,7 @@ def test_package_import_needs_no_optional_extra(tmp_path):
                           text=True, timeout=120,
                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(
                               str(REPO / p) for p in
-                              ('', 'tests'))))
+                              ('', 'projects/cooccur_demo', 'tests'))))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ERROR: the COCO converter needs pycocotools: pip install ' \
         '"semples_mmseg[coco]"' in proc.stdout

@@ -3,10 +3,9 @@ from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .coco90_weak import COCO90WeakDataset
-from .cooccur_world import CooccurWorldDataset
 from .seeded_sampler import SeededIndex, SeededSampler
 
 __all__ = [
     'VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset',
-    'CooccurWorldDataset', 'SeededIndex', 'SeededSampler'
+    'SeededIndex', 'SeededSampler'
 ]

@@ -131,12 +131,3 @@ def test_clims_configs_use_clims_inference():
         assert test_cfg.bg_threshold == (0.1 if 'coco' in config else 0.15)
         assert cfg.val_evaluator.selection == 'max'
 
-
-def test_toy_configs_have_their_own_threshold_and_explicit_selection():
-    for config, threshold in (('configs/weaktr/toy_cooccur.py', 0.36),
-                              ('configs/semples/toy_cooccur.py', 0.30)):
-        cfg = Config.fromfile(str(REPO / config))
-        assert cfg.model.test_cfg.bg_threshold == threshold  # not VOC's 0.43
-        for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
-            assert evaluator.selection == 'max'
-            assert tuple(evaluator.threshold_range) == (0.05, 0.96, 0.01)

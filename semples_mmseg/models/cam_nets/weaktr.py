@@ -15,7 +15,6 @@ from .strict_loading import load_state_strictly
 from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
                                         fuse_attention_maps,
                                         per_head_features)
-from ...utils.toy_weights import toy_weight_hint
 from .deit_multi_token import MultiTokenDeiT
 
 # ImageNet DeiT keys WeakTr does not use: the final LayerNorm and classifier.
@@ -221,11 +220,9 @@ class WeakTrCAMNet(BaseModule):
             if '://' not in checkpoint and not osp.isfile(checkpoint):
                 raise FileNotFoundError(
                     f'WeakTrCAMNet pretrained checkpoint {checkpoint} does '
-                    'not exist (' + (toy_weight_hint(checkpoint) or
-                                     'a DeiT-S ImageNet checkpoint, or an '
-                                     'official WeakTr checkpoint converted '
-                                     'with tools/model_converters/'
-                                     'weaktr2semples.py') + '); it is read '
+                    'not exist (a DeiT-S ImageNet checkpoint, or an '
+                    'official WeakTr checkpoint converted with '
+                    'tools/model_converters/weaktr2semples.py); it is read '
                     'when weights are initialised for training, inference '
                     'takes the weights from the checkpoint it loads')
             self.load_pretrained(read_state_dict(checkpoint), source=checkpoint)

@@ -11,7 +11,6 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
-from ...utils.toy_weights import toy_weight_hint
 from .fast_image_tower import fast_or_open_clip_tower
 
 
@@ -284,9 +283,6 @@ class FrozenCLIPGuide(nn.Module):
         arch, model_cfg = self.arch, self.model_cfg
         pretrained, quick_gelu = self.pretrained, self.quick_gelu
         path = local_weights_path(pretrained)
-        if path is not None and not osp.isfile(path) and toy_weight_hint(path):
-            raise FileNotFoundError(f'CLIP weights file {path} does not '
-                                    f'exist: {toy_weight_hint(path)}')
         if path is not None and not osp.isfile(path) and model_cfg is not None:
             raise FileNotFoundError(
                 f'CLIP weights file {path} (clip_guide.pretrained of a '
