@@ -31,7 +31,7 @@ from .phases import (Progress, config_fingerprint, fingerprint, finished,
                      read_record, write_record)
 from .toy_clip import clip_model_cfg
 from .toy_clip_training import ensure_toy_clip
-from .world import read_world_meta, write_world
+from .world import write_world
 
 WORLD = dict(num_train=600, num_val=120, image_size=96, cooccur_prob=0.8,
              seed=0)
