@@ -47,8 +47,8 @@ def image_demo(img: str, config: str, checkpoint: str, *,
                device: str = 'cpu',
                title: Optional[str] = None) -> np.ndarray:
     """What the command line does: the picture of ``img`` as (h, w, 3) RGB
-    uint8, written to ``out_file`` when given (tools/cooccur/run_demo.py
-    calls this for one world image)."""
+    uint8, written to ``out_file`` when given (the co-occurrence demo's
+    tools/run_demo.py calls this for one world image)."""
     cfg_options = None
     if labels:
         cfg_options = {'model.test_cfg.labels': list(labels)}

@@ -10,7 +10,7 @@ one of two sections of its folder's metafile:
   numbers, a possibly empty list) and ``Results`` (measured here, a possibly
   empty list; every entry says which ``Command`` produced it), kept apart so
   a target is never read as a result;
-* ``Toy and ablation configs``: variants, CPU-sized configs and ablation
+* ``Variants and ablations``: variants, CPU-sized configs and ablation
   rows, named as their file; ``Measured`` says what was measured and where;
   ``Paper Targets`` (the paper's numbers for the row) is optional there.
 
@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ('Models', 'Toy and ablation configs')
+SECTIONS = ('Models', 'Variants and ablations')
 CONFIG_DIRS = sorted({
     p.parent
     for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts
@@ -57,7 +57,7 @@ def test_every_config_has_one_metafile_entry(folder):
     assert sorted(listed) == configs, (
         f'{rel(folder)}/metafile.yaml lists {sorted(listed)}, the folder has '
         f'{configs}')
-    for entry in meta.get('Toy and ablation configs') or []:
+    for entry in meta.get('Variants and ablations') or []:
         assert entry['Name'] == Path(entry['Config']).stem, entry
 
 
@@ -82,7 +82,7 @@ def test_targets_and_results_are_kept_apart(folder):
         for result in model['Results']:
             assert result.get('Command'), (
                 f'{name}: a measured result must say which command made it')
-    for toy in meta.get('Toy and ablation configs') or []:
+    for toy in meta.get('Variants and ablations') or []:
         assert toy['Measured'], toy
         assert 'Results' not in toy, toy  # measured numbers: "Measured"
         check_targets(toy['Name'], toy.get('Paper Targets', []))

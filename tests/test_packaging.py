@@ -20,7 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_ITEMS = ('setup.py', 'MANIFEST.in', 'README.md', 'LICENSE',
                 'CITATION.cff', 'model-index.yml', 'semples_mmseg',
-                'configs', 'tools', 'docs')
+                'configs', 'tools', 'docs', 'projects')
 
 
 def build(hook: str, src: Path, out: Path) -> Path:
@@ -64,7 +64,9 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
         names = {n.split('/', 1)[1] for n in tar.getnames() if '/' in n}
     for need in ('LICENSE', 'model-index.yml', 'tools/train.py',
                  'configs/semples/weaktr_voc.py',
-                 'configs/_base_/schedules/semples_3x60e.py'):
+                 'configs/_base_/schedules/semples_3x60e.py',
+                 'projects/cooccur_demo/configs/semples/toy_cooccur.py',
+                 'projects/cooccur_demo/tools/run_demo.py'):
         assert need in names, need
     with zipfile.ZipFile(whl) as zf:
         names = set(zf.namelist())
@@ -75,6 +77,10 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
                  'configs/_base_/semples_runtime.py'):
         assert mim + need in names, need
     assert not any('__pycache__' in n for n in names)
+    # the demo's package installs beside the library, its configs do not
+    assert {'cooccur_demo/__init__.py', 'cooccur_demo/world/dataset.py'
+            } <= names
+    assert not any('toy_cooccur' in n for n in names)
     repo_configs = {str(p.relative_to(REPO)) for p in
                     (REPO / 'configs').rglob('*') if p.suffix in ('.py',
                                                                   '.yaml')}
@@ -85,7 +91,7 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
 def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     """`mim train semples_mmseg CONFIG` runs `.mim/tools/train.py CONFIG
     --launcher none`: that command, with the package of the wheel."""
-    from semples_mmseg.testing import make_voc_fixture
+    from fixtures import make_voc_fixture
     _, _, unpacked = wheel
     mim = unpacked / 'semples_mmseg/.mim'
     data = tmp_path / 'data'
@@ -122,8 +128,9 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
 
 @pytest.mark.slow
 def test_package_import_needs_no_optional_extra(tmp_path):
-    """Importing the package (and its test fixtures) pulls in none of the
-    extras; the COCO converter names the extra it needs."""
+    """Importing the package (and the demo's package and the test fixtures)
+    pulls in none of the extras; the COCO converter names the extra it
+    needs."""
     blocked = ('pycocotools', 'tensorboard', 'wandb')
     converter = str(REPO / 'tools/dataset_converters/coco2014_weak.py')
     out = str(tmp_path / 'o')
@@ -131,7 +138,7 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         'import sys\n'
         f'for name in {blocked!r}:\n'
         '    sys.modules[name] = None  # an import of it raises ImportError\n'
-        'import semples_mmseg, semples_mmseg.testing\n'
+        'import semples_mmseg, cooccur_demo, fixtures\n'
         'import importlib.util\n'
         'spec = importlib.util.spec_from_file_location(\n'
         f"    'conv', {converter!r})\n"
@@ -143,7 +150,9 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         '    print("ERROR:", exc)\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                              str(REPO / p) for p in
+                              ('', 'projects/cooccur_demo', 'tests'))))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ERROR: the COCO converter needs pycocotools: pip install ' \
         '"semples_mmseg[coco]"' in proc.stdout

@@ -4,9 +4,7 @@
         [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/cmp_weaktr]
 
 Names: weaktr, clims (VOC), weaktr_coco, clims_coco, weaktr_coco90 (COCO
-2014; data root = the converter's OUT_DIR, e.g. data/coco/semples),
-weaktr_toy, clims_toy (the co-occurrence world the CPU demo writes to
-work_dirs/cooccur/world).
+2014; data root = the converter's OUT_DIR, e.g. data/coco/semples).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
@@ -17,7 +15,8 @@ reference's greedy stop by default), pseudo masks at the side's threshold
 Prints a Markdown table side by side: seed mIoU, mask mIoU and per-class
 IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
-replace the pair a name stands for (e.g. the CPU demo's configs). Both
+replace the pair a name stands for (e.g. the configs of
+projects/cooccur_demo). Both
 sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
@@ -50,11 +49,6 @@ PAIRS = {
     ('configs/clims/clims_coco.py', 'configs/semples/clims_coco.py'),
     'weaktr_coco90':
     ('configs/weaktr/weaktr_coco90.py', 'configs/semples/weaktr_coco90.py'),
-    # the co-occurrence world (data root: the demo's work_dirs/cooccur/world)
-    'weaktr_toy':
-    ('configs/weaktr/toy_cooccur.py', 'configs/semples/toy_cooccur.py'),
-    'clims_toy':
-    ('configs/clims/toy_cooccur.py', 'configs/semples/clims_toy_cooccur.py'),
 }
 # the seed sweep's settings taken from the config's test_evaluator
 SWEEP_KEYS = ('thresholds', 'threshold_range', 'threshold_rule',

@@ -3,9 +3,5 @@ from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .coco90_weak import COCO90WeakDataset
-from .cooccur_world import CooccurWorldDataset
 
-__all__ = [
-    'VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset',
-    'CooccurWorldDataset'
-]
+__all__ = ['VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset']

@@ -20,7 +20,7 @@ from PIL import Image
 
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg.registry import MODELS
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.visualization import prediction_figure
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from semples_mmseg.datasets.class_names import (COCO_CLASSES,
                                                 COCO_UNUSED_IDS,
                                                 coco_labels_80_to_90,
                                                 coco_labels_90_to_80)
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(

@@ -9,7 +9,7 @@ from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
 from semples_mmseg.datasets import VOCWeakDataset
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 PIPELINE = [
     dict(type='LoadCheckedImageFromFile'),

@@ -17,7 +17,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes
 

@@ -13,7 +13,7 @@ from mmseg.registry import MODELS
 from semples_mmseg.datasets import VOCWeakDataset
 from semples_mmseg.engine.loops import CAMValLoop
 from semples_mmseg.evaluation import CAMSeedMetric
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 
 class Recorder(nn.Module):

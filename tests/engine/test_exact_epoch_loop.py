@@ -6,7 +6,7 @@ import pytest
 import torch
 from test_baseline_redo_validation import state, tiny_baseline, train
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes
 

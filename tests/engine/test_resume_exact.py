@@ -16,7 +16,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes
 
@@ -166,14 +166,16 @@ def test_process_killed_in_stage_3_resumed_by_the_train_tool(reference,
 
     def tool(cfg, *extra):
         cfg.custom_imports = dict(
-            imports=['semples_mmseg', 'semples_mmseg.testing'],
+            imports=['semples_mmseg', 'fixtures.kill_switch'],
             allow_failed_imports=False)
         path = tmp_path / f'cfg_{next(_names)}.py'
         cfg.dump(str(path))
+        tests = os.pathsep.join([str(REPO / 'tests')] + os.environ.get(
+            'PYTHONPATH', '').split(os.pathsep))
         return subprocess.run(
             [sys.executable, 'tools/train.py', str(path), *extra], cwd=REPO,
             capture_output=True, text=True, timeout=900,
-            env=dict(os.environ, OMP_NUM_THREADS='1'))
+            env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=tests))
 
     proc = tool(tiny_cfg(reference / 'data', work,
                          kill=dict(epoch=3, iteration=1, mode='exit')))

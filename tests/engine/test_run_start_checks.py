@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.engine.exact_resume.resume_checkpoint import \
     resolve_resume_checkpoint
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
 from test_resume_exact import checkpoint, tiny_cfg, train
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes

@@ -20,7 +20,7 @@ from semples_mmseg.pseudo_masks.export_loader import (ReadFailure,
 from semples_mmseg.pseudo_masks.export_writer import BoundedWriter
 from semples_mmseg.pseudo_masks.export import (cam_pass, pending_indices,
                                                    remove_temporaries)
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.utils.atomic_files import DiskFullError
 
 REPO = Path(__file__).resolve().parents[2]

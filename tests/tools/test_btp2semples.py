@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import TINY, data_options, run
 from test_weaktr2semples import reference_weaktr_state
 

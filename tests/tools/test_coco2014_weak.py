@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools/dataset_converters/coco2014_weak.py'

@@ -16,7 +16,7 @@ from mmseg.registry import DATASETS, MODELS
 from semples_mmseg.datasets.class_names import (COCO90_PROMPT_NAMES,
                                                 COCO_UNUSED_IDS)
 from semples_mmseg.evaluation import CAMSeedMetric
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 from test_weaktr2semples import reference_weaktr_state
 
 REPO = Path(__file__).resolve().parents[2]

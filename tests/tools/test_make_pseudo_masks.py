@@ -11,7 +11,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmseg.registry import MODELS
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import TINY, data_options, free_port
 
 pytestmark = pytest.mark.slow  # the tool runs in subprocesses

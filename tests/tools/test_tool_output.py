@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 pytestmark = pytest.mark.slow  # two tool runs in subprocesses
 

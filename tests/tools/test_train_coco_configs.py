@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 from test_train_seg_stage import tiny_variant
 from test_train_semples import run, state
 

@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.utils.preflight import collect_missing_inputs
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 pytestmark = pytest.mark.slow  # trains models / spawns processes
 

@@ -4,7 +4,7 @@
         [--height 375 --width 500] [--root DIR] [--workers 1 8 16]
 
 Writes (or reuses) a VOC-layout tree of ``--num-images`` images of VOC's
-typical size with masks (``semples_mmseg.testing.make_voc_fixture``), then
+typical size with masks (the tests' ``make_voc_fixture``), then
 builds ``VOCWeakDataset`` over it with ``scan=False`` (the build alone),
 with the image scan (training pipelines) and with the image + mask scan
 (evaluation pipelines) for each thread count, and prints images / s of the
@@ -20,7 +20,7 @@ import time
 from mmseg.utils import register_all_modules
 
 from semples_mmseg.datasets import VOCWeakDataset
-from semples_mmseg.testing import make_voc_fixture
+from voc_fixture import make_voc_fixture
 
 TRAIN = [dict(type='LoadCheckedImageFromFile'), dict(type='PackWeakSegInputs')]
 EVAL = [dict(type='LoadImageFromFile'), dict(type='LoadWeakAnnotations'),

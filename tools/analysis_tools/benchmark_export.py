@@ -4,7 +4,7 @@
         --num-images 8 --rounds 2 --workers 2 [--save-cams] [--crf]
 
 Writes a VOC-layout tree of ``--num-images`` generated JPEGs (default
-500 x 375, VOC's usual size; ``semples_mmseg.testing.make_voc_fixture``),
+500 x 375, VOC's usual size; the tests' ``make_voc_fixture``),
 builds the config's model (default ``configs/semples/weaktr_voc.py``) with
 random weights at its real shapes (building reads no weight file; CLIP is
 never built for CAMs) and exports pseudo masks of every image with
@@ -45,7 +45,7 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.pseudo_masks import export as pseudo_masks
-from semples_mmseg.testing import make_voc_fixture
+from voc_fixture import make_voc_fixture
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

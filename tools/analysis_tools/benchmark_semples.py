@@ -7,7 +7,7 @@ Builds the config's model with random weights at its real shapes (ViT-B/32,
 DeiT-S: no weight files needed), feeds synthetic 224 x 224 batches with 1-3
 labels per image, and runs full training steps (forward, backward, optimizer
 step) of the chosen stage in three formulations of the same step
-(``semples_mmseg.testing.step_formulations``): ours, the floor (no avoidable
+(``training_step_formulations.py`` beside this file): ours, the floor (no avoidable
 work, stock modules) and the reference's (docs/METHOD.md section 8). The
 formulations share the modules, the batches and the drop-path draws, and run
 in interleaved rounds (the order rotates each round), so a load change on a
@@ -55,9 +55,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.engine.loops.stage_schedule import STAGE_DEFAULTS
-from semples_mmseg.testing.step_formulations import (FORMULATIONS,
-                                                     formulation_context,
-                                                     step_losses)
+from training_step_formulations import (FORMULATIONS, formulation_context,
+                                        step_losses)
 
 MATMUL_SIDE = 2048
 AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}

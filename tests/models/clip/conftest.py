@@ -1,13 +1,13 @@
 import pytest
-from fixtures.tiny_clip import TINY_CLIP_CFG, build_tiny_clip
+from fixtures.tiny_clip import build_tiny_clip_guide, tiny_clip_cfg as cfg
 
 
 @pytest.fixture
 def tiny_clip_cfg():
     """open_clip.CLIP keyword arguments of the tiny model (width 16)."""
-    return dict(TINY_CLIP_CFG)
+    return cfg()
 
 
 @pytest.fixture
 def tiny_guide():
-    return build_tiny_clip()
+    return build_tiny_clip_guide()

@@ -13,7 +13,7 @@ from mmseg.registry import MODELS
 from semples_mmseg.apis import load_segmentor
 from semples_mmseg.models.segmentors.checkpoint_compat import (
     IncompatibleCheckpointError, check_segmentor_state)
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[3]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')
