@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 
 from mmseg.registry import MODELS
 from semples_mmseg.pseudo_masks import dense_crf
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[1]
 COCO_INIT = ('configs/deeplabv2/'

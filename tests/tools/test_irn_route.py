@@ -15,8 +15,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
-from semples_mmseg.testing import make_voc_fixture
-from semples_mmseg.testing.voc_layout import write_voc_xml
+from fixtures import make_voc_fixture
+from fixtures import write_voc_xml
 
 REPO = Path(__file__).resolve().parents[2]
 CAM_CONFIG = str(REPO / 'tests/data/configs/semples_clims_tiny_fixture.py')

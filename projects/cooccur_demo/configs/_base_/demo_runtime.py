@@ -3,5 +3,5 @@
 # configs/_base_/semples_imports.py plus 'cooccur_demo'.
 _base_ = ['../../../../configs/_base_/semples_runtime.py']
 custom_imports = dict(
-    imports=['semples_mmseg', 'semples_mmseg.registration', 'cooccur_demo'],
+    imports=['semples_mmseg', 'cooccur_demo'],
     allow_failed_imports=False)
