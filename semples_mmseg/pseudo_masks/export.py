@@ -80,7 +80,7 @@ def pending_indices(img_paths: Sequence[str], out_dir: str,
     ]
 
 
-TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy)$')  # atomic_path's names
+TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy|npz)$')  # atomic_path's names
 
 
 def remove_temporaries(out_dir: str) -> List[str]:
