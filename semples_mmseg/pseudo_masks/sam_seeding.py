@@ -15,19 +15,21 @@ and S region masks (SAM's, or any regions with levels):
 
 The pixel-level min-max FMA applies before step 1 is a positive affine map
 per class, which the mean keeps and step 2 removes: it is left out.
+
+Each mask is visited only over the rows it spans (one ``any`` pass over the
+masks finds them), so the work follows the masks' extent, not S * H * W.
 """
-import torch
-from torch import Tensor
+import numpy as np
 
 EPS = 1e-7
 
 
-def sam_seeds(cams, classes, masks, levels, *, gamma: float) -> Tensor:
+def sam_seeds(cams, classes, masks, levels, *, gamma: float) -> np.ndarray:
     """Label map of an image from its CAMs and region masks.
 
     Args:
         cams: (P, H, W) non-negative CAMs at image size of the P
-            image-level classes (tensor or array; negatives count as 0).
+            image-level classes (array or CPU tensor; negatives count as 0).
         classes: (P,) the label value each class paints (e.g. VOC class
             index, 1..20).
         masks: (S, H, W) bool region masks.
@@ -35,72 +37,75 @@ def sam_seeds(cams, classes, masks, levels, *, gamma: float) -> Tensor:
         gamma: background exponent (FMA: VOC 0.6 coarse / 0.7 fine).
 
     Returns:
-        (H, W) tensor of ``classes``' dtype on ``cams``' device: 0 where the
-        background wins or no mask covers, else the winning class's value.
+        (H, W) array of ``classes``' dtype: 0 where the background wins or
+        no mask covers, else the winning class's value.
     """
-    cams = torch.as_tensor(cams)
-    device = cams.device
-    classes = torch.as_tensor(classes, device=device)
-    masks = torch.as_tensor(masks, device=device)
-    levels = torch.as_tensor(levels, device=device)
+    cams = np.asarray(cams, np.float32)
+    classes, levels = np.asarray(classes), np.asarray(levels)
+    masks = np.asarray(masks)
     if cams.ndim != 3:
-        raise ValueError(f'cams must be (P, H, W), got {tuple(cams.shape)}')
+        raise ValueError(f'cams must be (P, H, W), got {cams.shape}')
     num_classes, h, w = cams.shape
     if classes.shape != (num_classes, ):
         raise ValueError(f'classes must be ({num_classes},) like cams, got '
-                         f'{tuple(classes.shape)}')
-    if masks.dtype != torch.bool or masks.ndim != 3 \
-            or masks.shape[1:] != (h, w):
+                         f'{classes.shape}')
+    if masks.dtype != bool or masks.ndim != 3 or masks.shape[1:] != (h, w):
         raise ValueError(f'masks must be (S, {h}, {w}) bool like cams, got '
-                         f'{tuple(masks.shape)} {masks.dtype}')
+                         f'{masks.shape} {masks.dtype}')
     if levels.shape != masks.shape[:1]:
         raise ValueError(f'levels must be ({len(masks)},) like masks, got '
-                         f'{tuple(levels.shape)}')
-    label = torch.zeros((h, w), dtype=classes.dtype, device=device)
-    flat = masks.reshape(len(masks), h * w)
-    keep = flat.any(1)
-    if not keep.any() or num_classes == 0:
+                         f'{levels.shape}')
+    label = np.zeros((h, w), classes.dtype)
+    rows = masks.any(2)  # (S, H)
+    present = np.flatnonzero(rows.any(1))  # empty masks take no part
+    if not len(present) or not num_classes:
         return label
-    flat, levels = flat[keep], levels[keep]
+    spans = _row_spans(rows[present])
 
-    scores = mask_class_scores(cams, flat.view(-1, h, w), gamma=gamma)
-    confidence, winner = scores.max(1)
-    mask_labels = torch.cat([label.new_zeros(1), classes])[winner]
-
-    # paint in ascending (level, confidence): the last covering mask in that
-    # order wins a pixel, i.e. the first in descending order
-    order = _stable_lexsort(confidence, levels).flip(0)
-    covering = flat[order].view(torch.uint8)
-    top = covering.argmax(0)  # the first covering mask (0 if none)
-    covered = covering.gather(0, top[None]).squeeze(0).bool()
-    painted = mask_labels[order][top]
-    label.view(-1)[covered] = painted[covered]
+    scores = mask_class_scores(cams, masks[present], gamma=gamma, spans=spans)
+    winner = scores.argmax(1)
+    confidence = scores[np.arange(len(winner)), winner]
+    mask_labels = np.concatenate([[0], classes]).astype(classes.dtype)[winner]
+    # ascending (level, confidence), ties in input order: the last wins
+    for i in np.lexsort((confidence, levels[present])):
+        y0, y1 = spans[i]
+        np.copyto(label[y0:y1], mask_labels[i],
+                  where=masks[present[i], y0:y1])
     return label
 
 
-def mask_class_scores(cams: Tensor, masks: Tensor, *,
-                      gamma: float) -> Tensor:
+def mask_class_scores(cams: np.ndarray, masks: np.ndarray, *, gamma: float,
+                      spans=None) -> np.ndarray:
     """Steps 1-3: each mask's background and class scores.
 
     Args:
         cams: (P, H, W) CAMs (negatives count as 0).
         masks: (S, H, W) bool, none empty.
+        spans: (S, 2) first and end row of each mask (computed if None).
 
     Returns:
-        (S, 1 + P): [(1 - max_c f[s, c]) ** gamma, f[s, 1..P]] with f the
-        per-mask mean CAM, min-max normalised per class across the masks.
+        (S, 1 + P) float32: [(1 - max_c f[s, c]) ** gamma, f[s, 1..P]] with
+        f the per-mask mean CAM, min-max normalised per class across masks.
     """
-    flat = masks.flatten(1)
-    values = cams.float().clamp(min=0).reshape(len(cams), -1)
-    means = (flat.to(values.dtype) @ values.T) / flat.sum(1)[:, None]
-    low, high = means.amin(0), means.amax(0)
-    fg = (means - low) / (high - low + EPS)
-    bg = (1 - fg.amax(1)).pow(gamma)
-    return torch.cat([bg[:, None], fg], 1)
+    cams = np.asarray(cams, np.float32)
+    num_classes, _, w = cams.shape
+    if spans is None:
+        spans = _row_spans(masks.any(2))
+    # the CAMs and a plane of ones: one product gives the sums and the area
+    values = np.concatenate([np.maximum(cams, 0), np.ones_like(cams[:1])])
+    sums = np.empty((len(masks), num_classes + 1), np.float32)
+    for i, (y0, y1) in enumerate(spans):
+        band = masks[i, y0:y1].reshape(-1).astype(np.float32)
+        sums[i] = values[:, y0:y1].reshape(num_classes + 1, -1) @ band
+    means = sums[:, :-1] / sums[:, -1:]
+    low, high = means.min(0), means.max(0)
+    fg = (means - low) / (high - low + np.float32(EPS))
+    bg = np.power(1 - fg.max(1), np.float32(gamma))
+    return np.concatenate([bg[:, None], fg], 1)
 
 
-def _stable_lexsort(minor: Tensor, major: Tensor) -> Tensor:
-    """Indices sorting by ``major`` then ``minor``, ascending, ties kept in
-    input order."""
-    order = torch.sort(minor, stable=True).indices
-    return order[torch.sort(major[order], stable=True).indices]
+def _row_spans(rows: np.ndarray) -> np.ndarray:
+    """(S, H) bool rows that hold mask pixels -> (S, 2) [first, end)."""
+    first = rows.argmax(1)
+    end = rows.shape[1] - rows[:, ::-1].argmax(1)
+    return np.stack([first, end], 1)

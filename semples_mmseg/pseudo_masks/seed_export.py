@@ -193,8 +193,7 @@ def seed_pass(items: Sequence[SeedInput],
             label = sam_seeds(sample['cams'], sample['classes'],
                               sample['masks'], sample['levels'],
                               gamma=gamma)
-            writer.submit(write_png_atomically,
-                          label.to(torch.uint8).numpy(),
+            writer.submit(write_png_atomically, label.astype(np.uint8),
                           mask_path(out_dir, sample['img_path']))
             counts['images'] += 1
             counts['images_without_masks'] += not len(sample['masks'])

@@ -41,9 +41,8 @@ def hand_cams():
 
 @pytest.mark.parametrize('gamma', [0.6, 0.7])
 def test_mask_means_min_max_and_background_exponent(gamma):
-    scores = mask_class_scores(torch.from_numpy(hand_cams()),
-                               torch.from_numpy(MASKS), gamma=gamma)
-    fg = scores[:, 1:].numpy()
+    scores = mask_class_scores(hand_cams(), MASKS, gamma=gamma)
+    fg = scores[:, 1:]
     np.testing.assert_allclose(fg[:, 0], [0.3, 0.0, 1.0], atol=1e-6)
     np.testing.assert_allclose(fg[:, 1], [0.2, 1.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(scores[0, 0], 0.7**gamma, atol=1e-5)
@@ -53,27 +52,32 @@ def test_mask_means_min_max_and_background_exponent(gamma):
 def test_negative_cam_values_count_as_zero():
     cams = hand_cams()
     cams[0, 0:2] = -5.0  # inside B and A: clamped, so the means are unchanged
-    scores = mask_class_scores(torch.from_numpy(cams),
-                               torch.from_numpy(MASKS), gamma=0.6)
-    np.testing.assert_allclose(scores[:, 1].numpy(), [0.3, 0.0, 1.0],
-                               atol=1e-6)
+    scores = mask_class_scores(cams, MASKS, gamma=0.6)
+    np.testing.assert_allclose(scores[:, 1], [0.3, 0.0, 1.0], atol=1e-6)
 
 
-def test_labels_painting_order_uncovered_and_values(device):
-    seeds = sam_seeds(torch.from_numpy(hand_cams()).to(device), CLASSES,
-                      MASKS, LEVELS, gamma=0.6)
-    assert seeds.device.type == device.type and seeds.shape == (10, 10)
+def test_labels_painting_order_uncovered_and_values():
+    seeds = sam_seeds(hand_cams(), CLASSES, MASKS, LEVELS, gamma=0.6)
+    assert seeds.shape == (10, 10) and seeds.dtype == CLASSES.dtype
     expected = np.zeros((10, 10), np.int64)
     # A (background, level 2) is painted over B (Y at confidence 1 > 0.81)
     # because its level is higher; row 5 is uncovered (despite Y = 7 there)
     expected[6:] = 3
-    np.testing.assert_array_equal(seeds.cpu().numpy(), expected)
-    assert set(np.unique(seeds.cpu().numpy())) <= {0, 3, 15}
+    np.testing.assert_array_equal(seeds, expected)
+    assert set(np.unique(seeds)) <= {0, 3, 15}
+
+
+def test_cpu_tensors_are_taken_as_they_are():
+    seeds = sam_seeds(torch.from_numpy(hand_cams()),
+                      torch.from_numpy(CLASSES).to(torch.uint8),
+                      torch.from_numpy(MASKS), torch.from_numpy(LEVELS),
+                      gamma=0.6)
+    assert seeds.dtype == np.uint8 and seeds[6:].tolist() == [[3] * 10] * 4
 
 
 def test_a_lower_level_whole_lets_the_part_show():
     seeds = sam_seeds(hand_cams(), CLASSES, MASKS, np.array([0, 1, 0]),
-                      gamma=0.6).numpy()
+                      gamma=0.6)
     assert (seeds[0:2] == 15).all()  # B now outranks A
     assert (seeds[2:6] == 0).all() and (seeds[6:] == 3).all()
 
@@ -92,7 +96,7 @@ def test_equal_levels_paint_the_more_confident_mask_last():
     expected = [[1, 1, 1, 2, 2, 0, 0, 2]]
     for order in ([0, 1, 2, 3], [3, 2, 1, 0]):
         seeds = sam_seeds(cams, [1, 2], masks[order], [0] * 4, gamma=1.0)
-        np.testing.assert_array_equal(seeds.numpy(), expected)
+        np.testing.assert_array_equal(seeds, expected)
 
 
 def test_the_exponent_decides_between_background_and_class():
@@ -106,8 +110,8 @@ def test_the_exponent_decides_between_background_and_class():
     masks = np.stack([half, full, none])
     levels = [1, 0, 0]
     # 0.5 ** 0.6 = 0.66 > 0.5: background; 0.5 ** 2 = 0.25 < 0.5: class
-    low = sam_seeds(cams, [4], masks, levels, gamma=0.6).numpy()
-    high = sam_seeds(cams, [4], masks, levels, gamma=2.0).numpy()
+    low = sam_seeds(cams, [4], masks, levels, gamma=0.6)
+    high = sam_seeds(cams, [4], masks, levels, gamma=2.0)
     assert (low[:, :2] == 0).all() and (high[:, :2] == 4).all()
 
 
@@ -123,7 +127,7 @@ def test_an_empty_mask_is_ignored():
     masks = np.concatenate([MASKS, np.zeros((1, 10, 10), bool)])
     seeds = sam_seeds(hand_cams(), CLASSES, masks, [2, 1, 0, 2], gamma=0.6)
     expected = sam_seeds(hand_cams(), CLASSES, MASKS, LEVELS, gamma=0.6)
-    assert torch.equal(seeds, expected)
+    np.testing.assert_array_equal(seeds, expected)
 
 
 def test_shapes_that_do_not_match_are_named():
