@@ -202,6 +202,16 @@ class LevelAwareMaskGenerator(SamAutomaticMaskGenerator):
         del data['masks']
         return data
 
+    def _process_crop(self, image: np.ndarray, crop_box: List[int],
+                      crop_layer_idx: int,
+                      orig_size: Tuple[int, ...]) -> MaskData:
+        data = super()._process_crop(image, crop_box, crop_layer_idx,
+                                     orig_size)
+        # a crop without masks gets crop boxes of shape (0,), which breaks
+        # the parent's cross-crop NMS when no crop has any mask
+        data['crop_boxes'] = data['crop_boxes'].reshape(-1, 4)
+        return data
+
     @torch.no_grad()
     def generate(self, image: np.ndarray) -> List[Dict[str, Any]]:
         """The parent's mask records for an (H, W, 3) uint8 RGB image, after

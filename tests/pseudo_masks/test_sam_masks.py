@@ -90,6 +90,18 @@ def test_rock_sand_water_runs_after_the_clean_up():
     assert sorted(r['level'] for r in records) == [2, 2]
 
 
+@pytest.mark.parametrize('crop_n_layers', [0, 1])
+def test_an_image_without_any_mask_gives_no_record(crop_n_layers):
+    grid = np.array([[0.25, 0.25], [0.75, 0.75]])
+    generator = hand_made_generator(crop_n_layers=crop_n_layers,
+                                    point_grids=[grid] * (crop_n_layers + 1))
+    scripted(generator, [([(8, 40, 8, 40)] * 3, [0.1, 0.1, 0.1])] * 2)
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    assert generator.generate(image) == []
+    regions = RegionMasks.from_records([], image.shape[:2])
+    assert regions.masks.shape == (0, SIZE, SIZE)
+
+
 def test_offsets_need_three_levels():
     with pytest.raises(ValueError, match='level_iou_offsets'):
         LevelAwareMaskGenerator(model=tiny_sam(SIZE),

@@ -151,3 +151,30 @@ def test_bad_inputs_stop_the_seeds_before_any_is_written(voc, monkeypatch):
     assert f'{first}.npz: masks of size (40, 50)' in message
     assert f'{written["ids"][1]}.npy: missing' in message
     assert not out.exists()
+
+
+@pytest.mark.slow  # 2048 point prompts per image, as FMA runs SAM
+def test_sam_masks_with_fma_s_settings(voc, monkeypatch, capsys):
+    pytest.importorskip('segment_anything')
+    from sam_fixtures import tiny_sam
+    from semples_mmseg.pseudo_masks import sam_checkpoint
+    root, written = voc
+    # a random tiny SAM stands in for ViT-H; every other setting is FMA's
+    monkeypatch.setattr(sam_checkpoint, 'build_sam',
+                        lambda variant, checkpoint: tiny_sam(64))
+    out = root / 'sam'
+    run_tool('make_sam_masks.py', CONFIG, '--sam-checkpoint', 'sam.pth',
+             '--out-dir', str(out), '--workers', '0', '--device', 'cpu',
+             '--points-per-batch', '256', '--ann-file',
+             'ImageSets/Segmentation/val.txt', '--cfg-options',
+             f'test_dataloader.dataset.data_root={root}/data',
+             monkeypatch=monkeypatch)
+    assert '2 images, ' in capsys.readouterr().out
+    settings = json.loads((out / 'pseudo_mask_settings.json').read_text())
+    assert settings['points'] == [1024, 256]  # 32 x 32, then 16 x 16 a crop
+    assert (settings['pred_iou_thresh'], settings['stability_score_thresh'],
+            settings['min_mask_region_area'],
+            settings['rock_sand_water_thresh']) == (0.86, 0.92, 100, 0.3)
+    for img_id in written['ids'][2:]:  # the val split
+        assert load_region_masks(str(out / f'{img_id}.npz')).image_size == \
+            (40, 56)
