@@ -43,7 +43,8 @@ class RegionMasks:
     def __post_init__(self) -> None:
         self.masks = np.asarray(self.masks, bool)
         if self.masks.ndim != 3:
-            raise ValueError(f'masks must be (S, H, W), got {self.masks.shape}')
+            raise ValueError(
+                f'masks must be (S, H, W), got {self.masks.shape}')
         s = len(self.masks)
         self.levels = np.asarray(self.levels, np.uint8).reshape(s)
         self.predicted_iou = np.asarray(self.predicted_iou,

@@ -196,8 +196,8 @@ def main():
         assert torch.equal(
             rock_sand_water(masks, levels, threshold=0.3),
             rock_sand_water_broadcast(masks, levels, threshold=0.3)[0])
-    print('\nrock-sand-water, CPU ms per image (median over rounds); kept masks '
-          'identical: yes\n| method | ms |\n|---|---|')
+    print('\nrock-sand-water, CPU ms per image (median over rounds); kept '
+          'masks identical: yes\n| method | ms |\n|---|---|')
     print('\n'.join(median_table(rsw, 'pixel blocks')))
     blocks = 2 * args.masks * PIXEL_CHUNK * 4  # two float blocks at most
     print(f'largest intermediate: pixel blocks {blocks / 2**20:.1f} MB '
