@@ -178,3 +178,36 @@ def test_sam_masks_with_fma_s_settings(voc, monkeypatch, capsys):
     for img_id in written['ids'][2:]:  # the val split
         assert load_region_masks(str(out / f'{img_id}.npz')).image_size == \
             (40, 56)
+
+
+def test_the_route_from_cams_to_seeds(voc, monkeypatch, capsys):
+    """make_pseudo_masks.py --save-cams -> make_sam_masks.py --slic ->
+    make_sam_seeds.py: the CAM files chain as they are written."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    root, written = voc
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(CONFIG).model)
+    torch.save({'state_dict': model.state_dict()}, root / 'cam.pth')
+    export = runpy.run_path(str(REPO / 'tools/make_pseudo_masks.py'),
+                            run_name='tool')
+    monkeypatch.setattr(sys, 'argv', [
+        'make_pseudo_masks.py', CONFIG, str(root / 'cam.pth'), '--out-dir',
+        str(root / 'threshold'), '--save-cams', '--workers', '0',
+        *data_args(root)])
+    export['main']()
+    run_tool('make_sam_masks.py', CONFIG, '--slic', '30', '8', '--out-dir',
+             str(root / 'route_regions'), '--workers', '0', *data_args(root),
+             monkeypatch=monkeypatch)
+    run_tool('make_sam_seeds.py', CONFIG, '--regions',
+             str(root / 'route_regions'), '--cams', str(root / 'threshold/cams'),
+             '--out-dir', str(root / 'route_seeds'), '--workers', '0',
+             *data_args(root), monkeypatch=monkeypatch)
+    assert '4 seeds written, 0 of them from an image without' in \
+        capsys.readouterr().out
+    for img_id, labels in zip(written['ids'], written['labels']):
+        seeds = np.array(Image.open(root / 'route_seeds' / f'{img_id}.png'))
+        assert seeds.shape == (40, 56)
+        assert set(np.unique(seeds)) <= {0} | set(np.flatnonzero(labels) + 1)
+    scores = json.loads((root / 'route_seeds/scores.json').read_text())
+    assert scores['images'] == 4
