@@ -200,7 +200,8 @@ def test_the_route_from_cams_to_seeds(voc, monkeypatch, capsys):
              str(root / 'route_regions'), '--workers', '0', *data_args(root),
              monkeypatch=monkeypatch)
     run_tool('make_sam_seeds.py', CONFIG, '--regions',
-             str(root / 'route_regions'), '--cams', str(root / 'threshold/cams'),
+             str(root / 'route_regions'), '--cams',
+             str(root / 'threshold/cams'),
              '--out-dir', str(root / 'route_seeds'), '--workers', '0',
              *data_args(root), monkeypatch=monkeypatch)
     assert '4 seeds written, 0 of them from an image without' in \
