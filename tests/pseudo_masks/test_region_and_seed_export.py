@@ -66,7 +66,7 @@ def test_region_pass_names_the_image_that_failed(tmp_path):
 
 def test_tiny_sam_regions_through_the_pass(tmp_path):
     pytest.importorskip('segment_anything')
-    from sam_fixtures import tiny_sam
+    from fixtures.tiny_sam import tiny_sam
     from semples_mmseg.pseudo_masks.sam_masks import LevelAwareMaskGenerator
     generator = LevelAwareMaskGenerator(
         model=tiny_sam(64), points_per_side=2, pred_iou_thresh=0.0,

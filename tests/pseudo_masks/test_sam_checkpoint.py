@@ -47,7 +47,7 @@ def test_a_file_that_is_no_sam_checkpoint_is_refused(tmp_path):
 
 
 def test_a_matching_file_loads_into_the_model(tmp_path, monkeypatch):
-    from sam_fixtures import tiny_sam
+    from fixtures.tiny_sam import tiny_sam
     from semples_mmseg.pseudo_masks import sam_checkpoint
     # a tiny model registered as a variant of its own
     monkeypatch.setitem(sam_checkpoint.SAM_VARIANTS, 'tiny', (32, 1))

@@ -5,7 +5,7 @@ import torch
 
 pytest.importorskip('segment_anything')
 from segment_anything.utils.amg import rle_to_mask  # noqa: E402
-from sam_fixtures import tiny_sam  # noqa: E402
+from fixtures.tiny_sam import tiny_sam  # noqa: E402
 
 from semples_mmseg.pseudo_masks.region_masks_io import (  # noqa: E402
     RegionMasks, load_region_masks, save_region_masks)

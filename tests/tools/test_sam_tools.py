@@ -156,7 +156,7 @@ def test_bad_inputs_stop_the_seeds_before_any_is_written(voc, monkeypatch):
 @pytest.mark.slow  # 2048 point prompts per image, as FMA runs SAM
 def test_sam_masks_with_fma_s_settings(voc, monkeypatch, capsys):
     pytest.importorskip('segment_anything')
-    from sam_fixtures import tiny_sam
+    from fixtures.tiny_sam import tiny_sam
     from semples_mmseg.pseudo_masks import sam_checkpoint
     root, written = voc
     # a random tiny SAM stands in for ViT-H; every other setting is FMA's
