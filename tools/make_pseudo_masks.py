@@ -36,7 +36,6 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner import CheckpointLoader
-from mmengine.utils import mkdir_or_exist
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
@@ -50,6 +49,8 @@ from semples_mmseg.pseudo_masks.export import (
     scores_markdown)
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 
 def parse_args():
@@ -143,17 +144,19 @@ def main():
         image_ids_sha256=hashlib.sha256('\n'.join(
             osp.basename(p) for p in img_paths).encode()).hexdigest(),
         num_classes=num_classes)
-    if rank == 0:
-        mkdir_or_exist(out)
-        if args.save_cams:
-            mkdir_or_exist(osp.join(out, 'cams'))
-        try:
-            check_or_record_settings(out, settings, resume=args.resume)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
+
+    def record_settings():  # rank 0, once the folders exist on every rank
+        check_or_record_settings(out, settings, resume=args.resume)
         for path in remove_temporaries(out):  # left by a killed run
             print(f'removed the unfinished {path}', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(
+            out, osp.join(out, 'cams') if args.save_cams else None,
+            main_process_step=record_settings)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     todo = list(range(len(dataset))) if args.overwrite else \
         pending_indices(img_paths, out, save_cams=args.save_cams)
     shard = todo[rank::world]

@@ -28,6 +28,8 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
 from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 IR_LABEL_KEYS = ('fg_threshold', 'bg_threshold', 'crf_iterations')
 
@@ -74,16 +76,20 @@ def main(argv=None):
                  for i in range(len(dataset))]
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: mask_path(out, p), png_complete)
-    try:
+
+    def open_out_dir():
         removed = open_step_dir(
             out, dict(rule, cams=read_cam_settings(cam_dir),
                       image_ids_sha256=image_ids_sha256(img_paths)),
             ext='.png', resume=args.resume, overwrite=args.overwrite)
         check_irn_cam_files(dataset, todo, cam_dir)
-    except (ValueError, FileNotFoundError) as exc:
+        for path in removed:
+            print(f'removed the unfinished {path}', flush=True)
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
         raise SystemExit(str(exc)) from None
-    for path in removed:
-        print(f'removed the unfinished {path}', flush=True)
     print(f'{len(todo)} of {len(dataset)} IR labels to write ({rule}, '
           f'{args.workers} worker(s))', flush=True)
     with naming_full_disk(out):

@@ -38,6 +38,8 @@ from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 
 def parse_args(argv=None):
@@ -112,16 +114,18 @@ def main(argv=None):
         image_ids_sha256=image_ids_sha256(img_paths),
         classes=classes)
     out = args.out_dir
-    if rank == 0:
-        try:
-            removed = open_step_dir(out, settings, ext='.npz',
-                                    resume=args.resume,
-                                    overwrite=args.overwrite)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
-        for path in removed:
+
+    def open_out_dir():  # rank 0, once the folder exists on every rank
+        for path in open_step_dir(out, settings, ext='.npz',
+                                  resume=args.resume,
+                                  overwrite=args.overwrite):
             print(f'removed the unfinished {path}', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: irn_cam_path(out, p), npz_complete)
     if rank == 0:

@@ -40,6 +40,8 @@ from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 MAX_LISTED = 20
 
@@ -131,20 +133,22 @@ def main(argv=None):
         image_ids_sha256=image_ids_sha256(img_paths))
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: mask_path(out, p), png_complete)
-    if rank == 0:
-        try:
-            removed = open_step_dir(out, settings, ext='.png',
-                                    resume=args.resume,
-                                    overwrite=args.overwrite)
-            check_irn_cam_files(dataset, todo, cam_dir)
-        except (ValueError, FileNotFoundError) as exc:
-            raise SystemExit(str(exc)) from None
+
+    def open_out_dir():  # rank 0, once the folder exists on every rank
+        removed = open_step_dir(out, settings, ext='.png',
+                                resume=args.resume, overwrite=args.overwrite)
+        check_irn_cam_files(dataset, todo, cam_dir)
         for path in removed:
             print(f'removed the unfinished {path}', flush=True)
         print(f'{len(todo)} of {len(dataset)} masks to write ({walk}, '
               f'{world} process(es), {args.workers} loader worker(s) '
               'each)', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     with naming_full_disk(out):
         sem_seg_pass(model, dataset, todo[rank::world], cam_dir=cam_dir,
                      out_dir=out, settings=walk, progress=rank == 0,
