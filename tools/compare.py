@@ -22,6 +22,10 @@ sides must evaluate the same split (checked before any CAM is computed).
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
@@ -142,6 +146,7 @@ def comparison_markdown(name: str, base: dict, ours: dict) -> str:
 
 
 def main():
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('name', help=f'one of {sorted(PAIRS)} (or any label '
                         'with --baseline-config / --semples-config)')

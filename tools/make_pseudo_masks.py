@@ -32,6 +32,10 @@ import hashlib
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
@@ -82,6 +86,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

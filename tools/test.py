@@ -12,6 +12,10 @@ import argparse
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
@@ -89,6 +93,7 @@ def evaluator_output_dirs(evaluator) -> list:
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

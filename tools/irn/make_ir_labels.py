@@ -15,6 +15,10 @@ steps (``DIR/pseudo_mask_settings.json``).
 """
 import argparse
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.config import Config, DictAction
 
 from mmseg.registry import DATASETS
@@ -55,6 +59,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

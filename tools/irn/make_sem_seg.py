@@ -19,6 +19,10 @@ like the other steps.
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
@@ -95,6 +99,7 @@ def score(cfg, out: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
