@@ -51,7 +51,7 @@ from semples_mmseg.pseudo_masks.export import (
     TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
     gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
     scores_markdown)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.utils.output_dirs import (OutputDirError,
                                              prepare_output_dirs)
@@ -170,7 +170,7 @@ def main():
               f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
               f'{world} process(es), {workers} loader worker(s) each)',
               flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
                  crf=crf, save_cams=args.save_cams, progress=rank == 0,
                  workers=workers, seed=int(cfg.get('randomness', {}).get(

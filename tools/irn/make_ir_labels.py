@@ -31,7 +31,7 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
                                                       read_cam_settings)
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.output_dirs import (OutputDirError,
                                              prepare_output_dirs)
 
@@ -97,7 +97,7 @@ def main(argv=None):
         raise SystemExit(str(exc)) from None
     print(f'{len(todo)} of {len(dataset)} IR labels to write ({rule}, '
           f'{args.workers} worker(s))', flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         ir_label_pass(dataset, todo, cam_dir=cam_dir, out_dir=out,
                       workers=args.workers, **rule)
 

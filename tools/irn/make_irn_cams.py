@@ -40,7 +40,7 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (irn_cam_path,
 from semples_mmseg.pseudo_masks.irn_cams import irn_cam_pass
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.utils.output_dirs import (OutputDirError,
                                              prepare_output_dirs)
@@ -137,7 +137,7 @@ def main(argv=None):
         print(f'{len(todo)} of {len(dataset)} CAM files to write (scales '
               f'{list(views.scales)}, flip {views.flip}, {world} '
               f'process(es), {workers} loader worker(s) each)', flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         irn_cam_pass(model, dataset, todo[rank::world], out_dir=out,
                      progress=rank == 0, workers=workers,
                      seed=int(cfg.get('randomness', {}).get('seed') or 0))

@@ -42,7 +42,7 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
 from semples_mmseg.pseudo_masks.irn_sem_seg import WalkSettings, sem_seg_pass
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.utils.output_dirs import (OutputDirError,
                                              prepare_output_dirs)
@@ -154,7 +154,7 @@ def main(argv=None):
     except OutputDirError as exc:
         finish_launch()
         raise SystemExit(str(exc)) from None
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         sem_seg_pass(model, dataset, todo[rank::world], cam_dir=cam_dir,
                      out_dir=out, settings=walk, progress=rank == 0,
                      workers=args.workers,
