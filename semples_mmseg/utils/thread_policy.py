@@ -74,8 +74,7 @@ def default_threads(environ: Mapping[str, str],
     per_task = _leading_int(environ.get('SLURM_CPUS_PER_TASK'))
     if per_task is not None:  # slurm binds each task to its own cores
         return max(1, min(cores, per_task)), (
-            f'{min(cores, per_task)} of SLURM_CPUS_PER_TASK={per_task} '
-            'usable cores')
+            f'SLURM_CPUS_PER_TASK={per_task}, {cores} usable cores')
     for key in LOCAL_PROCESS_COUNTS:
         procs = _leading_int(environ.get(key))
         if procs is not None:
@@ -89,15 +88,15 @@ def thread_policy(environ: Optional[Mapping[str, str]] = None,
     """The policy for ``environ`` (default ``os.environ``): the user's
     values where set, the defaults of the module doc elsewhere."""
     environ = os.environ if environ is None else environ
-    threads = _leading_int(environ.get(THREADS))
-    if threads is not None:
-        threads_source = f'{THREADS} from the environment'
+    user_threads = _leading_int(environ.get(THREADS))
+    if user_threads is not None:
+        threads, why = user_threads, f'{THREADS} from the environment'
     else:
-        threads, threads_source = default_threads(environ, cores)
+        threads, why = default_threads(environ, cores)
     wait = environ.get(WAIT_POLICY, '').strip()
-    return ThreadPolicy(threads, (wait or 'PASSIVE').upper(), threads_source,
-                        user_threads=_leading_int(environ.get(THREADS))
-                        is not None, user_wait_policy=bool(wait))
+    return ThreadPolicy(threads, (wait or 'PASSIVE').upper(), why,
+                        user_threads=user_threads is not None,
+                        user_wait_policy=bool(wait))
 
 
 def openmp_defaults(environ: Optional[Mapping[str, str]] = None,
