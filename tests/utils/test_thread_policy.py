@@ -84,6 +84,7 @@ def test_the_users_settings_win_and_only_rank_0_says_so():
 
 @pytest.mark.slow  # starts a Python process
 def test_a_script_that_loaded_torch_first_keeps_its_environment():
-    proc = python_here('import os, torch, semples_mmseg; print(os.environ.get('
-                       '"OMP_NUM_THREADS"), os.environ.get("OMP_WAIT_POLICY"))')
+    proc = python_here('import os, torch, semples_mmseg; '
+                       'print(os.environ.get("OMP_NUM_THREADS"), '
+                       'os.environ.get("OMP_WAIT_POLICY"))')
     assert last_line(proc) == 'None None'
