@@ -19,6 +19,10 @@ not report an ensemble, so report its score apart from single models.
 against the GT of the config's ``test_dataloader`` dataset
 (``DIR/scores.json``).
 """
+# before anything imports torch: the OpenMP defaults are read once, when torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import argparse
 import os
 import os.path as osp
@@ -53,6 +57,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     if not 0.0 <= args.weight <= 1.0:
         raise SystemExit(f'--weight must be in [0, 1], got {args.weight}')
     names = sorted(f for f in os.listdir(args.first_dir)

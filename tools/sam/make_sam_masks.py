@@ -22,6 +22,10 @@ writer threads compress and write, atomically; ``--resume`` keeps every
 complete file and refuses other settings (``DIR/pseudo_mask_settings.json``);
 under ``tools/dist_*``-style launchers each rank takes a shard.
 """
+# before anything imports torch: the OpenMP defaults are read once, when torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import argparse
 import hashlib
 import os
@@ -30,7 +34,6 @@ import os.path as osp
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info, init_dist
-from mmengine.utils import mkdir_or_exist
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
@@ -43,7 +46,9 @@ from semples_mmseg.pseudo_masks.export import (TEMPORARY,
 from semples_mmseg.pseudo_masks.region_export import (pending_region_indices,
                                                       region_pass)
 from semples_mmseg.pseudo_masks.region_masks_io import RegionMasks
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 
 def parse_args():
@@ -114,6 +119,7 @@ def build_region_maker(args, device):
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -144,22 +150,23 @@ def main():
         ann_file=osp.basename(getattr(dataset, 'ann_file', '') or ''),
         image_ids_sha256=hashlib.sha256('\n'.join(
             osp.basename(p) for p in img_paths).encode()).hexdigest())
-    if rank == 0:
-        mkdir_or_exist(out)
-        try:
-            check_or_record_settings(out, settings, resume=args.resume)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
+    def open_out_dir():  # rank 0, once the folder exists on every rank
+        check_or_record_settings(out, settings, resume=args.resume)
         for path in remove_temporaries(out):  # left by a killed run
             print(f'removed the unfinished {path}', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     todo = list(range(len(img_paths))) if args.overwrite else \
         pending_region_indices(img_paths, out)
     if rank == 0:
         print(f'{len(todo)} of {len(img_paths)} images to do '
               f'({settings["source"]}, {world} process(es), '
               f'{args.workers} loader worker(s) each)', flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         counts = region_pass(make_regions, img_paths, todo[rank::world],
                              out_dir=out, workers=args.workers,
                              progress=rank == 0)

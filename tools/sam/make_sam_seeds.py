@@ -20,6 +20,10 @@ Images whose region file has no mask become all background and are counted.
 Streaming and resumable like ``tools/make_pseudo_masks.py``; when the split
 has GT masks, the seeds are scored (Markdown table, ``DIR/scores.json``).
 """
+# before anything imports torch: the OpenMP defaults are read once, when torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import argparse
 import hashlib
 import os
@@ -70,6 +74,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
