@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 CONFIGS = PROJECT / 'configs'
 
