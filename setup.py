@@ -51,7 +51,12 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     python_requires='>=3.10',
-    packages=find_packages(include=['semples_mmseg', 'semples_mmseg.*']),
+    # the library, and beside it the co-occurrence demo's package (its
+    # configs and tools stay in projects/cooccur_demo/, as mmseg's projects)
+    packages=find_packages(include=['semples_mmseg', 'semples_mmseg.*']) +
+    find_packages('projects/cooccur_demo',
+                  include=['cooccur_demo', 'cooccur_demo.*']),
+    package_dir={'cooccur_demo': 'projects/cooccur_demo/cooccur_demo'},
     install_requires=[
         'torch>=2.0',
         'torchvision',
@@ -68,9 +73,14 @@ setup(
         'classic': CLASSIC,
         'crf': ['pydensecrf2'],
         'coco': ['pycocotools'],  # tools/dataset_converters/coco2014_weak.py
+        'sam': ['segment-anything'],  # tools/sam/make_sam_masks.py
+        'superpixels': ['scikit-image'],  # pseudo_masks/superpixel_regions
         'tensorboard': ['tensorboard'],  # vis_backends TensorboardVisBackend
         'wandb': ['wandb'],  # vis_backends WandbVisBackend
-        'tests': ['pytest', 'imgviz', 'pydensecrf2', 'pycocotools'],
+        'tests': [
+            'pytest', 'imgviz', 'pydensecrf2', 'pycocotools',
+            'segment-anything', 'scikit-image'
+        ],
     },
     cmdclass={'build_py': BuildPyWithMim},
     zip_safe=False,

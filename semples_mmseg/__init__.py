@@ -1,17 +1,22 @@
 """SemPLeS for mmsegmentation 1.x.
 
-Importing this package registers every module (datasets, transforms, models,
-losses, loops, hooks, metrics) into mmseg's registries.
+Importing this package registers its datasets, transforms, models, losses,
+loops, hooks and metrics into mmseg's registries, and does two things more
+(below).
 """
-from .utils import check_openmmlab_stack, register_fork_distributions
-from .utils.upstream_noise import import_mmseg_quietly
+from .utils.fork_config_paths import register_fork_distributions
+from .utils.thread_policy import set_openmp_defaults
 
-check_openmmlab_stack()
-register_fork_distributions()  # 'mmseg::' config paths on onedl forks
-import_mmseg_quietly()  # two meaningless upstream start-up messages filtered
+# The two import-time actions besides registration. Before anything below
+# imports torch: OMP_NUM_THREADS / OMP_WAIT_POLICY defaults where the user
+# set none and torch is not loaded yet (utils/thread_policy.py: OpenMP reads
+# them once, when torch loads it). On the maintained onedl forks, point
+# mmengine at the fork's distribution so that `mmseg::` config paths
+# resolve (utils/fork_config_paths.py says why).
+set_openmp_defaults()
+register_fork_distributions()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
-from . import cooccur  # noqa: E402,F401  (after models: registers a control)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

@@ -1,4 +1,4 @@
-"""Every config's lr schedule spans its training loop (issue 12.1).
+"""Every config's lr schedule spans its training loop.
 
 mmengine schedulers stop where their ``end`` says: a config that shortens an
 inherited schedule (Segmenter: 80k iterations on mmseg's 160k PolyLR) but
@@ -65,7 +65,7 @@ def schedule_span_errors(cfg: dict) -> List[str]:
 
 
 def test_there_are_configs_to_check():
-    assert len(CONFIGS) >= 24, CONFIGS
+    assert CONFIGS
 
 
 @pytest.mark.parametrize(
@@ -75,8 +75,8 @@ def test_every_schedule_spans_its_training(path):
     assert schedule_span_errors(cfg) == []
 
 
-def test_the_check_catches_what_issue_12_found():
-    # the Segmenter seg-stage configs before the fix: 80k on a 160k PolyLR
+def test_the_check_catches_schedules_that_stop_short_or_gap():
+    # a Segmenter config that trains 80k iterations on mmseg's 160k PolyLR
     old_segmenter = dict(
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=80000),
         param_scheduler=[dict(type='PolyLR', begin=0, end=160000,

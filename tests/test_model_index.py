@@ -1,33 +1,29 @@
-"""Model-zoo metadata as mmseg keeps it (issue 12.9).
+"""Model-zoo metadata as mmseg keeps it.
 
 Every folder under ``configs/`` (except ``_base_``) that holds configs has a
 ``README.md`` and a ``metafile.yaml``; the top-level ``model-index.yml``
 imports every metafile. Each config of the folder is listed exactly once, in
-one of three sections of its folder's metafile:
+one of two sections of its folder's metafile:
 
-* ``Models``: benchmark configs, each with ``Paper Targets`` (the paper's
+* ``Models``: benchmark configs under their descriptive mmseg name (the file
+  is the short name users type), each with ``Paper Targets`` (the paper's
   numbers, a possibly empty list) and ``Results`` (measured here, a possibly
   empty list; every entry says which ``Command`` produced it), kept apart so
   a target is never read as a result;
-* ``Aliases``: short names; ``Alias Of`` names a model of the same metafile
-  and the alias resolves to exactly that model's config;
-* ``Toy and ablation configs``: CPU-sized configs and ablation rows;
-  ``Measured`` says what was measured and where; ``Paper Targets`` (the
-  paper's numbers for the row) is optional there.
+* ``Variants and ablations``: variants, CPU-sized configs and ablation
+  rows, named as their file; ``Measured`` says what was measured and where;
+  ``Paper Targets`` (the paper's numbers for the row) is optional there.
 
 A folder's metafile may hold only some of the sections (an ablation folder
-has no ``Models``).
+has no ``Models``). Model names are unique over all metafiles.
 """
 from pathlib import Path
 
 import pytest
 import yaml
-from mmengine.config import Config
-
-import semples_mmseg  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ('Models', 'Aliases', 'Toy and ablation configs')
+SECTIONS = ('Models', 'Variants and ablations')
 CONFIG_DIRS = sorted({
     p.parent
     for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts
@@ -61,9 +57,8 @@ def test_every_config_has_one_metafile_entry(folder):
     assert sorted(listed) == configs, (
         f'{rel(folder)}/metafile.yaml lists {sorted(listed)}, the folder has '
         f'{configs}')
-    for section in SECTIONS:
-        for entry in meta.get(section) or []:
-            assert entry['Name'] == Path(entry['Config']).stem, entry
+    for entry in meta.get('Variants and ablations') or []:
+        assert entry['Name'] == Path(entry['Config']).stem, entry
 
 
 def check_targets(name: str, targets) -> None:
@@ -87,14 +82,16 @@ def test_targets_and_results_are_kept_apart(folder):
         for result in model['Results']:
             assert result.get('Command'), (
                 f'{name}: a measured result must say which command made it')
-    for alias in meta.get('Aliases') or []:
-        target = models[alias['Alias Of']]
-        assert Config.fromfile(str(REPO / alias['Config'])).to_dict() == \
-            Config.fromfile(str(REPO / target['Config'])).to_dict(), alias
-    for toy in meta.get('Toy and ablation configs') or []:
+    for toy in meta.get('Variants and ablations') or []:
         assert toy['Measured'], toy
         assert 'Results' not in toy, toy  # measured numbers: "Measured"
         check_targets(toy['Name'], toy.get('Paper Targets', []))
+
+
+def test_model_names_are_unique_over_all_metafiles():
+    names = [m['Name'] for d in CONFIG_DIRS
+             for m in metafile(d).get('Models') or []]
+    assert names and sorted(names) == sorted(set(names)), sorted(names)
 
 
 def test_model_index_imports_every_metafile():

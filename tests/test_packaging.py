@@ -1,13 +1,12 @@
-"""What `pip install semples_mmseg` gets (issues 12.2, 12.4).
+"""What `pip install semples_mmseg` gets.
 
 A copy of the source tree is built the way pip builds a release: setuptools'
 PEP 517 hooks make an sdist, and the wheel is built from the unpacked sdist.
-The tests read the wheel's metadata (the pins and extras) and run the
-training tool of the wheel's ``semples_mmseg/.mim/`` (OpenMMLab's layout,
+The tests check what the sdist and the wheel carry and run the training
+tool of the wheel's ``semples_mmseg/.mim/`` (OpenMMLab's layout,
 what ``mim train semples_mmseg CONFIG`` runs) with the package imported
 from the wheel, not from this checkout.
 """
-import email.parser
 import os
 import shutil
 import subprocess
@@ -17,13 +16,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_ITEMS = ('setup.py', 'MANIFEST.in', 'README.md', 'LICENSE',
                 'CITATION.cff', 'model-index.yml', 'semples_mmseg',
-                'configs', 'tools', 'docs')
+                'configs', 'tools', 'docs', 'projects')
 
 
 def build(hook: str, src: Path, out: Path) -> Path:
@@ -60,70 +57,16 @@ def wheel(tmp_path_factory):
     return sdist, whl, root / 'wheel'
 
 
-def metadata(whl: Path):
-    with zipfile.ZipFile(whl) as zf:
-        name = next(n for n in zf.namelist()
-                    if n.endswith('.dist-info/METADATA'))
-        return email.parser.Parser().parsestr(zf.read(name).decode())
-
-
-def requirements(whl: Path) -> dict:
-    """extra ('' for the base install) -> {distribution name: Requirement}."""
-    out = {}
-    for line in metadata(whl).get_all('Requires-Dist'):
-        req = Requirement(line)
-        extra = ''
-        if req.marker is not None:
-            extra = next(e for e in metadata(whl).get_all('Provides-Extra')
-                         if req.marker.evaluate({'extra': e}))
-        out.setdefault(extra, {})[req.name.lower().replace('_', '-')] = req
-    return out
-
-
-def test_python_and_base_pins(wheel):
-    _, whl, _ = wheel
-    meta = metadata(whl)
-    python = SpecifierSet(meta['Requires-Python'])
-    assert '3.10' in python and '3.9' not in python
-    base = requirements(whl)['']
-    clip = base['open-clip-torch'].specifier
-    # load_state_dict(..., weights_only=) first appears in open_clip 2.27.0
-    assert '2.27.0' in clip and '2.26.1' not in clip
-    assert 'pycocotools' not in base  # only the coco extra needs it
-    assert meta['License'] == 'Apache-2.0'
-
-
-def test_classic_extra_keeps_mmcv_below_2_2_and_numpy_below_2(wheel):
-    _, whl, _ = wheel
-    reqs = requirements(whl)
-    classic = reqs['classic']
-    mmcv = classic['mmcv'].specifier
-    assert '2.1.0' in mmcv and '2.2.0' not in mmcv  # mmseg 1.2.2 refuses 2.2
-    assert '1.26.4' in classic['numpy'].specifier
-    assert '2.0.0' not in classic['numpy'].specifier
-    assert '1.2.2' in classic['mmsegmentation'].specifier
-    # the maintained forks run on NumPy 2: no NumPy cap there
-    assert 'numpy' not in reqs['onedl']
-    assert set(reqs['onedl']) == {'onedl-mmengine', 'onedl-mmcv',
-                                  'onedl-mmsegmentation', 'onedl-mmpretrain'}
-
-
-def test_optional_extras(wheel):
-    _, whl, _ = wheel
-    reqs = requirements(whl)
-    assert set(reqs['coco']) == {'pycocotools'}
-    assert set(reqs['tensorboard']) == {'tensorboard'}
-    assert set(reqs['wandb']) == {'wandb'}
-    assert 'pycocotools' in reqs['tests']  # the COCO converter's tests
-
-
+@pytest.mark.slow
 def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
     sdist, whl, _ = wheel
     with tarfile.open(sdist) as tar:
         names = {n.split('/', 1)[1] for n in tar.getnames() if '/' in n}
     for need in ('LICENSE', 'model-index.yml', 'tools/train.py',
                  'configs/semples/weaktr_voc.py',
-                 'configs/_base_/schedules/semples_3x60e.py'):
+                 'configs/_base_/schedules/semples_3x60e.py',
+                 'projects/cooccur_demo/configs/semples/toy_cooccur.py',
+                 'projects/cooccur_demo/tools/run_demo.py'):
         assert need in names, need
     with zipfile.ZipFile(whl) as zf:
         names = set(zf.namelist())
@@ -134,16 +77,21 @@ def test_sdist_and_wheel_carry_configs_tools_and_model_index(wheel):
                  'configs/_base_/semples_runtime.py'):
         assert mim + need in names, need
     assert not any('__pycache__' in n for n in names)
+    # the demo's package installs beside the library, its configs do not
+    assert {'cooccur_demo/__init__.py', 'cooccur_demo/world/dataset.py'
+            } <= names
+    assert not any('toy_cooccur' in n for n in names)
     repo_configs = {str(p.relative_to(REPO)) for p in
                     (REPO / 'configs').rglob('*') if p.suffix in ('.py',
                                                                   '.yaml')}
     assert {mim + c for c in repo_configs} <= names
 
 
+@pytest.mark.slow
 def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     """`mim train semples_mmseg CONFIG` runs `.mim/tools/train.py CONFIG
     --launcher none`: that command, with the package of the wheel."""
-    from semples_mmseg.testing import make_voc_fixture
+    from fixtures import make_voc_fixture
     _, _, unpacked = wheel
     mim = unpacked / 'semples_mmseg/.mim'
     data = tmp_path / 'data'
@@ -153,6 +101,9 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     fixtures = mim / 'tests/data/configs'
     fixtures.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / 'tests/data/configs/semples_tiny_fixture.py', fixtures)
+    # ... and the tiny CLIP base it inherits ('../../fixtures/tiny_clip.py')
+    (mim / 'tests/fixtures').mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / 'tests/fixtures/tiny_clip.py', mim / 'tests/fixtures')
     (fixtures / 'stage1_only.py').write_text(
         "_base_ = ['./semples_tiny_fixture.py']\n"
         'custom_hooks = []\n'
@@ -178,9 +129,11 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     assert (tmp_path / 'work/best_stage1.pth').is_file()
 
 
+@pytest.mark.slow
 def test_package_import_needs_no_optional_extra(tmp_path):
-    """Importing the package (and its test fixtures) pulls in none of the
-    extras; the COCO converter names the extra it needs."""
+    """Importing the package (and the demo's package and the test fixtures)
+    pulls in none of the extras; the COCO converter names the extra it
+    needs."""
     blocked = ('pycocotools', 'tensorboard', 'wandb')
     converter = str(REPO / 'tools/dataset_converters/coco2014_weak.py')
     out = str(tmp_path / 'o')
@@ -188,7 +141,7 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         'import sys\n'
         f'for name in {blocked!r}:\n'
         '    sys.modules[name] = None  # an import of it raises ImportError\n'
-        'import semples_mmseg, semples_mmseg.testing\n'
+        'import semples_mmseg, cooccur_demo, fixtures\n'
         'import importlib.util\n'
         'spec = importlib.util.spec_from_file_location(\n'
         f"    'conv', {converter!r})\n"
@@ -200,7 +153,9 @@ def test_package_import_needs_no_optional_extra(tmp_path):
         '    print("ERROR:", exc)\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                              str(REPO / p) for p in
+                              ('', 'projects/cooccur_demo', 'tests'))))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ERROR: the COCO converter needs pycocotools: pip install ' \
         '"semples_mmseg[coco]"' in proc.stdout

@@ -4,46 +4,48 @@
         [--data-root data/VOCdevkit/VOC2012] [--out-dir work_dirs/cmp_weaktr]
 
 Names: weaktr, clims (VOC), weaktr_coco, clims_coco, weaktr_coco90 (COCO
-2014; data root = the converter's OUT_DIR, e.g. data/coco/semples),
-weaktr_toy, clims_toy (the co-occurrence world the CPU demo writes to
-work_dirs/cooccur/world).
+2014; data root = the converter's OUT_DIR, e.g. data/coco/semples).
 
 For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
-at the threshold the config's evaluator selects (``selection``: the
+at the threshold the config's evaluator selects (``threshold_rule``: the
 reference's greedy stop by default), pseudo masks at the side's threshold
 (``--crf`` to refine them, with ``--crf-preset`` or each config's
 ``pseudo_mask_crf`` preset) scored against GT; images are read ahead by
-``--workers`` DataLoader workers and masks written off the main thread. Prints a Markdown table side by side: seed mIoU, mask mIoU and
-per-class IoU with the SemPLeS - baseline delta; writes it to
+``--workers`` DataLoader workers and masks written off the main thread.
+Prints a Markdown table side by side: seed mIoU, mask mIoU and per-class
+IoU with the SemPLeS - baseline delta; writes it to
 ``{out_dir}/comparison.md``. ``--baseline-config`` / ``--semples-config``
-replace the pair a name stands for (e.g. the CPU demo's configs). Both
+replace the pair a name stands for (e.g. the configs of
+projects/cooccur_demo). Both
 sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
 import functools
 import os.path as osp
-import sys
+
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import CheckpointLoader
-from mmengine.utils import mkdir_or_exist
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.apis import load_segmentor  # noqa: E402
-from semples_mmseg.evaluation import (  # noqa: E402
-    CAMSeedMetric, select_threshold)
-from semples_mmseg.pseudo_masks.dense_crf import (  # noqa: E402
-    CRF_PRESETS, crf_refine_labels)
-from semples_mmseg.pseudo_masks.export import (  # noqa: E402
-    cam_pass, gt_pairs, score_masks)
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import load_segmentor
+from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
+from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
+from semples_mmseg.pseudo_masks.export import cam_pass, gt_pairs, score_masks
+from semples_mmseg.utils.atomic_files import write_text_atomically
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))  # configs of PAIRS
 
 PAIRS = {
     'weaktr':
@@ -55,14 +57,10 @@ PAIRS = {
     ('configs/clims/clims_coco.py', 'configs/semples/clims_coco.py'),
     'weaktr_coco90':
     ('configs/weaktr/weaktr_coco90.py', 'configs/semples/weaktr_coco90.py'),
-    # the co-occurrence world (data root: the demo's work_dirs/cooccur/world)
-    'weaktr_toy':
-    ('configs/weaktr/toy_cooccur.py', 'configs/semples/toy_cooccur.py'),
-    'clims_toy':
-    ('configs/clims/toy_cooccur.py', 'configs/semples/clims_toy_cooccur.py'),
 }
 # the seed sweep's settings taken from the config's test_evaluator
-SWEEP_KEYS = ('thresholds', 'threshold_range', 'selection', 'ignore_index')
+SWEEP_KEYS = ('thresholds', 'threshold_range', 'threshold_rule',
+              'ignore_index')
 # what must agree between the two sides' evaluation datasets
 SAME_SPLIT_KEYS = ('type', 'data_root', 'ann_file', 'data_prefix', 'img_dir',
                    'seg_dir', 'label_file', 'id_space')
@@ -107,7 +105,6 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         preset = args.crf_preset or (cfg.get('pseudo_mask_crf')
                                      or {}).get('preset', 'irnet')
         crf = functools.partial(crf_refine_labels, preset=preset)
-    mkdir_or_exist(out_dir)
     threshold = float(model.test_cfg['bg_threshold'])
     workers = args.workers if args.workers is not None else int(
         cfg.test_dataloader.get('num_workers', 2))
@@ -118,7 +115,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     seed_iou, seed_miou = metric.seed_curve(metric.results,
                                             len(classes) - 1)
     seed_iou = seed_iou * 100
-    best = select_threshold(seed_miou, metric.selection)
+    best = select_threshold(seed_miou, metric.threshold_rule)
     masks = score_masks(out_dir, gt_pairs(dataset), classes)
     return dict(
         seed=float(seed_miou[best]),
@@ -129,29 +126,31 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         mask_per_class=masks['per_class'])
 
 
-def fmt(value) -> str:
+def format_iou(value) -> str:
     return '-' if value is None or np.isnan(value) else f'{value:.1f}'
 
 
 def comparison_markdown(name: str, base: dict, ours: dict) -> str:
     """The side-by-side table (seed / mask mIoU, per-class seed IoU)."""
-    rows = [
-        f'| {name} | baseline | +SemPLeS | delta |', '|---|---|---|---|',
-        f"| seed mIoU | {fmt(base['seed'])} (t={base['seed_threshold']:.2f})"
-        f" | {fmt(ours['seed'])} (t={ours['seed_threshold']:.2f}) | "
-        f"{ours['seed'] - base['seed']:+.1f} |",
-        f"| mask mIoU | {fmt(base['mask'])} (t={base['mask_threshold']:.2f})"
-        f" | {fmt(ours['mask'])} (t={ours['mask_threshold']:.2f}) | "
-        f"{ours['mask'] - base['mask']:+.1f} |",
-    ]
+
+    def at_threshold(side: dict, key: str) -> str:
+        return f"{format_iou(side[key])} (t={side[key + '_threshold']:.2f})"
+
+    rows = [f'| {name} | baseline | +SemPLeS | delta |', '|---|---|---|---|']
+    for key in ('seed', 'mask'):
+        rows.append(f'| {key} mIoU | {at_threshold(base, key)} | '
+                    f'{at_threshold(ours, key)} | '
+                    f'{ours[key] - base[key]:+.1f} |')
     for cls, b in base['seed_per_class'].items():
         o = ours['seed_per_class'][cls]
         delta = '-' if np.isnan(b) or np.isnan(o) else f'{o - b:+.1f}'
-        rows.append(f'| seed IoU {cls} | {fmt(b)} | {fmt(o)} | {delta} |')
+        rows.append(f'| seed IoU {cls} | {format_iou(b)} | {format_iou(o)} '
+                    f'| {delta} |')
     return '\n'.join(rows)
 
 
 def main():
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('name', help=f'one of {sorted(PAIRS)} (or any label '
                         'with --baseline-config / --semples-config)')
@@ -186,14 +185,17 @@ def main():
     check_same_split(load_config(base_cfg, args), load_config(ours_cfg, args),
                      base_cfg, ours_cfg)
     out = args.out_dir or osp.join('work_dirs', f'compare_{args.name}')
-    base = evaluate_side(base_cfg, args.baseline_ckpt,
-                         osp.join(out, 'baseline_masks'), args)
-    ours = evaluate_side(ours_cfg, args.semples_ckpt,
-                         osp.join(out, 'semples_masks'), args)
+    mask_dirs = [osp.join(out, side) for side in ('baseline_masks',
+                                                  'semples_masks')]
+    try:
+        prepare_output_dirs(*mask_dirs)
+    except OutputDirError as exc:
+        raise SystemExit(str(exc)) from None
+    base = evaluate_side(base_cfg, args.baseline_ckpt, mask_dirs[0], args)
+    ours = evaluate_side(ours_cfg, args.semples_ckpt, mask_dirs[1], args)
     table = comparison_markdown(args.name, base, ours)
     print('\n' + table)
-    with open(osp.join(out, 'comparison.md'), 'w') as f:
-        f.write(table + '\n')
+    write_text_atomically(table + '\n', osp.join(out, 'comparison.md'))
 
 
 if __name__ == '__main__':

@@ -4,6 +4,10 @@ import logging
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
@@ -11,8 +15,11 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.launch import finish_launch, prepare_launch
-from semples_mmseg.engine.resume import resolve_resume_checkpoint
+from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+    resolve_resume_checkpoint
+from semples_mmseg.models.segmentors.checkpoint_compat import \
+    IncompatibleCheckpointError
 from semples_mmseg.utils.atomic_files import naming_full_disk
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)
@@ -51,6 +58,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -87,7 +95,10 @@ def main():
     with naming_full_disk(cfg.work_dir):
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
             else RUNNERS.build(cfg)
-        runner.train()
+        try:
+            runner.train()
+        except IncompatibleCheckpointError as exc:  # load_from, named here
+            raise exc.naming(cfg.load_from) from None
     finish_launch(runner)
 
 

@@ -6,20 +6,10 @@ _base_ = [
     'mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py',
     '../_base_/semples_imports.py', '../_base_/datasets/coco_pseudo_masks.py'
 ]
+# mmseg's dataloaders (batch, workers, sampler) with the pseudo-mask datasets
 train_dataloader = dict(
-    _delete_=True,
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.pseudo_train_dataset}})
-val_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset={{_base_.pseudo_val_dataset}})
+    dataset=dict(_base_.pseudo_train_dataset, _delete_=True))
+val_dataloader = dict(dataset=dict(_base_.pseudo_val_dataset, _delete_=True))
 test_dataloader = val_dataloader
 model = dict(
     decode_head=dict(num_classes=81), auxiliary_head=dict(num_classes=81))

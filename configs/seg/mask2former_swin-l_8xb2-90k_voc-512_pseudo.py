@@ -5,20 +5,10 @@ _base_ = [
     'mmseg::mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-160k_ade20k-640x640.py',  # noqa
     '../_base_/semples_imports.py', '../_base_/datasets/voc_pseudo_masks.py'
 ]
+# mmseg's dataloaders (batch, workers, sampler) with the pseudo-mask datasets
 train_dataloader = dict(
-    _delete_=True,
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.pseudo_train_dataset}})
-val_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset={{_base_.pseudo_val_dataset}})
+    dataset=dict(_base_.pseudo_train_dataset, _delete_=True))
+val_dataloader = dict(dataset=dict(_base_.pseudo_val_dataset, _delete_=True))
 test_dataloader = val_dataloader
 num_classes = 21
 model = dict(

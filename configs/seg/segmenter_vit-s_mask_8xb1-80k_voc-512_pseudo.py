@@ -6,20 +6,10 @@ _base_ = [
     'mmseg::segmenter/segmenter_vit-s_mask_8xb1-160k_ade20k-512x512.py',
     '../_base_/semples_imports.py', '../_base_/datasets/voc_pseudo_masks.py'
 ]
+# mmseg's dataloaders (batch, workers, sampler) with the pseudo-mask datasets
 train_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.pseudo_train_dataset}})
-val_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset={{_base_.pseudo_val_dataset}})
+    dataset=dict(_base_.pseudo_train_dataset, _delete_=True))
+val_dataloader = dict(dataset=dict(_base_.pseudo_val_dataset, _delete_=True))
 test_dataloader = val_dataloader
 model = dict(decode_head=dict(num_classes=21))
 max_iters = 80000

@@ -1,2 +1,6 @@
-# Short name of weaktr_deit-s_8xb8-60e_voc-224.py
-_base_ = ['./weaktr_deit-s_8xb8-60e_voc-224.py']
+# WeakTr baseline CAM training on VOC (the "without SemPLeS" side of the
+# compatibility experiments). Target: seed mIoU 65.9 on VOC train.
+_base_ = [
+    '../_base_/semples_runtime.py', '../_base_/datasets/voc_weak.py',
+    '../_base_/models/weaktr_deit-s.py', '../_base_/schedules/weaktr_60e.py'
+]

@@ -17,7 +17,7 @@ from torch import nn
 
 from mmseg.registry import MODELS
 
-from ..models.segmentors.checkpoint_compat import checkpoint_source
+from ..models.segmentors.checkpoint_compat import IncompatibleCheckpointError
 
 
 def load_segmentor(model_cfg: dict,
@@ -47,11 +47,11 @@ def load_segmentor(model_cfg: dict,
     source = source or 'the checkpoint'
     model = MODELS.build(model_cfg)
     state = checkpoint.get('state_dict', checkpoint)
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {k.removeprefix('module.'): v for k, v in state.items()}
     try:
-        with checkpoint_source(source):  # named by the segmentor's check
-            load_state_dict(model, state, strict=True)
+        load_state_dict(model, state, strict=True)
+    except IncompatibleCheckpointError as exc:  # the segmentor's own check
+        raise exc.naming(source) from None
     except RuntimeError as exc:  # other models: mmengine's strict message
         raise ValueError(f'{source} does not fit the {model_cfg["type"]} of '
                          f'the config: {exc}') from exc

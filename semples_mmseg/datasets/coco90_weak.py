@@ -28,6 +28,7 @@ class COCO90WeakDataset(COCOWeakDataset):
         classes=COCO90_CLASSES,
         palette=distinct_palette(len(COCO90_CLASSES)),
         prompt_classes=COCO90_PROMPT_NAMES)
+    SPLIT_SIZES = COCOWeakDataset.SPLIT_SIZES  # the same download
 
     def __init__(self, *, id_space: int = 90, **kwargs) -> None:
         if id_space != 90:

@@ -1,10 +1,12 @@
 """COCO 2014 with image-level labels (converted layout, 80 or 90-id files)."""
 import os.path as osp
-from typing import Optional
+from dataclasses import replace
+from typing import List, Optional
 
 import numpy as np
 
 from mmseg.registry import DATASETS
+from ..utils.preflight import InputPath
 from .class_names import (COCO_CLASSES, COCO_ID_TO_CONTIGUOUS,
                           COCO_PROMPT_NAMES, COCO_UNUSED_IDS,
                           coco_labels_90_to_80, distinct_palette)
@@ -49,32 +51,49 @@ class COCOWeakDataset(WeakLabelSegDataset):
         classes=COCO_CLASSES,
         palette=distinct_palette(len(COCO_CLASSES)),
         prompt_classes=COCO_PROMPT_NAMES)
+    LAYOUT = ('COCO 2014 converted by tools/dataset_converters/'
+              'coco2014_weak.py: masks/, {train,val}_ids.txt, '
+              'cls_labels_coco80.npy; img_dir points at the official '
+              'train2014/ or val2014/ (docs/DATA.md)')
+    SPLIT_SIZES = {'train_ids.txt': 82081, 'val_ids.txt': 40137,
+                   'val_seed_1250.txt': 1250}
+    DEFAULT_SEG_DIR = 'masks/train2014'
+
+    @classmethod
+    def required_paths(cls, cfg: dict, *,
+                       evaluated: bool = False) -> List[InputPath]:
+        """As :class:`WeakLabelSegDataset`'s, the folders named by
+        ``img_dir`` / ``seg_dir``."""
+        prefix = dict(img_path=cfg.get('img_dir'),
+                      seg_map_path=cfg.get('seg_dir', cls.DEFAULT_SEG_DIR))
+        keys = {'data_prefix.img_path': 'img_dir',
+                'data_prefix.seg_map_path': 'seg_dir'}
+        return [replace(p, key=keys.get(p.key, p.key))
+                for p in super().required_paths(
+                    dict(cfg, data_prefix=prefix), evaluated=evaluated)]
 
     def __init__(self,
                  *,
                  data_root: str,
                  ann_file: str,
                  img_dir: str,
-                 seg_dir: Optional[str] = 'masks/train2014',
+                 seg_dir: Optional[str] = DEFAULT_SEG_DIR,
                  label_file: Optional[str] = None,
                  id_space: int = 80,
                  img_name_template: str = '{id}.jpg',
                  **kwargs) -> None:
         if id_space not in (80, 90):
-            raise ValueError(f'COCOWeakDataset: id_space must be 80 or 90, '
-                             f'got {id_space!r}')
+            raise ValueError(f'id_space must be 80 or 90, got {id_space!r}')
         if '{id}' not in img_name_template:
-            raise ValueError('COCOWeakDataset: img_name_template '
-                             f'{img_name_template!r} has no {{id}} field')
+            raise ValueError(f'img_name_template {img_name_template!r} has '
+                             'no {id} field')
         if 'data_prefix' in kwargs:
-            raise TypeError('COCOWeakDataset: pass img_dir / seg_dir, not '
-                            f"data_prefix={kwargs['data_prefix']!r}")
-        img_path = img_dir if osp.isabs(img_dir) else osp.join(
-            data_root, img_dir)
+            raise TypeError('pass img_dir / seg_dir, not data_prefix='
+                            f"{kwargs['data_prefix']!r}")
+        img_path = osp.join(data_root, img_dir)
         if osp.isdir(data_root) and not osp.isdir(img_path):
-            raise FileNotFoundError(
-                f'COCOWeakDataset: image folder {img_path} (img_dir='
-                f'{img_dir!r}, data_root={data_root!r}) does not exist')
+            raise FileNotFoundError(f'image folder {img_path} (img_dir) does '
+                                    'not exist')
         data_prefix = dict(img_path=img_dir)
         if seg_dir is not None:
             data_prefix['seg_map_path'] = seg_dir

@@ -12,6 +12,7 @@ from typing import Dict, Sequence
 
 import numpy as np
 
+from ..utils.atomic_files import np_save_atomically
 from .class_names import VOC_CLASSES
 from .image_labels import labels_from_mask
 from .voc_xml_labels import voc_xml_label_table
@@ -66,6 +67,4 @@ def save_label_file(path: str, table: Dict[str, np.ndarray]) -> None:
     out = {str(k): np.asarray(v, np.float32).reshape(-1)
            for k, v in table.items()}
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp.npy'
-    np.save(tmp, out)
-    os.replace(tmp, path)
+    np_save_atomically(out, path)

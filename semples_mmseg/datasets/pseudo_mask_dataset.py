@@ -4,7 +4,6 @@ from typing import List, Optional, Union
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
-from ..utils.rng_state import seeded_rng
 from .image_labels import read_id_list
 from .scan import ScanItem, scan_files
 
@@ -96,10 +95,10 @@ class PseudoMaskDataset(BaseSegDataset):
         return data_list
 
     def __getitem__(self, idx: int) -> dict:
-        """A sample; a ``SeededIndex`` (``SeededSampler``) runs its pipeline
-        with the generators seeded by the index's sample seed."""
-        seed = getattr(idx, 'sample_seed', None)
-        if seed is None:
+        """A sample; an index with ``seeded_rng`` (``SeededSampler``'s) runs
+        the pipeline with the generators seeded by that sample's seed."""
+        seeded_rng = getattr(idx, 'seeded_rng', None)
+        if seeded_rng is None:
             return super().__getitem__(idx)
-        with seeded_rng(seed):
+        with seeded_rng():
             return super().__getitem__(int(idx))

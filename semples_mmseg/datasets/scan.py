@@ -2,14 +2,15 @@
 
 Bad data would otherwise be found when the loader reaches it: a truncated
 image mid-epoch, a mask of the wrong size at the first validation.
-:func:`scan_files` checks every listed file and raises ONE error naming all
-bad files (up to 20, with the count):
+:func:`scan_files` checks the files it is given (the dataset decides which
+it reads: its images, and its masks where read) and raises ONE error naming
+all bad files (up to 20, with the count):
 
 * image: readable, a known format, header decodes (size); a JPEG without
   its end marker / a PNG without IEND in the last bytes is decoded in full
   and rejected only if Pillow cannot decode it (files with trailing bytes
   that decode correctly are fine);
-* mask (where masks are read): present, single-channel (an RGB-coloured
+* mask: present, single-channel (an RGB-coloured
   mask is named as such), the size of its image, values 0..K / 255 (after
   the raw-id map of COCO's 90-id layout).
 
@@ -34,8 +35,8 @@ MAX_LISTED = 20
 
 @dataclass
 class ScanItem:
-    """One sample: its image and (expected) mask path."""
-    img_path: str
+    """One sample: the image and the mask to check (None: not read)."""
+    img_path: Optional[str]
     seg_path: Optional[str] = None
 
 
@@ -65,10 +66,11 @@ def check_image(path: str) -> Tuple[int, int]:
     try:
         with Image.open(path) as img:
             width, height = img.size
-            fmt = img.format
+            file_format = img.format
             tail = _tail(path)
-            complete = not ((fmt == 'JPEG' and JPEG_EOI not in tail) or
-                            (fmt == 'PNG' and PNG_IEND not in tail[-16:]))
+            complete = not ((file_format == 'JPEG' and JPEG_EOI not in tail)
+                            or (file_format == 'PNG'
+                                and PNG_IEND not in tail[-16:]))
             if not complete:
                 img.load()  # decode before rejecting
     except OSError as exc:
@@ -98,17 +100,14 @@ def read_mask(path: str) -> np.ndarray:
     return seg.astype(np.uint8, copy=False)
 
 
-def _scan_one(item: ScanItem, check_images: bool, check_masks: bool,
-              derive_labels: bool, num_classes: int,
+def _scan_one(item: ScanItem, derive_labels: bool, num_classes: int,
               label_map: Optional[Dict[int, int]]) -> ScanResult:
     result = ScanResult()
     try:
-        if check_images:
+        if item.img_path is not None:
             result.size = check_image(item.img_path)
     except OSError as exc:
         result.error = f'image {item.img_path} {exc}'
-        return result
-    if not (check_masks or derive_labels):
         return result
     if item.seg_path is None:
         return result
@@ -143,8 +142,6 @@ def default_workers() -> int:
 def scan_files(items: Sequence[ScanItem],
                *,
                num_classes: int,
-               check_images: bool = True,
-               check_masks: bool = True,
                derive_labels: bool = False,
                label_map: Optional[Dict[int, int]] = None,
                workers: Optional[int] = None,
@@ -152,7 +149,7 @@ def scan_files(items: Sequence[ScanItem],
     """Scan ``items`` in a thread pool; raise one ``ValueError`` listing
     every bad file (see the module doc). Results keep the input order."""
     workers = workers or default_workers()
-    args = (check_images, check_masks, derive_labels, num_classes, label_map)
+    args = (derive_labels, num_classes, label_map)
     if workers <= 1 or len(items) < 64:
         results = [_scan_one(item, *args) for item in items]
     else:

@@ -3,13 +3,14 @@ verify_dataset.py``, ``docs/DATA.md``).
 
 For every split a config reads (``train_dataloader``, ``val_dataloader``,
 ``test_dataloader``; a SemPLeS stage's own dataset when it reads other
-files): the folders and files the config names exist (``utils/preflight.py``
-``dataset_inputs``), the dataset builds with its scan on (``datasets/
-scan.py``: every listed image decodes, masks where the split reads them are
+files): the folders and files its dataset class declares exist
+(``required_paths``, as the pre-flight checks them), the dataset builds
+with its scan on (``datasets/scan.py``: every listed image decodes, masks where the split reads them are
 single-channel, of their image's size, values 0..K / 255), every image has
 its image-level labels with K entries (K of the dataset and of the CAM
 network), every image of a split that needs masks has one, and the number
-of images equals the split's known count (VOC / COCO 2014, overridable).
+of images equals the split's known count (the dataset class's
+``SPLIT_SIZES``: VOC / COCO 2014; overridable).
 """
 import os.path as osp
 from dataclasses import dataclass, field
@@ -17,17 +18,12 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-#: (dataset type, id-list file name) -> images in the full download
-EXPECTED_COUNTS: Dict[Tuple[str, str], int] = {}
-for _name, _count in (('trainaug.txt', 10582), ('train_aug.txt', 10582),
-                      ('train_aug_id.txt', 10582), ('train.txt', 1464),
-                      ('train_id.txt', 1464), ('val.txt', 1449),
-                      ('val_id.txt', 1449)):
-    EXPECTED_COUNTS[('VOCWeakDataset', _name)] = _count
-for _type in ('COCOWeakDataset', 'COCO90WeakDataset'):
-    for _name, _count in (('train_ids.txt', 82081), ('val_ids.txt', 40137),
-                          ('val_seed_1250.txt', 1250)):
-        EXPECTED_COUNTS[(_type, _name)] = _count
+from mmseg.registry import DATASETS
+from ..utils.preflight import (config_datasets, dataset_class,
+                               dataset_inputs, leaf_datasets,
+                               pipeline_reads_masks)
+from .image_labels import read_id_list
+
 SPLITS = ('train', 'val', 'test')
 MAX_LISTED = 10
 
@@ -53,34 +49,32 @@ class SplitReport:
 
 
 def expected_count(dataset: dict) -> Optional[int]:
-    """The full download's count for this split, None when not known."""
-    ann = osp.basename(str(dataset.get('ann_file', '')))
-    return EXPECTED_COUNTS.get((str(dataset.get('type', '')), ann))
+    """The full download's count for this split (``SPLIT_SIZES`` declared
+    by the dataset class itself, not inherited), None when not known."""
+    sizes = vars(dataset_class(dataset.get('type')) or object).get(
+        'SPLIT_SIZES') or {}
+    return sizes.get(osp.basename(str(dataset.get('ann_file', ''))))
 
 
 def config_splits(cfg, which: Sequence[str]) -> Iterator[
         Tuple[str, str, dict, bool]]:
     """(split, config key, dataset dict, evaluated) of the chosen splits;
     a SemPLeS stage's dataset override counts as ``train``."""
-    from ..utils.preflight import _datasets, _unwrap
-    for key, dataset, evaluated in _datasets(cfg):
+    for key, dataset, evaluated in config_datasets(cfg):
         split = key.split('_dataloader')[0] if '_dataloader' in key[:16] \
             else 'train'
         if split not in which:
             continue
-        for leaf_key, leaf in _unwrap(key, dict(dataset)):
+        for leaf_key, leaf in leaf_datasets(key, dict(dataset)):
             yield split, leaf_key, leaf, evaluated
 
 
 def _files_of(dataset: dict) -> tuple:
-    """What decides which files a dataset reads (not its pipeline's
-    augmentation)."""
-    keys = ('type', 'data_root', 'ann_file', 'label_file', 'label_source',
-            'xml_dir', 'data_prefix', 'img_dir', 'seg_dir', 'id_space',
-            'masks_required')
-    return tuple(repr(dataset.get(k)) for k in keys) + (
-        any('Annotations' in str(t.get('type', ''))
-            for t in dataset.get('pipeline') or [] if isinstance(t, dict)), )
+    """What decides which files a dataset reads: every setting but the
+    pipeline, and whether the pipeline reads masks."""
+    return tuple(sorted((k, repr(v)) for k, v in dataset.items()
+                        if k != 'pipeline')) + (
+        pipeline_reads_masks(dataset.get('pipeline')), )
 
 
 def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
@@ -88,22 +82,15 @@ def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
                 expected: Optional[int] = None,
                 workers: Optional[int] = None) -> SplitReport:
     """Check one split (see the module doc); problems go into the report."""
-    from mmseg.registry import DATASETS
-
-    from ..utils.preflight import dataset_inputs
-    from .image_labels import read_id_list
     report = SplitReport(split, key, str(dataset_cfg.get('type', '?')),
                          str(dataset_cfg.get('ann_file', '?')),
                          str(dataset_cfg.get('data_root', '')))
     report.expected = expected if expected is not None else expected_count(
         dataset_cfg)
-    for item_key, path, kind, _ in dataset_inputs(key, dataset_cfg,
-                                                  evaluated):
-        if path is None or '://' in path:
-            continue
-        if not (osp.isdir(path) if kind == 'dir' else osp.isfile(path)):
-            report.problems.append(f'{item_key} = {path}: {kind} does not '
-                                   'exist')
+    for item in dataset_inputs(dataset_cfg, evaluated=evaluated):
+        if '://' not in item.path and not item.exists():
+            report.problems.append(f'{key}.{item.key} = {item.path}: '
+                                   f'{item.kind} does not exist')
     if report.problems:
         return report
     cfg = dict(dataset_cfg, scan=dict(workers=workers) if workers else True)

@@ -6,11 +6,21 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmseg.registry import DATASETS
+from ..utils.preflight import InputPath, join_root
 from .class_names import VOC_CLASSES, VOC_PALETTE, VOC_PROMPT_NAMES
 from .voc_xml_labels import DIFFICULT, voc_xml_label_table
 from .weak_seg_dataset import WeakLabelSegDataset
 
 LABEL_SOURCES = ('file', 'xml', 'mask')
+
+
+def label_source_of(label_source: Optional[str],
+                    label_file: Optional[str]) -> str:
+    """``label_source``, by default ``'file'`` with a label file, else
+    ``'mask'``."""
+    if label_source is not None:
+        return label_source
+    return 'file' if label_file is not None else 'mask'
 
 
 @DATASETS.register_module()
@@ -48,6 +58,32 @@ class VOCWeakDataset(WeakLabelSegDataset):
         classes=VOC_CLASSES,
         palette=VOC_PALETTE,
         prompt_classes=VOC_PROMPT_NAMES)
+    LAYOUT = ('PASCAL VOC 2012 + SBD: JPEGImages/, Annotations/, '
+              'SegmentationClass/, SegmentationClassAug/ (mmseg\'s '
+              'voc_aug.py), ImageSets/Segmentation/*.txt (docs/DATA.md)')
+    DEFAULT_PREFIX = dict(img_path='JPEGImages',
+                          seg_map_path='SegmentationClassAug')
+    SPLIT_SIZES = {'trainaug.txt': 10582, 'train_aug.txt': 10582,
+                   'train_aug_id.txt': 10582, 'train.txt': 1464,
+                   'train_id.txt': 1464, 'val.txt': 1449, 'val_id.txt': 1449}
+
+    @classmethod
+    def labels_from_masks(cls, cfg: dict) -> bool:
+        return label_source_of(cfg.get('label_source'),
+                               cfg.get('label_file')) == 'mask'
+
+    @classmethod
+    def required_paths(cls, cfg: dict, *,
+                       evaluated: bool = False) -> List[InputPath]:
+        """As :class:`WeakLabelSegDataset`'s, and ``xml_dir`` for
+        ``label_source='xml'``."""
+        paths = super().required_paths(cfg, evaluated=evaluated)
+        if cfg.get('label_source') == 'xml':
+            paths.append(InputPath(
+                'xml_dir', join_root(cfg.get('data_root'),
+                                     cfg.get('xml_dir', 'Annotations')),
+                'dir', 'image-level labels: VOC\'s XML annotations'))
+        return paths
 
     def __init__(self,
                  *,
@@ -57,23 +93,19 @@ class VOCWeakDataset(WeakLabelSegDataset):
                  label_source: Optional[str] = None,
                  xml_dir: str = 'Annotations',
                  difficult: str = 'include',
-                 data_prefix: dict = dict(
-                     img_path='JPEGImages',
-                     seg_map_path='SegmentationClassAug'),
+                 data_prefix: Optional[dict] = None,
                  **kwargs) -> None:
-        if label_source is None:
-            label_source = 'file' if label_file is not None else 'mask'
+        label_source = label_source_of(label_source, label_file)
         if label_source not in LABEL_SOURCES:
-            raise ValueError(f'VOCWeakDataset: label_source must be one of '
-                             f'{LABEL_SOURCES}, got {label_source!r}')
+            raise ValueError(f'label_source must be one of {LABEL_SOURCES}, '
+                             f'got {label_source!r}')
         if (label_source == 'file') != (label_file is not None):
-            raise ValueError(
-                f"VOCWeakDataset: label_source={label_source!r} with "
-                f'label_file={label_file!r}: a label_file goes with '
-                "label_source='file' (or no label_source) only")
+            raise ValueError(f'label_source={label_source!r} with label_file='
+                             f"{label_file!r}: a label_file goes with "
+                             "label_source='file' only")
         if difficult not in DIFFICULT:
-            raise ValueError(f'VOCWeakDataset: difficult must be one of '
-                             f'{DIFFICULT}, got {difficult!r}')
+            raise ValueError(f'difficult must be one of {DIFFICULT}, got '
+                             f'{difficult!r}')
         self.label_source = label_source
         self.xml_dir = xml_dir
         self.difficult = difficult
@@ -81,7 +113,7 @@ class VOCWeakDataset(WeakLabelSegDataset):
             ann_file=ann_file,
             data_root=data_root,
             label_file=label_file,
-            data_prefix=data_prefix,
+            data_prefix=data_prefix or dict(self.DEFAULT_PREFIX),
             img_suffix='.jpg',
             seg_map_suffix='.png',
             **kwargs)

@@ -7,7 +7,8 @@ import numpy as np
 from mmengine.logging import print_log
 
 from mmseg.datasets import BaseSegDataset
-from ..utils.rng_state import seeded_rng
+from ..utils.preflight import (InputPath, join_root, pipeline_reads_masks,
+                               seg_dataset_inputs)
 from .image_labels import read_id_list, read_label_file
 from .scan import ScanItem, scan_files
 
@@ -30,8 +31,44 @@ class WeakLabelSegDataset(BaseSegDataset):
     parallel; ``scan=False`` skips it, ``scan=dict(workers=N)`` sets the
     threads. The scanned image size is kept as ``scan_shape`` (H, W).
 
-    Nothing is ever written into the data folders.
+    Nothing is ever written into the data folders. What a config of the
+    class reads is declared once, in :meth:`required_paths` (the pre-flight
+    and ``tools/analysis_tools/verify_dataset.py`` ask it).
     """
+
+    #: what ``data_root`` holds, for the message when an input is missing
+    LAYOUT = 'the layout of the dataset'
+    #: ``data_prefix`` when the config gives none
+    DEFAULT_PREFIX: Dict[str, str] = {}
+    #: id-list file name -> images in the full download (verify_dataset);
+    #: each class declares its own (a subclass may read another download)
+    SPLIT_SIZES: Dict[str, int] = {}
+
+    @classmethod
+    def labels_from_masks(cls, cfg: dict) -> bool:
+        """Whether a config of the class derives image labels from masks."""
+        return not cfg.get('label_file')
+
+    @classmethod
+    def required_paths(cls, cfg: dict, *,
+                       evaluated: bool = False) -> List[InputPath]:
+        """The folders and files a config of this class reads, keyed inside
+        ``cfg``: ``data_root``, ``ann_file``, the image folder, the
+        ``label_file`` and, where masks are read (``evaluated`` by a metric,
+        ``masks_required``, labels from masks, a pipeline that loads them),
+        the mask folder."""
+        masks_read = (evaluated or bool(cfg.get('masks_required'))
+                      or cls.labels_from_masks(cfg)
+                      or pipeline_reads_masks(cfg.get('pipeline')))
+        paths = seg_dataset_inputs(cfg, masks_read=masks_read,
+                                   default_prefix=cls.DEFAULT_PREFIX,
+                                   layout=cls.LAYOUT)
+        if cfg.get('label_file'):
+            paths.append(InputPath(
+                'label_file', join_root(cfg.get('data_root'),
+                                        cfg['label_file']), 'file',
+                'image-level labels: a pickled dict id -> multi-hot'))
+        return paths
 
     def __init__(self,
                  *,
@@ -42,11 +79,10 @@ class WeakLabelSegDataset(BaseSegDataset):
                  scan: Union[bool, dict] = True,
                  **kwargs) -> None:
         if not osp.isdir(data_root):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: data_root {data_root} does not exist')
+            raise FileNotFoundError(f'data_root {data_root} does not exist')
         if not isinstance(scan, (bool, dict)):
-            raise TypeError(f'{type(self).__name__}: scan must be a bool or '
-                            f'dict(workers=N), got {scan!r}')
+            raise TypeError(f'scan must be a bool or dict(workers=N), got '
+                            f'{scan!r}')
         self.label_file = label_file
         self.masks_required = masks_required
         self.scan = scan
@@ -67,80 +103,66 @@ class WeakLabelSegDataset(BaseSegDataset):
         """True when the masks are used (so scanned): ``masks_required`` or
         a pipeline that loads annotations (evaluation). Masks stay optional
         per image unless ``masks_required``."""
-        transforms = getattr(self.pipeline, 'transforms', [])
-        return self.masks_required or any(
-            'Annotations' in type(t).__name__ for t in transforms)
+        return self.masks_required or pipeline_reads_masks(
+            getattr(self.pipeline, 'transforms', []))
 
     def load_data_list(self) -> List[dict]:
         ids = read_id_list(self.ann_file)
         img_dir = self.data_prefix.get('img_path', '')
         seg_dir = self.data_prefix.get('seg_map_path', '')
-        label_path = self._label_file_path()
-        k = self.num_classes
-        labels = None
-        raw_map = self.raw_label_map()
         have_seg_dir = bool(seg_dir) and osp.isdir(seg_dir)
-        masks_read = self.masks_read()
         if self.masks_required and not have_seg_dir:
-            raise FileNotFoundError(
-                f'{type(self).__name__}: masks_required but the mask folder '
-                f'{seg_dir!r} does not exist')
+            raise FileNotFoundError(f'masks_required, but the mask folder '
+                                    f'{seg_dir!r} does not exist')
         labels = self.load_label_table(ids)
         if labels is None and not have_seg_dir:
-            raise FileNotFoundError(
-                f'{type(self).__name__}: no label_file and no mask folder '
-                f'{seg_dir!r} to derive image labels from')
-        data_list, items = [], []
+            raise FileNotFoundError(f'no label_file and no mask folder '
+                                    f'{seg_dir!r} to derive labels from')
+        raw_map = self.raw_label_map()
+        data_list = []
         for img_id in ids:
-            img_path = osp.join(img_dir, self.img_file_name(img_id))
             seg_path = osp.join(seg_dir, img_id + self.seg_map_suffix) \
                 if seg_dir else None
-            expected = seg_path
             if seg_path is not None and not osp.isfile(seg_path):
-                if self.masks_required:
-                    raise FileNotFoundError(
-                        f'{type(self).__name__}: no mask {seg_path} for '
-                        f'image id {img_id} (listed in {self.ann_file}; '
-                        'masks_required=True)')
+                if self.masks_required or labels is None:
+                    raise FileNotFoundError(f'no mask {seg_path} for image '
+                                            f'id {img_id} ({self.ann_file})')
                 seg_path = None
+            vec = None
             if labels is not None:
                 if img_id not in labels:
                     raise KeyError(f'image id {img_id} (from {self.ann_file}) '
-                                   f'has no entry in label file {label_path}')
-                vec = self.labels_from_raw(labels[img_id], img_id)
-            else:
-                if seg_path is None:
-                    raise FileNotFoundError(
-                        f'no mask {expected} for image id {img_id} and no '
-                        'label_file: cannot derive its image labels')
-                vec = None
-            items.append(ScanItem(img_path, seg_path))
+                                   f'is not in {self._label_file_path()}')
+                vec = self.labels_from_raw(labels[img_id],
+                                           img_id).astype(np.float32)
             data_list.append(
                 dict(
-                    img_path=img_path,
+                    img_path=osp.join(img_dir, self.img_file_name(img_id)),
                     seg_map_path=seg_path,
-                    img_labels=None if vec is None else vec.astype(
-                        np.float32),
+                    img_labels=vec,
                     label_map=raw_map,
                     reduce_zero_label=False,
                     seg_fields=[]))
-        self._scan(data_list, items, masks_read, labels is None, raw_map)
+        self._scan(data_list, derive=labels is None, raw_map=raw_map)
         return data_list
 
-    def _scan(self, data_list: List[dict], items: List[ScanItem],
-              masks_read: bool, derive: bool,
+    def _scan(self, data_list: List[dict], *, derive: bool,
               raw_map: Optional[dict]) -> None:
-        """Check every file (``scan``) and derive labels from the masks."""
+        """Check every file read (``scan``); derive labels from the masks.
+        The masks go to the scan where read: ``masks_read()`` or labels
+        derived from them."""
         enabled = self.scan is not False
         if not (enabled or derive):
             return
+        masks = derive or (enabled and self.masks_read())
+        items = [ScanItem(d['img_path'] if enabled else None,
+                          d['seg_map_path'] if masks else None)
+                 for d in data_list]
         options = self.scan if isinstance(self.scan, dict) else {}
         start = time.perf_counter()
         results = scan_files(
             items,
             num_classes=self.num_classes,
-            check_images=enabled,
-            check_masks=enabled and masks_read,
             derive_labels=derive,
             label_map=raw_map,
             workers=options.get('workers'),
@@ -150,22 +172,21 @@ class WeakLabelSegDataset(BaseSegDataset):
                 info['img_labels'] = result.labels
             if result.size is not None:
                 info['scan_shape'] = result.size
-        seconds = time.perf_counter() - start
-        what = ('images' + (' and masks' if masks_read else '')
+        what = ('images' + (' and masks' if masks else '')
                 if enabled else 'masks (image labels)')
         print_log(
             f'{type(self).__name__}: scanned {len(items)} {what} of '
-            f'{self.ann_file} in {seconds:.1f} s'
+            f'{self.ann_file} in {time.perf_counter() - start:.1f} s'
             f'{" (scan=False skips it)" if enabled else ""}',
             logger='current')
 
     def __getitem__(self, idx: int) -> dict:
-        """A sample; a :class:`SeededIndex` (``SeededSampler``) runs its
-        pipeline with the generators seeded by the index's sample seed."""
-        seed = getattr(idx, 'sample_seed', None)
-        if seed is None:
+        """A sample; an index with ``seeded_rng`` (``SeededSampler``'s) runs
+        the pipeline with the generators seeded by that sample's seed."""
+        seeded_rng = getattr(idx, 'seeded_rng', None)
+        if seeded_rng is None:
             return super().__getitem__(idx)
-        with seeded_rng(seed):
+        with seeded_rng():
             return super().__getitem__(int(idx))
 
     def load_label_table(self,

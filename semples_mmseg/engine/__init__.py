@@ -1,2 +1,3 @@
-"""Training machinery: the three-stage loop, optimizer constructor, hooks."""
-from . import hooks, loops, optimizers, schedulers  # noqa: F401
+"""Training machinery: the stage loop, exact resume, hooks, optimizer,
+schedulers."""
+from . import exact_resume, hooks, loops, optimizers, schedulers  # noqa: F401

@@ -1,21 +1,19 @@
 """Seed mIoU of CAMs over every background threshold in one pass."""
-import json
 import math
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
-from mmengine.utils import mkdir_or_exist
 from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
-from ..models.utils.cam_inference import cams_to_label_map
+from ..models.segmentors.cam_inference import cams_to_label_map
+from ..utils.atomic_files import write_json_atomically
+from ..utils.output_dirs import prepare_output_dirs
 
 #: one image's sparse histogram: (flat indices, counts, K)
 ImageHistogram = Tuple[np.ndarray, np.ndarray, int]
@@ -40,10 +38,10 @@ def thresholds_from_range(start: float, stop: float,
     return tuple(round(start + i * step, 6) for i in range(count))
 
 
-SELECTIONS = ('greedy', 'max')
+THRESHOLD_RULES = ('greedy', 'max')
 
 
-def select_threshold(miou_curve: Sequence[float], selection: str) -> int:
+def select_threshold(miou_curve: Sequence[float], rule: str) -> int:
     """Index of the chosen threshold on an ascending sweep's mIoU curve.
 
     ``'greedy'`` (the reference, hustvl/WeakTr ``evaluation.py``): walk the
@@ -59,13 +57,13 @@ def select_threshold(miou_curve: Sequence[float], selection: str) -> int:
     if values.ndim != 1 or values.size == 0:
         raise ValueError('miou_curve must be a non-empty 1-D sequence, got '
                          f'shape {values.shape}')
-    if selection == 'max':
+    if rule == 'max':
         if np.isnan(values).all():
             raise ValueError('miou_curve is all NaN: no threshold to select')
         return int(np.nanargmax(values))
-    if selection != 'greedy':
-        raise ValueError(f'selection must be one of {SELECTIONS}, got '
-                         f'{selection!r}')
+    if rule != 'greedy':
+        raise ValueError(f'threshold_rule must be one of {THRESHOLD_RULES}, '
+                         f'got {rule!r}')
     index = 0
     while index + 1 < values.size and values[index + 1] > values[index]:
         index += 1
@@ -87,7 +85,7 @@ class CAMSeedMetric(BaseMetric):
     of each data sample.
 
     Returns (no prefix by default): ``mIoU`` (percent) and ``threshold`` of
-    the ``selection``, and always ``mIoU_greedy`` / ``threshold_greedy``
+    the ``threshold_rule``, and always ``mIoU_greedy`` / ``threshold_greedy``
     and ``mIoU_max`` / ``threshold_max``. Logs the per-class IoU / Acc table
     at the selected threshold (mmseg's format) and the whole
     mIoU-by-threshold curve as text. mIoU is the nanmean over the K + 1
@@ -99,13 +97,15 @@ class CAMSeedMetric(BaseMetric):
         thresholds: background thresholds, ascending (default 0.40 ... 0.59).
         threshold_range: ``(start, stop, step)`` instead of ``thresholds``;
             ``stop`` is exclusive, e.g. ``(0.40, 0.60, 0.01)``.
-        selection: ``'greedy'`` (default, the reference) or ``'max'``; see
-            :func:`select_threshold`.
+        threshold_rule: ``'greedy'`` (default, the reference) or ``'max'``;
+            see :func:`select_threshold`.
         ignore_index: GT value left out.
         output_dir: if set (``tools/test.py --out DIR``), each sample's seed
             label map is written there as ``{image name}.png`` (uint8), and
             ``label_maps.json`` says at which background threshold (and,
             with GT, the files' own mIoU next to the selected threshold's).
+            Every rank creates it when the metric is built (all ranks build
+            it together: ``prepare_output_dirs``).
         output_threshold: the background threshold of the written label
             maps. None (default): the model's, i.e. its ``pred_sem_seg``
             (``model.test_cfg.bg_threshold`` for SemPLeS models).
@@ -122,7 +122,7 @@ class CAMSeedMetric(BaseMetric):
                  *,
                  thresholds: Optional[Sequence[float]] = None,
                  threshold_range: Optional[Sequence[float]] = None,
-                 selection: str = 'greedy',
+                 threshold_rule: str = 'greedy',
                  ignore_index: int = 255,
                  output_dir: Optional[str] = None,
                  output_threshold: Optional[float] = None,
@@ -133,20 +133,18 @@ class CAMSeedMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if format_only and output_dir is None:
             raise ValueError('format_only needs an output_dir')
-        if selection not in SELECTIONS:
-            raise ValueError(f'CAMSeedMetric: selection must be one of '
-                             f'{SELECTIONS}, got {selection!r}')
+        if threshold_rule not in THRESHOLD_RULES:
+            raise ValueError(f'threshold_rule must be one of '
+                             f'{THRESHOLD_RULES}, got {threshold_rule!r}')
         if output_threshold is not None:
             if output_dir is None:
                 raise ValueError('output_threshold needs an output_dir')
             output_threshold = float(output_threshold)
-        self.selection = selection
+        self.threshold_rule = threshold_rule
         self.output_dir = output_dir
         self.output_threshold = output_threshold
         self.format_only = format_only
         self._file_threshold: Optional[float] = None
-        if output_dir is not None and is_main_process():
-            mkdir_or_exist(output_dir)
         if thresholds is not None and threshold_range is not None:
             raise ValueError('give thresholds or threshold_range, not both '
                              f'(got {thresholds} and {threshold_range})')
@@ -163,6 +161,8 @@ class CAMSeedMetric(BaseMetric):
                              f'sequence without repeats, got {thresholds}')
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.ignore_index = ignore_index
+        if output_dir is not None:  # every rank writes its samples' maps
+            prepare_output_dirs(output_dir)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Reduce each sample to its sparse histogram (kept in ``results``)."""
@@ -338,8 +338,8 @@ class CAMSeedMetric(BaseMetric):
                              f'{self.ignore_index}?)')
         iou = self.class_iou(conf)  # (T, K + 1)
         miou = np.nanmean(iou, axis=1) * 100  # as seed_curve, conf reused
-        chosen = {s: select_threshold(miou, s) for s in SELECTIONS}
-        picked = chosen[self.selection]
+        chosen = {r: select_threshold(miou, r) for r in THRESHOLD_RULES}
+        picked = chosen[self.threshold_rule]
 
         with np.errstate(invalid='ignore', divide='ignore'):
             acc = (np.diagonal(conf[picked]) / conf[picked].sum(axis=1))
@@ -348,8 +348,8 @@ class CAMSeedMetric(BaseMetric):
         table.add_column('IoU', np.round(iou[picked] * 100, 2).tolist())
         table.add_column('Acc', np.round(acc * 100, 2).tolist())
         print_log(f'per class results (seed, background threshold '
-                  f'{self.thresholds[picked]:.2f}, {self.selection} '
-                  'selection):', logger=logger)
+                  f'{self.thresholds[picked]:.2f}, {self.threshold_rule} '
+                  'rule):', logger=logger)
         print_log('\n' + table.get_string(), logger=logger)
         curve = ', '.join(f'{t:g}: {m:.2f}'
                           for t, m in zip(self.thresholds, miou))
@@ -382,7 +382,7 @@ class CAMSeedMetric(BaseMetric):
             threshold_source=source,
             label_maps_mIoU=None if files_miou is None else round(
                 files_miou, 2),
-            selection=None if selected is None else self.selection,
+            threshold_rule=None if selected is None else self.threshold_rule,
             selected_threshold=selected,
             selected_mIoU=None if selected_miou is None else round(
                 selected_miou, 2))
@@ -391,17 +391,14 @@ class CAMSeedMetric(BaseMetric):
         if files_miou is not None:
             text += f': their mIoU {files_miou:.2f}'
         if selected is not None:
-            text += (f'; the {self.selection} selection of the sweep is '
+            text += (f'; the {self.threshold_rule} rule of the sweep picks '
                      f'{selected:g} (mIoU {selected_miou:.2f}); write the '
                      'maps at another threshold with --cfg-options '
                      'test_evaluator.output_threshold=T')
         print_log(text, logger=logger)
-        path = osp.join(self.output_dir, self.summary_file)
-        tmp = f'{path}.tmp{os.getpid()}'
-        with open(tmp, 'w') as f:
-            json.dump(summary, f, indent=2)
-            f.write('\n')
-        os.replace(tmp, path)
+        write_json_atomically(summary,
+                              osp.join(self.output_dir, self.summary_file),
+                              indent=2)
 
 
 def sample_name(sample: dict) -> str:

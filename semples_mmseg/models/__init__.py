@@ -1,3 +1,4 @@
-"""Models: CAM networks, the frozen CLIP guide, prompts, losses, segmentors."""
-from . import cam_nets, clip, losses, segmentors, utils  # noqa: F401
-from . import backbones, decode_heads  # noqa: F401
+"""Models: CAM networks, the frozen CLIP guide, prompts, losses, segmentors,
+and the second-stage networks (decode heads, backbones, IRNet)."""
+from . import (backbones, cam_nets, clip, decode_heads, irn,  # noqa: F401
+               losses, segmentors, utils)

@@ -8,7 +8,8 @@ unaries, as the references build them with pydensecrf's helpers:
 * labels (:func:`crf_refine_labels`, pseudo masks from thresholded CAMs):
   ``unary_from_labels``, the map's label trusted with ``gt_prob`` 0.7 and
   the rest of the label set sharing 0.3;
-* probabilities (:func:`crf_refine_probs`, final predictions):
+* probabilities (:func:`crf_marginals` -> (C, H, W) marginals,
+  :func:`crf_refine_probs` -> their (H, W) argmax; final predictions):
   ``unary_from_softmax``, -log p with p clipped to [1e-5, 1].
 
 Presets (Gaussian sxy, compat / bilateral sxy, srgb, compat; 10 mean-field
@@ -18,8 +19,9 @@ iterations):
 * ``weaktr_coco``: 3, 3 / 50, 5, 10, WeakTr's COCO pseudo masks;
 * ``irnet``: 3, 3 / 50, 5, 10, IRNet's and CLIMS's IR labels;
 * ``weaktr_voc_final``: 3, 3 / 83, 5, 3, WeakTr's VOC predictions;
-* ``weaktr_coco_final``: 1, 3 / 67, 3, 4, WeakTr's COCO predictions
-  (also DeepLab-V2's test CRF).
+* ``weaktr_coco_final``: 1, 3 / 67, 3, 4, WeakTr's COCO predictions;
+* ``deeplabv2``: 1, 3 / 67, 3, 4, DeepLab-V2's test CRF (CLIMS's
+  segmentation step), the same terms under the name its configs use.
 """
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
@@ -44,6 +46,7 @@ CRF_PRESETS = {
     'irnet': CRFParams(3, 3, 50, 5, 10),
     'weaktr_voc_final': CRFParams(3, 3, 83, 5, 3),
     'weaktr_coco_final': CRFParams(1, 3, 67, 3, 4),
+    'deeplabv2': CRFParams(1, 3, 67, 3, 4),
 }
 
 
@@ -118,11 +121,11 @@ def crf_refine_labels(image: np.ndarray,
     return values[q.argmax(axis=0)].astype(labels.dtype)
 
 
-def crf_refine_probs(image: np.ndarray,
-                     probs: np.ndarray,
-                     *,
-                     preset: Union[str, CRFParams] = 'weaktr_voc_final',
-                     ) -> np.ndarray:
+def crf_marginals(image: np.ndarray,
+                  probs: np.ndarray,
+                  *,
+                  preset: Union[str, CRFParams] = 'weaktr_voc_final',
+                  ) -> np.ndarray:
     """(C, H, W) class probabilities -> (C, H, W) CRF marginals.
 
     The unary is -log p with p clipped to [1e-5, 1]
@@ -135,3 +138,13 @@ def crf_refine_probs(image: np.ndarray,
                          f'{probs.shape} (C, H, W) differ in size')
     unary = _pydensecrf()[1].unary_from_softmax(probs)
     return _dense_crf(image, unary, crf_params(preset))
+
+
+def crf_refine_probs(image: np.ndarray,
+                     probs: np.ndarray,
+                     *,
+                     preset: Union[str, CRFParams] = 'weaktr_voc_final',
+                     ) -> np.ndarray:
+    """(C, H, W) class probabilities -> (H, W) int64 labels, the argmax of
+    :func:`crf_marginals` (channel indices of ``probs``)."""
+    return crf_marginals(image, probs, preset=preset).argmax(axis=0)

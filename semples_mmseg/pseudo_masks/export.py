@@ -21,6 +21,7 @@ from PIL import Image
 from ..utils.atomic_files import (DiskFullError, atomic_path,
                                    np_save_atomically, write_json_atomically)
 from ..evaluation.cam_seed_metric import CAMSeedMetric
+from ..models.segmentors.cam_inference import cams_to_label_map
 from .export_loader import ReadFailure, build_export_loader
 from .export_writer import BoundedWriter
 
@@ -33,13 +34,6 @@ def checkpoint_num_classes(state: Dict[str, torch.Tensor]) -> Optional[int]:
     if 'cam_net.backbone.cls_token' in state:
         return int(state['cam_net.backbone.cls_token'].shape[1])
     return None
-
-
-def threshold_label_map(cams: torch.Tensor, threshold: float) -> np.ndarray:
-    """(K, H, W) CAMs -> (H, W) uint8: 0 where max <= threshold, else k + 1."""
-    best, cls = cams.max(dim=0)
-    label = torch.where(best > threshold, cls + 1, torch.zeros_like(cls))
-    return label.to(torch.uint8).cpu().numpy()
 
 
 def write_png_atomically(label: np.ndarray, path: str) -> None:
@@ -80,7 +74,7 @@ def pending_indices(img_paths: Sequence[str], out_dir: str,
     ]
 
 
-TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy)$')  # atomic_path's names
+TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy|npz)$')  # atomic_path's names
 
 
 def remove_temporaries(out_dir: str) -> List[str]:
@@ -130,17 +124,12 @@ def check_or_record_settings(out_dir: str, settings: Dict, *,
             recorded = json.load(f)
         diffs = settings_differences(recorded, settings)
         if diffs:
-            raise ValueError(
-                f'--resume: the masks in {out_dir} were made with other '
-                'settings (' + '; '.join(diffs) + '): resuming would mix '
-                'them; pass --overwrite to redo them all, or another '
-                '--out-dir')
+            raise ValueError(f'--resume: {out_dir} was made with other '
+                             f"settings ({'; '.join(diffs)}): --overwrite")
         return
     if resume and any(f.endswith('.png') for f in os.listdir(out_dir)):
-        raise ValueError(
-            f'--resume: {out_dir} holds masks but no {SETTINGS_FILE} (made by '
-            'an older version): their settings cannot be checked; pass '
-            '--overwrite to redo them')
+        raise ValueError(f'--resume: {out_dir} has masks but no '
+                         f'{SETTINGS_FILE}: --overwrite')
     write_json_atomically(settings, path)
 
 
@@ -283,8 +272,9 @@ def cam_pass(model,
             # starts a second OpenMP team, which changes how the model's
             # threads wait (libgomp throttles spinning), so the two paths
             # would not be timed alike
+            label = cams_to_label_map(cams[None], threshold)[0]
             writer.submit(write_image_outputs,
-                          threshold_label_map(cams, threshold),
+                          label.to(torch.uint8).cpu().numpy(),
                           cams.half().cpu().numpy() if save_cams else None,
                           sample.metainfo['img_path'], out_dir=out_dir,
                           crf=crf, label_set=crf_label_set(sample))

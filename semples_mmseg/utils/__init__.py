@@ -1,4 +1,3 @@
-from .env_check import check_openmmlab_stack
-from .openmmlab_configs import register_fork_distributions
+from .fork_config_paths import register_fork_distributions
 
-__all__ = ['check_openmmlab_stack', 'register_fork_distributions']
+__all__ = ['register_fork_distributions']

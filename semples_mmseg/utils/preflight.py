@@ -1,15 +1,13 @@
-"""Pre-flight: every input file of a config checked at once, in seconds.
+"""Pre-flight: every input of a run checked before compute, in seconds.
 
-Without it a missing input surfaces one per run, after the model and the
-datasets are built (the CAM weights, then CLIP, then the data root).
 :func:`check_config_inputs` walks the config *before anything is built* and
 raises one :class:`MissingInputsError` listing every missing input with
 the config key that names it and where it comes from:
 
 * datasets of ``train_dataloader`` (and each SemPLeS stage's override),
-  ``val_dataloader`` / ``test_dataloader``: ``data_root``, ``ann_file``,
-  ``label_file``, image and mask folders (masks only where they are read:
-  evaluation splits, ``masks_required``, no label file);
+  ``val_dataloader`` / ``test_dataloader``: the folders and files each
+  dataset class declares (``required_paths``; mmseg's own datasets:
+  ``data_root``, ``ann_file``, image and, where read, mask folders);
 * weight files: every ``pretrained`` / ``init_cfg.checkpoint``,
   ``load_from``, ``train_cfg.cam_init_checkpoint``;
 * the CLIP source ``model.clip_guide.pretrained``: a local file must exist,
@@ -18,28 +16,24 @@ the config key that names it and where it comes from:
 
 ``purpose='test'`` checks only what inference reads (the test split and
 the checkpoint): initial weights and CLIP are not needed there.
+
+Once the model and the datasets are built, ``SemPLeSTrainLoop`` checks its
+stages with the functions at the end (class counts, param groups, the
+learned prompts a refinement stage needs, the seed mIoU's split).
 """
 import copy
 import logging
 import os
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import torch
+from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 
-#: dataset type -> what its data_root holds
-LAYOUTS = {
-    'VOCWeakDataset':
-    'PASCAL VOC 2012 + SBD in VOC layout: JPEGImages/, Annotations/, '
-    'SegmentationClass/, SegmentationClassAug/ (mmseg\'s voc_aug.py), '
-    'ImageSets/Segmentation/{trainaug,train,val}.txt (docs/DATA.md)',
-    'COCOWeakDataset':
-    'COCO 2014 converted by tools/dataset_converters/coco2014_weak.py: '
-    'masks/, {train,val}_ids.txt, cls_labels_coco80.npy; img_dir points at '
-    'the official train2014/ or val2014/ (docs/DATA.md)',
-    'CooccurWorldDataset':
-    'the demo\'s synthetic world, written by tools/cooccur/run_demo.py',
-}
+from mmseg.registry import DATASETS
+
 WEIGHT_HINTS = {
     'cam_net':
     'the CAM network\'s initial weights: DeiT-S ImageNet '
@@ -66,9 +60,9 @@ def _is_remote(path: str) -> bool:
     return '://' in path
 
 
-def _join(root: Optional[str], path: Optional[str]) -> Optional[str]:
+def join_root(root: Optional[str], path: Optional[str]) -> Optional[str]:
     """mmseg's rule: relative paths are under ``data_root``."""
-    if path is None or path == '':
+    if not path:
         return path
     path = osp.expanduser(str(path))
     if root and not osp.isabs(path) and not _is_remote(path):
@@ -76,94 +70,101 @@ def _join(root: Optional[str], path: Optional[str]) -> Optional[str]:
     return path
 
 
-def _datasets(cfg) -> Iterator[Tuple[str, dict, bool]]:
-    """(config key, dataset dict, evaluated) of every split the run reads."""
-    from ..engine.loops.semples_train_loop import merge_cfg
+@dataclass(frozen=True)
+class InputPath:
+    """A folder or file a dataset config reads: its key inside the dataset
+    config (``'data_prefix.img_path'``), the path, ``'dir'`` or ``'file'``,
+    and what it holds (for the message when it is missing)."""
+    key: str
+    path: str
+    kind: str
+    what: str
+
+    def exists(self) -> bool:
+        return osp.isdir(self.path) if self.kind == 'dir' else \
+            osp.isfile(self.path)
+
+
+def pipeline_reads_masks(pipeline: Optional[Sequence]) -> bool:
+    """Whether a pipeline (transform configs or objects) loads masks."""
+    return any('Annotations' in str(
+        t.get('type', '') if isinstance(t, dict) else type(t).__name__)
+        for t in pipeline or [])
+
+
+def seg_dataset_inputs(cfg: dict, *, masks_read: bool,
+                       default_prefix: Optional[dict] = None,
+                       layout: Optional[str] = None) -> List[InputPath]:
+    """What an mmseg ``BaseSegDataset`` config reads: ``data_root``,
+    ``ann_file``, ``data_prefix.img_path`` and, when ``masks_read``,
+    ``data_prefix.seg_map_path``."""
+    layout = layout or f"the {cfg.get('type')} layout"
+    root = cfg.get('data_root')
+    prefix = cfg.get('data_prefix') or default_prefix or {}
+    paths = [
+        InputPath('data_root', osp.expanduser(str(root or '')), 'dir', layout),
+        InputPath('ann_file', join_root(root, cfg.get('ann_file')), 'file',
+                  'the id list of the split, one image id per line'),
+        InputPath('data_prefix.img_path', join_root(root, prefix.get(
+            'img_path')), 'dir', 'the image folder; ' + layout),
+    ]
+    if masks_read:
+        paths.append(InputPath(
+            'data_prefix.seg_map_path', join_root(
+                root, prefix.get('seg_map_path')), 'dir',
+            'the mask folder (read for this split); ' + layout))
+    return [p for p in paths if p.path]
+
+
+def dataset_class(kind: Any) -> Optional[type]:
+    """The class a dataset config's ``type`` names (None when unknown)."""
+    return DATASETS.get(kind) if isinstance(kind, str) else kind
+
+
+def dataset_inputs(cfg: dict, *, evaluated: bool) -> List[InputPath]:
+    """What the dataset config ``cfg`` reads, as its class declares it
+    (``required_paths``); mmseg's own datasets by ``seg_dataset_inputs``.
+    ``evaluated``: the split goes to a metric that reads masks."""
+    cls = dataset_class(cfg.get('type'))
+    if hasattr(cls, 'required_paths'):
+        return cls.required_paths(cfg, evaluated=evaluated)
+    return seg_dataset_inputs(cfg, masks_read=evaluated or bool(
+        cfg.get('masks_required')) or pipeline_reads_masks(
+            cfg.get('pipeline')))
+
+
+def config_datasets(cfg) -> Iterator[Tuple[str, dict, bool]]:
+    """(config key, dataset dict, evaluated) of every split the run reads;
+    a SemPLeS stage's dataloader override merged as the loop merges it."""
     train = cfg.get('train_dataloader')
-    train_cfg = cfg.get('train_cfg') or {}
     if train and train.get('dataset'):
         yield 'train_dataloader.dataset', train['dataset'], False
-        for i, stage in enumerate(train_cfg.get('stages') or []):
+        for i, stage in enumerate((cfg.get('train_cfg') or {}).get('stages')
+                                  or []):
             override = (stage.get('dataloader') or {}).get('dataset')
             if override:
-                merged = merge_cfg(dict(train['dataset']), dict(override))
+                merged = ConfigDict(train['dataset'])
+                merged.merge(override)
                 yield (f'train_cfg.stages[{i}].dataloader.dataset', merged,
                        False)
     for split in ('val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
         if loader and loader.get('dataset'):
-            # label-free selection (docs/SELECTION.md) reads no masks
+            # label-free choice (docs/SELECTION.md) reads no masks
             evaluated = not (split == 'val' and (cfg.get('val_cfg') or {})
                              .get('type') == 'HeldOutLossValLoop')
             yield f'{split}_dataloader.dataset', loader['dataset'], evaluated
 
 
-def _unwrap(key: str, dataset: dict) -> Iterator[Tuple[str, dict]]:
+def leaf_datasets(key: str, dataset: dict) -> Iterator[Tuple[str, dict]]:
     """Dataset wrappers (Concat / Repeat / ...) down to the leaf datasets."""
     if 'datasets' in dataset:
         for i, child in enumerate(dataset['datasets']):
-            yield from _unwrap(f'{key}.datasets[{i}]', child)
+            yield from leaf_datasets(f'{key}.datasets[{i}]', child)
     elif isinstance(dataset.get('dataset'), dict):
-        yield from _unwrap(f'{key}.dataset', dataset['dataset'])
+        yield from leaf_datasets(f'{key}.dataset', dataset['dataset'])
     else:
         yield key, dataset
-
-
-def _pipeline_reads_masks(dataset: dict) -> bool:
-    return any('Annotations' in str(t.get('type', ''))
-               for t in dataset.get('pipeline') or [] if isinstance(t, dict))
-
-
-def dataset_inputs(key: str, dataset: dict,
-                   evaluated: bool) -> List[Tuple[str, str, str, str]]:
-    """(config key, path, kind, hint) the dataset will read."""
-    kind = str(dataset.get('type', ''))
-    layout = LAYOUTS.get(kind, f'the {kind} layout')
-    root = dataset.get('data_root')
-    out = []
-    if root:
-        out.append((f'{key}.data_root', osp.expanduser(str(root)), 'dir',
-                    layout))
-    ann = dataset.get('ann_file')
-    if ann:
-        out.append((f'{key}.ann_file', _join(root, ann), 'file',
-                    'the id list of the split (one image id per line)'))
-    label_file = dataset.get('label_file')
-    if label_file:
-        out.append((f'{key}.label_file', _join(root, label_file), 'file',
-                    'image-level labels: a pickled dict id -> multi-hot '
-                    '(the reference\'s cls_labels.npy)'))
-    label_source = dataset.get('label_source')
-    if label_source == 'xml':  # VOCWeakDataset: labels from the XML files
-        out.append((f'{key}.xml_dir',
-                    _join(root, dataset.get('xml_dir', 'Annotations')), 'dir',
-                    'image-level labels: VOC\'s XML annotations '
-                    '(Annotations/ of the VOC download)'))
-    labels_from_masks = not label_file and label_source != 'xml'
-    masks_read = (evaluated or dataset.get('masks_required')
-                  or labels_from_masks or _pipeline_reads_masks(dataset))
-    if kind == 'COCOWeakDataset':
-        img = dataset.get('img_dir')
-        seg = dataset.get('seg_dir', 'masks/train2014')
-        img_key, seg_key = f'{key}.img_dir', f'{key}.seg_dir'
-    else:
-        prefix = dataset.get('data_prefix') or {}
-        if kind in ('VOCWeakDataset', 'CooccurWorldDataset') and \
-                not prefix:
-            prefix = dict(img_path='JPEGImages',
-                          seg_map_path='SegmentationClassAug')
-        img, seg = prefix.get('img_path'), prefix.get('seg_map_path')
-        img_key = f'{key}.data_prefix.img_path'
-        seg_key = f'{key}.data_prefix.seg_map_path'
-    if img:
-        out.append((img_key, _join(root, img), 'dir', 'the image folder; '
-                    + layout))
-    if seg and masks_read:
-        out.append((seg_key, _join(root, seg), 'dir',
-                    'the mask folder (read for '
-                    f"{'evaluation' if evaluated else 'this split'}); "
-                    + layout))
-    return out
 
 
 def _weight_keys(node: Any, key: str) -> Iterator[Tuple[str, str]]:
@@ -248,26 +249,23 @@ def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
 
     # datasets
     if purpose == 'train':
-        splits = list(_datasets(cfg))
+        splits = list(config_datasets(cfg))
     else:
         loader = cfg.get('test_dataloader')
         splits = [('test_dataloader.dataset', loader['dataset'], True)] \
             if loader and loader.get('dataset') else []
     missing_roots = set()
     for key, dataset, evaluated in splits:
-        for leaf_key, leaf in _unwrap(key, dict(dataset)):
-            for item_key, path, kind, hint in dataset_inputs(
-                    leaf_key, leaf, evaluated):
-                if path is None or _is_remote(path):
-                    continue
-                if any(path.startswith(r + osp.sep) for r in missing_roots):
-                    continue  # below a missing data_root: said once
-                exists = osp.isdir(path) if kind == 'dir' else \
-                    osp.isfile(path)
-                if not exists:
-                    if item_key.endswith('.data_root'):
-                        missing_roots.add(path.rstrip(osp.sep))
-                    report(item_key, path, f'{kind} does not exist', hint)
+        for leaf_key, leaf in leaf_datasets(key, dict(dataset)):
+            for item in dataset_inputs(leaf, evaluated=evaluated):
+                path = item.path
+                if _is_remote(path) or item.exists() or any(
+                        path.startswith(r + osp.sep) for r in missing_roots):
+                    continue  # (below a missing data_root: said once)
+                if item.key == 'data_root':
+                    missing_roots.add(path.rstrip(osp.sep))
+                report(f'{leaf_key}.{item.key}', path,
+                       f'{item.kind} does not exist', item.what)
     # weights
     if purpose == 'train':
         model = copy.deepcopy(cfg.get('model') or {})
@@ -300,15 +298,14 @@ def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
             not osp.isfile(osp.expanduser(load_from)):
         report('load_from' if purpose == 'train' else 'checkpoint',
                load_from, 'file does not exist', WEIGHT_HINTS['load_from'])
-    def shown(path: str) -> str:
-        if osp.isabs(path):
-            return path
-        return f'{path} (= {osp.abspath(path)})'
-
     return [
-        f"  - {', '.join(keys)} = {shown(path)}: {reason}\n      ({hint})"
-        for path, (keys, reason, hint) in problems.items()
+        f"  - {', '.join(keys)} = {_with_absolute(path)}: {reason}\n"
+        f'      ({hint})' for path, (keys, reason, hint) in problems.items()
     ]
+
+
+def _with_absolute(path: str) -> str:
+    return path if osp.isabs(path) else f'{path} (= {osp.abspath(path)})'
 
 
 def check_config_inputs(cfg, purpose: str = 'train',
@@ -330,3 +327,73 @@ def check_config_inputs(cfg, purpose: str = 'train',
             '--cfg-options KEY=PATH):\n' + '\n'.join(lines))
     print_log(f'pre-flight: every input of {name or "the config"} is there',
               logger='current', level=logging.DEBUG)
+
+
+# ---------------------------------------------------------------------------
+# the built run (SemPLeSTrainLoop), before its first iteration
+
+
+def check_stage_datasets(stages: Sequence[Tuple[int, Any]],
+                         num_classes: Optional[int]) -> None:
+    """Each (stage number, dataset) has ``num_classes`` + background."""
+    for stage, dataset in stages:
+        classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+        if num_classes is not None and classes is not None and \
+                len(classes) - 1 != num_classes:
+            raise ValueError(f'stage {stage}: the dataset has '
+                             f'{len(classes) - 1} classes, the CAM network '
+                             f'{num_classes}')
+
+
+def check_prompt_source(stages: Sequence[Tuple[int, Sequence[str]]], *,
+                        load_from: Optional[str], resume: bool) -> None:
+    """A refinement stage needs learned prompts: from a stage before it (or
+    itself, joint), the resumed checkpoint, or ``load_from``."""
+    for index, (stage, losses) in enumerate(stages):
+        if 'refine' not in losses:
+            continue
+        if resume or any('prompt' in s[1] for s in stages[:index + 1]):
+            return
+        keys = set()
+        if load_from:
+            ckpt = torch.load(load_from, map_location='cpu', mmap=True,
+                              weights_only=False)
+            keys = set(ckpt.get('state_dict', ckpt))
+        if not any(k.startswith('prompt_learner.') for k in keys):
+            raise ValueError(
+                f'stage {stage} refines against learned prompts, but no '
+                'stage of this run learns them and load_from '
+                f"({load_from or 'not set'}) has no prompt_learner.* weights")
+        return
+
+
+def check_param_groups(stage: int, lrs: Dict[str, float],
+                       param_groups: Sequence[dict]) -> None:
+    """The optimizer has a param group for every group a stage trains."""
+    groups = [g.get('name') for g in param_groups]
+    if set(lrs) - set(groups):
+        raise ValueError(f'stage {stage} sets lr for {sorted(lrs)}, the '
+                         f'optimizer\'s param groups are {groups} (use '
+                         "constructor='StageParamGroupsConstructor')")
+
+
+def check_validation_split(dataset, *, patch_size: Optional[int],
+                           min_scale: float) -> None:
+    """Every image of the split the seed mIoU reads has its mask and is at
+    least one ``patch_size`` patch at the smallest test scale."""
+    if not hasattr(dataset, 'get_data_info'):
+        return
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    no_mask = [d['img_path'] for d in infos
+               if d.get('seg_map_path', '') is None]
+    if no_mask:
+        raise FileNotFoundError(f'{len(no_mask)} validation image(s) have no '
+                                f'mask (the seed mIoU needs it): '
+                                f'{no_mask[:5]}')
+    small = [f"{d['img_path']} ({d['scan_shape'][0]} x {d['scan_shape'][1]})"
+             for d in infos if patch_size and 'scan_shape' in d
+             and min(d['scan_shape']) * min_scale < patch_size]
+    if small:
+        raise ValueError(f'{len(small)} validation image(s) are smaller than '
+                         f'one {patch_size} x {patch_size} patch at test '
+                         f'scale {min_scale}: {small[:5]}')

@@ -20,7 +20,7 @@ from PIL import Image
 
 from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg.registry import MODELS
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.visualization import prediction_figure
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,6 +89,7 @@ def expected_scores(model, image_path):
         return torch.sigmoid(model.cam_net(x)['cls_logits'])[0]
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 def test_init_model_and_inference_model_with_each_label_source(
         trained, no_clip):
     model = init_model(trained['config'], trained['ckpt'], device='cpu')
@@ -137,6 +138,7 @@ def test_init_model_and_inference_model_with_each_label_source(
     assert not model.clip_guide.is_built
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 def test_inferencer_on_a_path_and_on_an_array(trained, no_clip):
     cfg = Config.fromfile(trained['config'])
     inferencer = MMSegInferencer(
@@ -154,6 +156,7 @@ def test_inferencer_on_a_path_and_on_an_array(trained, no_clip):
     assert not inferencer.model.clip_guide.is_built
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 def test_demo_writes_its_picture(trained, tmp_path, no_clip):
     out = tmp_path / 'demo.png'
     log = run([sys.executable, 'demo/image_demo.py', trained['image'],
@@ -182,6 +185,7 @@ def test_demo_writes_its_picture(trained, tmp_path, no_clip):
     assert (tmp_path / 'predicted.png').stat().st_size > 0
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 @pytest.mark.parametrize('tool', ['tools/test.py', MMSEG_TEST],
                          ids=['ours', 'mmseg'])
 def test_test_tool_tta_runs_the_multiscale_flip_cam_inference(
@@ -194,6 +198,7 @@ def test_test_tool_tta_runs_the_multiscale_flip_cam_inference(
     assert 'mIoU' in log
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 def test_tta_model_views_and_equivalence(trained, no_clip):
     from mmengine.dataset import pseudo_collate
     cfg = Config.fromfile(trained['config'])
@@ -215,6 +220,7 @@ def test_tta_model_views_and_equivalence(trained, no_clip):
     assert single.module.test_cfg['scales'] == (1.0, 1.5)  # restored
 
 
+@pytest.mark.slow  # trains / runs the tools in subprocesses
 def test_test_tool_names_missing_tta_keys(tmp_path):
     config = tmp_path / 'no_tta.py'
     config.write_text(f"_base_ = ['{TINY}']\ntta_model = None\n")

@@ -17,7 +17,7 @@ from mmengine.optim import build_optim_wrapper
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from semples_mmseg.engine.loops.semples_train_loop import STAGE_DEFAULTS
+from semples_mmseg.engine.loops.stage_schedule import STAGE_DEFAULTS
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = {

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# one test file per module that computes (issue 13 item 1)
+# one test file per module that computes
 MODULE_TESTS = {
     'WeakTr CAM network': 'tests/models/cam_nets/test_weaktr.py',
     'CLIMS CAM network': 'tests/models/cam_nets/test_clims_resnet.py',
@@ -21,7 +21,7 @@ MODULE_TESTS = {
     'segmentor train step and prediction':
     'tests/models/segmentors/test_semples_segmentor.py',
     'CAMSeedMetric': 'tests/evaluation/test_cam_seed_metric.py',
-    'pseudo masks': 'tests/evaluation/test_pseudo_masks_device.py',
+    'pseudo masks': 'tests/pseudo_masks/test_export_device.py',
     'stages under AMP': 'tests/cuda/test_amp_stages.py',
 }
 

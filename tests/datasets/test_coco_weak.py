@@ -17,7 +17,7 @@ from semples_mmseg.datasets.class_names import (COCO_CLASSES,
                                                 COCO_UNUSED_IDS,
                                                 coco_labels_80_to_90,
                                                 coco_labels_90_to_80)
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location(
@@ -268,8 +268,6 @@ def load_cfg(name):
 
 def test_semples_and_weaktr_coco_configs_carry_the_coco_constants():
     semples = load_cfg('semples/weaktr_coco.py')
-    assert semples.to_dict() == load_cfg(
-        'semples/semples_weaktr-deit-s_8xb4-3x60e_coco-224.py').to_dict()
     m = semples.model
     assert (m.cam_net.num_classes, m.cam_net.aaf_pool,
             m.cam_net.aaf_reduction) == (80, 'mean', 4)
@@ -292,8 +290,6 @@ def test_semples_and_weaktr_coco_configs_carry_the_coco_constants():
     assert lrs == [5.12e-6, 0.01, 5.12e-6]
     assert semples.auto_scale_lr == dict(enable=True, base_batch_size=512)
     weaktr = load_cfg('weaktr/weaktr_coco.py')
-    assert weaktr.to_dict() == load_cfg(
-        'weaktr/weaktr_deit-s_8xb4-60e_coco-224.py').to_dict()
     c = weaktr.model.cam_net
     assert (c.num_classes, c.aaf_pool, c.aaf_reduction) == (80, 'mean', 4)
     assert weaktr.optim_wrapper.optimizer.lr == 5e-4  # x 32 / 512

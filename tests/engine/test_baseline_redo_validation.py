@@ -1,7 +1,6 @@
 """The WeakTr / CLIMS baselines (mmengine's stock EpochBasedTrainLoop with
 CheckpointHook save_best) validate again, on --resume, an epoch whose
-validation was killed (issue 10.8 for the baselines):
-``RedoUnfinishedValidationHook`` in their schedule bases.
+validation was killed: ``StageBestCheckpointHook`` in their schedule bases.
 
 A tiny WeakTr baseline (configs/weaktr/weaktr_voc.py with CPU-sized parts)
 trains 3 epochs on a 4-image VOC fixture, validating every epoch; the run
@@ -18,7 +17,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
+
+pytestmark = pytest.mark.slow  # trains models / spawns processes
 
 REPO = Path(__file__).resolve().parents[2]
 _names = itertools.count()
@@ -97,14 +98,6 @@ def root(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize('config', ['configs/weaktr/weaktr_voc.py',
-                                    'configs/clims/clims_voc.py'])
-def test_baseline_schedules_register_the_hook(config):
-    cfg = Config.fromfile(str(REPO / config))
-    assert cfg.default_hooks.redo_validation == dict(
-        type='RedoUnfinishedValidationHook')
-
-
 @pytest.fixture(scope='module')
 def uninterrupted(root):
     work = root / 'uninterrupted'
@@ -170,14 +163,14 @@ def test_a_finished_validation_is_not_repeated(root, uninterrupted):
 
 
 def test_label_free_baseline_keeps_the_lowest_held_out_loss(root):
-    """configs/weaktr/weaktr_voc_labelfree.py's selection, tiny: the stock
+    """configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py's selection, tiny: the stock
     loop + CheckpointHook(save_best='held_out', rule='less')."""
     import shutil
     data = root / 'data_no_masks'
     shutil.copytree(root / 'data', data)
     for folder in ('SegmentationClassAug', 'SegmentationClass'):
         shutil.rmtree(data / folder)
-    cfg = tiny_baseline('configs/weaktr/weaktr_voc_labelfree.py', data,
+    cfg = tiny_baseline('configs/weaktr/weaktr_deit-s_8xb8-60e-labelfree_voc-224.py', data,
                         root / 'labelfree')
     cfg.val_dataloader.dataset.pipeline[1].scale = (32, 32)
     cfg.optim_wrapper.optimizer.lr = 5e-3  # epochs differ clearly

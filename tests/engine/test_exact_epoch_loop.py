@@ -2,10 +2,13 @@
 number of dataloader workers (torch's DataLoader draws a worker base seed
 from the global RNG per iterator: every epoch with 0 workers, once with
 persistent ones; the drop-path draws of the model would follow it)."""
+import pytest
 import torch
 from test_baseline_redo_validation import state, tiny_baseline, train
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
+
+pytestmark = pytest.mark.slow  # trains models / spawns processes
 
 
 def baseline(root, name, loop, workers):

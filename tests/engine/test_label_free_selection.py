@@ -1,8 +1,8 @@
-"""Label-free model selection (issue 12.10, docs/SELECTION.md).
+"""Label-free checkpoint choice (docs/SELECTION.md).
 
 In-process runs (``Runner.from_cfg``) of the tiny SemPLeS config with stages
 of 2 / 1 / 2 epochs over a 4-image VOC fixture whose masks are deleted:
-``selection='last'`` builds no validation split at all, ``selection='loss'``
+``checkpoint_choice='last'`` builds no validation split at all, ``'loss'``
 validates on ``val.txt`` with its XML image labels only. Both keep working
 when a run is killed (mid-stage, mid-validation) and resumed.
 """
@@ -17,14 +17,16 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from fixtures import SimulatedKill, make_voc_fixture
+
+pytestmark = pytest.mark.slow  # trains models / spawns processes
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')
 _names = itertools.count()
 
 
-def tiny_cfg(data_root, work_dir, selection, *, resume=False, kill=None):
+def tiny_cfg(data_root, work_dir, choice, *, resume=False, kill=None):
     cfg = Config.fromfile(TINY)
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].dataset.data_root = str(data_root)
@@ -33,11 +35,11 @@ def tiny_cfg(data_root, work_dir, selection, *, resume=False, kill=None):
         dict(type='KillSwitchHook', **kill)]
     for spec, epochs in zip(cfg.train_cfg.stages, (2, 1, 2)):
         spec.max_epochs = epochs
-    cfg.train_cfg.selection = selection
+    cfg.train_cfg.checkpoint_choice = choice
     cfg.auto_scale_lr.enable = False  # lr 5.12e-4: held-out losses move
-    if selection == 'last':  # as configs/semples/weaktr_voc_last.py
+    if choice == 'last':  # as configs/semples/semples_weaktr-deit-s_8xb8-3x60e-last-epoch_voc-224.py
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    else:  # as configs/semples/weaktr_voc_labelfree.py
+    else:  # as configs/semples/semples_weaktr-deit-s_8xb8-3x60e-labelfree_voc-224.py
         cfg.train_cfg.best_metric = 'held_out'
         cfg.val_cfg = dict(type='HeldOutLossValLoop')
         cfg.val_evaluator = dict(type='HeldOutLossMetric')
@@ -102,9 +104,10 @@ def test_last_keeps_each_stages_last_epoch_without_masks(last_run):
     assert_same_state(state(last_run / 'best_stage3.pth'),
                       state(last_run / 'epoch_5.pth'), 'best_stage3')
     record = json.loads(
-        (last_run / 'semples_last_validation.json').read_text())
-    assert record['epoch'] == 5 and record['selection'] == 'last'
-    assert record['score'] is None
+        (last_run / 'last_validation.json').read_text())
+    assert record['epoch'] == 5 and record['rule'] == 'last'
+    assert record['checkpoint'] == 'best_stage3.pth'
+    assert record['metrics'] == {}
     assert val_losses(last_run) == {}  # nothing was validated
 
 
@@ -148,8 +151,8 @@ def test_loss_keeps_the_lowest_held_out_loss(loss_run, root, tmp_path):
     assert_same_state(state(loss_run / 'best_stage3.pth'),
                       state(loss_run / f'epoch_{best3}.pth'), 'best_stage3')
     record = json.loads(
-        (loss_run / 'semples_last_validation.json').read_text())
-    assert record['metric'] == 'held_out' and record['selection'] == 'loss'
+        (loss_run / 'last_validation.json').read_text())
+    assert record['metric'] == 'held_out' and record['rule'] == 'less'
     assert record['bests']['semples_best_stage1'] == pytest.approx(
         losses[best1])
     # the logged number is the stage loss of those weights, recomputed
@@ -195,29 +198,33 @@ def test_last_selection_not_saved_before_the_kill_is_saved_on_resume(
         train(tiny_cfg(root / 'data', work, 'last',
                        kill=dict(epoch=2, iteration=0)))
     (work / 'best_stage1.pth').unlink()
-    (work / 'semples_last_validation.json').unlink()
+    (work / 'last_validation.json').unlink()
     (work / 'last_checkpoint').write_text(str(work / 'epoch_2.pth'))
     train(tiny_cfg(root / 'data', work, 'last', resume=True))
     logs = ''.join(p.read_text() for p in work.glob('*/*.log'))
-    assert "epoch 2 (selection='last') was not saved" in logs
+    assert "epoch 2 was not kept as its stage's last" in logs
     for name in ('best_stage1.pth', 'best_stage3.pth', 'epoch_5.pth'):
         assert_same_state(state(last_run / name), state(work / name), name)
 
 
-def test_resume_with_another_selection_is_refused(last_run, root):
+def test_resume_with_another_choice_is_refused(last_run, root):
     work = root / 'switch'
     with pytest.raises(SimulatedKill):
         train(tiny_cfg(root / 'data', work, 'last',
                        kill=dict(epoch=1, iteration=0)))
-    with pytest.raises(ValueError, match="selection': 'last'"):
+    with pytest.raises(ValueError, match="checkpoint_choice': 'last'"):
         train(tiny_cfg(root / 'data', work, 'loss', resume=True))
 
 
-def test_bad_selection_settings_are_named(root, tmp_path):
+def test_bad_choice_settings_are_named(root, tmp_path):
     cfg = tiny_cfg(root / 'data', tmp_path / 'bad', 'best')
-    with pytest.raises(ValueError, match="selection must be one of"):
+    with pytest.raises(ValueError, match="checkpoint_choice.*'best'"):
         train(cfg)
     cfg = tiny_cfg(root / 'data', tmp_path / 'bad2', 'loss')
     cfg.train_cfg.best_metric = 'mIoU'
     with pytest.raises(ValueError, match="best_metric='held_out'"):
+        train(cfg)
+    cfg = tiny_cfg(root / 'data', tmp_path / 'bad3', 'loss')
+    cfg.train_cfg.selection = cfg.train_cfg.pop('checkpoint_choice')
+    with pytest.raises(TypeError, match='train_cfg.checkpoint_choice'):
         train(cfg)

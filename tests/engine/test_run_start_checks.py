@@ -1,6 +1,6 @@
-"""What a SemPLeS run checks when it starts or resumes (issue 10, items 2,
-4 and 9): this run's semples_cam_init.pth, stage inputs, the schedule, the
-work dir's own checkpoints."""
+"""What a SemPLeS run checks when it starts or resumes: this run's
+semples_cam_init.pth, stage inputs, the schedule, the work dir's own
+checkpoints."""
 import shutil
 
 import pytest
@@ -8,11 +8,12 @@ import torch
 from mmengine.runner import Runner
 
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
-from semples_mmseg.engine.resume import resolve_resume_checkpoint
-from semples_mmseg.models.segmentors.checkpoint_compat import \
-    IncompatibleCheckpointError
-from semples_mmseg.testing import SimulatedKill, make_voc_fixture
+from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+    resolve_resume_checkpoint
+from fixtures import SimulatedKill, make_voc_fixture
 from test_resume_exact import checkpoint, tiny_cfg, train
+
+pytestmark = pytest.mark.slow  # trains models / spawns processes
 
 STAGES = (1, 1, 1)
 
@@ -126,16 +127,15 @@ def test_wrong_stage_3_input_stops_before_stage_1(killed, tmp_path):
     cam = MODELS.build(dict(cfg.model.cam_net, num_classes=5)).state_dict()
     torch.save(cam, bad)
     cfg.train_cfg.cam_init_checkpoint = str(bad)
-    with pytest.raises(IncompatibleCheckpointError,
-                       match=r'cam_5_classes.pth does not fit the CAM '
-                       r'network \(train_cfg.cam_init_checkpoint\)'):
+    with pytest.raises(ValueError, match=r'cam_5_classes.pth \(train_cfg.'
+                       r'cam_init_checkpoint\) does not fit the CAM network'):
         train(cfg)
     assert not list((tmp_path / 'w1').glob('*.pth'))
     # a refinement stage without learned prompts
     cfg = tiny_cfg(root / 'data', tmp_path / 'w2', stages=(1, 1))
     cfg.train_cfg.stages = [cfg.train_cfg.stages[0], cfg.train_cfg.stages[2]]
-    with pytest.raises(ValueError, match='no stage of this run learns them '
-                       'and load_from is not set'):
+    with pytest.raises(ValueError, match=r'no stage of this run learns them '
+                       r'and load_from \(not set\)'):
         train(cfg)
 
 
@@ -189,8 +189,7 @@ def test_a_best_checkpoint_of_another_config_stops_the_stage_start(
         best['state_dict']['cam_net.head.weight'][:5]
     torch.save(best, work / 'best_stage1.pth')
     # resumed at stage 2's start, which loads best_stage1.pth
-    with pytest.raises(IncompatibleCheckpointError,
-                       match=r'best_stage1.pth does not fit the CAM network'
-                       r'.*head.weight: \(5, 48, 3, 3\) in the file'):
+    with pytest.raises(ValueError, match=r'(?s)best_stage1.pth does not fit '
+                       r'the CAM network.*head.weight'):
         train(tiny_cfg(root / 'data', work, stages=STAGES, resume=True))
     assert not (work / 'epoch_2.pth').exists()

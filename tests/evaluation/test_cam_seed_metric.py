@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 from semples_mmseg.evaluation import CAMSeedMetric
 from semples_mmseg.evaluation.cam_seed_metric import (select_threshold,
                                                       thresholds_from_range)
-from semples_mmseg.models.utils import cams_to_label_map
+from semples_mmseg.models.segmentors.cam_inference import cams_to_label_map
 
 CLASSES = ('background', 'a', 'b', 'c')
 
@@ -55,7 +55,8 @@ def random_images(seed, sizes):
 
 def test_every_threshold_matches_brute_force(device):
     images = random_images(0, ((5, 7), (9, 4), (6, 6)))
-    metric = CAMSeedMetric(threshold_range=(0.0, 1.0, 0.07), selection='max')
+    metric = CAMSeedMetric(threshold_range=(0.0, 1.0, 0.07),
+                           threshold_rule='max')
     grid = metric.thresholds.astype(np.float32)
     assert sum(np.isin(c.max(0), grid).sum() for c, _ in images) >= 5  # ties
     metric.dataset_meta = dict(classes=CLASSES)
@@ -112,7 +113,7 @@ def test_select_threshold_greedy_stops_at_the_first_non_improvement():
     assert select_threshold([1, 3, 2, 5, 4], 'max') == 3
     assert select_threshold([1, np.nan, 5, 5], 'max') == 2  # first of ties
     assert select_threshold([1, np.nan, 5], 'greedy') == 0  # NaN stops
-    with pytest.raises(ValueError, match="one of .*'greedy', 'max'.*'best'"):
+    with pytest.raises(ValueError, match="threshold_rule.*'best'"):
         select_threshold([1, 2], 'best')
     with pytest.raises(ValueError, match='non-empty'):
         select_threshold([], 'max')
@@ -134,10 +135,10 @@ def test_plateau_stops_the_sweep_at_0_40():
                           threshold_greedy=0.40, mIoU_max=100.0,
                           threshold_max=0.5)
     result = run(CAMSeedMetric(thresholds=[0.40, 0.41, 0.50],
-                               selection='max'), [(cams, gt)])
+                               threshold_rule='max'), [(cams, gt)])
     assert (result['mIoU'], result['threshold']) == (100.0, 0.5)
-    with pytest.raises(ValueError, match="selection must be one of"):
-        CAMSeedMetric(selection='first_local_max')
+    with pytest.raises(ValueError, match="threshold_rule.*'first_local_max'"):
+        CAMSeedMetric(threshold_rule='first_local_max')
 
 
 def test_greedy_and_global_max_differ():
@@ -162,7 +163,7 @@ def test_table_and_curve_are_logged(tmp_path):
     # t=.5: bg and a right -> 100; t=.95: all bg -> bg IoU 1/2, a 0 -> 25
     run(CAMSeedMetric(thresholds=[0.5, 0.95]), [(cams, np.array([[1, 0]]))])
     out = log_file.read_text()
-    assert 'background threshold 0.50, greedy selection' in out
+    assert 'background threshold 0.50, greedy rule' in out
     rows = [r.split('|')[1:-1] for r in out.splitlines() if r.startswith('|')]
     assert [[c.strip() for c in r] for r in rows] == [
         ['Class', 'IoU', 'Acc'], ['background', '100.0', '100.0'],
@@ -305,11 +306,11 @@ def test_out_records_the_threshold_of_its_label_maps(tmp_path,
                           if output_threshold is None else
                           'test_evaluator.output_threshold'),
         label_maps_mIoU=round(brute_force_miou(images, used, 3), 2),
-        selection='greedy', selected_threshold=result['threshold'],
+        threshold_rule='greedy', selected_threshold=result['threshold'],
         selected_mIoU=result['mIoU'])
     log = log_file.read_text()
     assert f'label maps in {out} use background threshold {used}' in log
-    assert f"selection of the sweep is {result['threshold']:g}" in log
+    assert f"rule of the sweep picks {result['threshold']:g}" in log
 
 
 def test_out_threshold_errors_are_named(tmp_path):

@@ -4,6 +4,7 @@ import pytest
 
 from semples_mmseg.pseudo_masks import dense_crf
 from semples_mmseg.pseudo_masks.dense_crf import (CRF_PRESETS, CRFParams,
+                                                  crf_marginals,
                                                   crf_refine_labels,
                                                   crf_refine_probs)
 
@@ -32,6 +33,7 @@ def test_presets_are_the_references_numbers():
         'irnet': CRFParams(3, 3, 50, 5, 10, 10),
         'weaktr_voc_final': CRFParams(3, 3, 83, 5, 3, 10),
         'weaktr_coco_final': CRFParams(1, 3, 67, 3, 4, 10),
+        'deeplabv2': CRFParams(1, 3, 67, 3, 4, 10),
     }
 
 
@@ -101,8 +103,9 @@ def test_probability_crf_snaps_to_the_edge():
     probs[1, :, 5:8] = 0.55  # class 1 overshoots the edge at column 8
     probs[1, :, 8:] = 0.9
     probs[0] = 1 - probs[1]
-    q = crf_refine_probs(edge_image(16, 8), probs, preset='weaktr_voc_final')
-    pred = q.argmax(0)
+    pred = crf_refine_probs(edge_image(16, 8), probs,
+                            preset='weaktr_voc_final')
+    assert pred.shape == (16, 16) and pred.dtype == np.int64
     assert (pred[:, 10:] == 1).all() and (pred[:, :5] == 0).all()
     assert (pred[:, 5:8] == 0).mean() > 0.5
 
@@ -112,8 +115,10 @@ def test_probability_crf_uses_the_clipped_log_as_the_reference():
     image = rng.integers(0, 256, (10, 12, 3), dtype=np.uint8)
     p = rng.dirichlet([1, 1, 1], size=(10, 12)).transpose(2, 0, 1)
     fused = (1.8 * p).astype(np.float32)  # WeakTr's fused map sums to 1.8
-    q = crf_refine_probs(image, fused, preset='weaktr_coco_final')
+    q = crf_marginals(image, fused, preset='weaktr_coco_final')
     unary = -np.log(np.clip(fused, 1e-5, 1.0)).reshape(3, -1)
     assert np.allclose(q, reference_marginals(image, unary, 1, 3, 67, 3, 4))
+    assert np.array_equal(
+        crf_refine_probs(image, fused, preset='deeplabv2'), q.argmax(0))
     with pytest.raises(ValueError, match=r"\(3, 10, 3\)"):
         crf_refine_probs(image, fused[:, :, :3])

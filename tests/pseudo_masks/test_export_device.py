@@ -6,21 +6,20 @@ import torch
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from semples_mmseg.pseudo_masks.export import threshold_label_map
+from semples_mmseg.models.segmentors.cam_inference import cams_to_label_map
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float16])
-def test_threshold_label_map_on_the_cams_device(device, dtype):
-    cams = torch.tensor([[[0.9, 0.2, 0.5], [0.1, 0.0, 0.6]],
-                         [[0.3, 0.8, 0.4], [0.7, 0.0, 0.2]]],
-                        device=device, dtype=dtype)  # (K=2, 2, 3)
-    label = threshold_label_map(cams, threshold=0.45)
+def test_label_map_on_the_cams_device(device, dtype):
+    cams = torch.tensor([[[[0.9, 0.2, 0.5], [0.1, 0.0, 0.6]],
+                          [[0.3, 0.8, 0.4], [0.7, 0.0, 0.2]]]],
+                        device=device, dtype=dtype)  # (1, K=2, 2, 3)
+    label = cams_to_label_map(cams, bg_threshold=0.45)
     # max > 0.45 -> class k + 1; 0.4 / 0.0 -> background; ties (0.5 vs
     # threshold 0.5 below) are background
-    assert label.dtype == np.uint8
-    assert label.tolist() == [[1, 2, 1], [2, 0, 1]]
-    assert threshold_label_map(cams, threshold=0.5).tolist() == [[1, 2, 0],
-                                                                 [2, 0, 1]]
+    assert label.device == cams.device
+    assert label.tolist() == [[[1, 2, 1], [2, 0, 1]]]
+    assert cams_to_label_map(cams, 0.5).tolist() == [[[1, 2, 0], [2, 0, 1]]]
 
 
 def test_predicted_cams_threshold_to_the_predicted_label_map(device):
@@ -44,6 +43,6 @@ def test_predicted_cams_threshold_to_the_predicted_label_map(device):
     with torch.no_grad():
         out = model.predict(torch.randn(1, 3, 32, 48, device=device),
                             [sample])[0]
-    label = threshold_label_map(out.pred_cams.data, 0.4)
+    label = cams_to_label_map(out.pred_cams.data[None], 0.4)[0].cpu().numpy()
     assert np.array_equal(label, out.pred_sem_seg.data[0].cpu().numpy())
     assert set(np.unique(label)) <= {0, 1, 3}  # class b is absent

@@ -3,6 +3,7 @@ import errno
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from semples_mmseg.pseudo_masks.export_loader import (ReadFailure,
 from semples_mmseg.pseudo_masks.export_writer import BoundedWriter
 from semples_mmseg.pseudo_masks.export import (cam_pass, pending_indices,
                                                    remove_temporaries)
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from semples_mmseg.utils.atomic_files import DiskFullError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,7 +162,12 @@ def test_writer_queue_bound_blocks_the_producer():
 
     producer = threading.Thread(target=produce)
     producer.start()
-    producer.join(0.5)
+    # no job can finish before `release`: once 3 are handed over and both
+    # threads run one, the producer waits for a slot whatever the timing
+    give_up = time.monotonic() + 60
+    while (len(submitted) < 3 or len(started) < 2) and \
+            time.monotonic() < give_up:
+        time.sleep(0.01)
     assert producer.is_alive()  # waiting for a slot
     assert submitted == [0, 1, 2] and writer.pending == 3
     assert sorted(started) == [0, 1]  # 2 threads: one job queued

@@ -4,10 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')
 
 
+@pytest.mark.slow
 def test_benchmark_exports_both_ways_and_prints_the_ratio(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/analysis_tools/benchmark_export.py', TINY,

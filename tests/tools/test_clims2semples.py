@@ -53,6 +53,7 @@ def reference_clims_state(k: int = 20):
     return state
 
 
+@pytest.mark.slow
 def test_converter_round_trip(tmp_path):
     state = reference_clims_state()
     src, dst = tmp_path / 'res50_cam.pth', tmp_path / 'converted.pth'
@@ -109,6 +110,7 @@ def run_converter(*args):
     ], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_converter_unwraps_dataparallel_and_old_batchnorm(tmp_path):
     """A ``{'state_dict': {'module.stage1...'}}`` file without BatchNorm
     counters (IRNet-era PyTorch) converts and loads strictly."""
@@ -127,6 +129,7 @@ def test_converter_unwraps_dataparallel_and_old_batchnorm(tmp_path):
     assert torch.equal(net.classifier.weight, state['newly_added.0.weight'])
 
 
+@pytest.mark.slow
 def test_converter_names_a_missing_source(tmp_path):
     result = run_converter(tmp_path / 'no_res50_cam.pth', tmp_path / 'o.pth')
     assert result.returncode != 0

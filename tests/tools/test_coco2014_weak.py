@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools/dataset_converters/coco2014_weak.py'
@@ -129,6 +129,7 @@ def test_seed_subset_is_seeded_and_keeps_list_order():
     assert coco2014_weak.seed_subset(ids[:3], 5, seed=0) == ids[:3]
 
 
+@pytest.mark.slow
 def test_cli_writes_next_to_the_download_and_reports(tmp_path):
     coco = tmp_path / 'coco'
     make_coco_fixture(str(coco), num_images=6)

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 
 from mmseg.registry import MODELS
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import TINY, run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def test_table_deltas_by_hand():
     assert '| seed IoU dog | - | 10.0 | - |' in table
 
 
+@pytest.mark.slow
 def test_compare_runs_both_sides(tmp_path):
     make_voc_fixture(str(tmp_path / 'data'), num_images=4)
     model_cfg = Config.fromfile(TINY).model
@@ -48,6 +49,7 @@ def test_compare_runs_both_sides(tmp_path):
     assert (out / 'comparison.md').read_text().startswith('| toy |')
 
 
+@pytest.mark.slow
 def test_unknown_name_is_named(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/compare.py', 'nosuch', '--baseline-ckpt', 'a',
@@ -63,16 +65,14 @@ def test_each_pair_scores_both_sides_on_one_split(name):
     check_same_split(*cfgs, base, ours)  # raises SystemExit if not
     expected = dict(weaktr_coco90='COCO90WeakDataset',
                     weaktr_coco='COCOWeakDataset',
-                    clims_coco='COCOWeakDataset',
-                    weaktr_toy='CooccurWorldDataset',
-                    clims_toy='CooccurWorldDataset').get(name, 'VOCWeakDataset')
+                    clims_coco='COCOWeakDataset').get(name, 'VOCWeakDataset')
     assert cfgs[0].test_dataloader.dataset.type == expected
 
 
 def test_sides_on_different_splits_are_named():
-    toy = 'configs/weaktr/toy_cooccur.py'
+    coco = 'configs/weaktr/weaktr_coco.py'
     with pytest.raises(SystemExit, match=r'dataset\.type is '
-                       r"'CooccurWorldDataset' in configs/weaktr/toy.*"
+                       r"'COCOWeakDataset' in configs/weaktr/weaktr_coco.*"
                        r"'VOCWeakDataset' in .*semples_tiny_fixture"):
-        check_same_split(Config.fromfile(str(REPO / toy)),
-                         Config.fromfile(TINY), toy, TINY)
+        check_same_split(Config.fromfile(str(REPO / coco)),
+                         Config.fromfile(TINY), coco, TINY)

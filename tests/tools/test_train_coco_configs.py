@@ -13,25 +13,22 @@ import cv2
 import numpy as np
 import pytest
 
-from semples_mmseg.testing import make_coco_fixture
+from fixtures import make_coco_fixture
 from test_train_seg_stage import tiny_variant
 from test_train_semples import run, state
+
+pytestmark = pytest.mark.slow  # trains through the tools in subprocesses
 
 REPO = Path(__file__).resolve().parents[2]
 DEEPLAB_COCO = 'configs/seg/deeplabv3plus_r101-d8_4xb4-40k_coco-512_pseudo.py'
 SEGMENTER_COCO = 'configs/seg/segmenter_vit-s_mask_8xb1-80k_coco-512_pseudo.py'
 TRAIN_STEMS = [f'COCO_train2014_{i:012d}' for i in (9, 25, 81)]
 
-TINY_CLIP = '''
-tiny_clip = dict(
-    embed_dim=16,
-    vision_cfg=dict(
-        layers=1, width=32, patch_size=8, image_size=32, head_width=16),
-    text_cfg=dict(
-        context_length=77, vocab_size=49408, width=16, heads=2, layers=1))
-'''
+# the tests' tiny CLIP, inherited from tests/fixtures/tiny_clip.py
+FIXTURE = REPO / 'tests/fixtures/tiny_clip.py'
+TINY_CLIP = 'tiny_clip = {{_base_.TINY_CLIP_CFG}}\n'
 TINY_CLIMS = '''
-_base_ = ['{config}']
+_base_ = ['{config}', '{fixture}']
 {tiny_clip}model = dict(
     data_preprocessor=dict(size=(64, 64)),
     cam_net=dict(pretrained=None),
@@ -77,13 +74,13 @@ def coco(tmp_path_factory):
 def tiny(tmp_path, config, data, extra=''):
     path = tmp_path / f'tiny_{Path(config).stem}.py'
     path.write_text(
-        TINY_CLIMS.format(config=REPO / config, data=data,
+        TINY_CLIMS.format(config=REPO / config, data=data, fixture=FIXTURE,
                           tiny_clip=TINY_CLIP) + extra)
     return str(path)
 
 
 TINY_WEAKTR = '''
-_base_ = ['{config}']
+_base_ = ['{config}', '{fixture}']
 {tiny_clip}model = dict(
     data_preprocessor=dict(size=(32, 32)),
     cam_net=dict(img_size=32, embed_dims=48, depth=2, num_heads=6,
@@ -134,7 +131,7 @@ def test_weaktr_coco_pair_trains_and_compares(coco, tmp_path):
         path = tmp_path / f'tiny_{name}.py'
         path.write_text(TINY_WEAKTR.format(
             config=REPO / config, data=data, extra_model=extra_model,
-            extra=extra, tiny_clip=TINY_CLIP))
+            extra=extra, fixture=FIXTURE, tiny_clip=TINY_CLIP))
         configs[name] = str(path)
         run([sys.executable, 'tools/train.py', str(path), '--work-dir',
              str(tmp_path / name)])

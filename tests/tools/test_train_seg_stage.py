@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import run
 
 REPO = Path(__file__).resolve().parents[2]

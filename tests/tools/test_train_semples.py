@@ -13,7 +13,9 @@ import pytest
 import torch
 from PIL import Image
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
+
+pytestmark = pytest.mark.slow  # trains models / spawns processes
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')
@@ -127,7 +129,7 @@ def test_test_tool_exports_seed_masks(trained, tmp_path):
     summary = json.loads((out / 'label_maps.json').read_text())
     assert summary['background_threshold'] == 0.43
     assert summary['threshold_source'] == 'model.test_cfg.bg_threshold'
-    assert summary['selection'] == 'greedy'
+    assert summary['threshold_rule'] == 'greedy'
     assert f'label maps in {out} use background threshold 0.43' in log
     assert f"their mIoU {summary['label_maps_mIoU']:.2f}" in log
 

@@ -2,7 +2,7 @@
 import sys
 from pathlib import Path
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 from test_train_semples import data_options, run, state
 
 REPO = Path(__file__).resolve().parents[2]

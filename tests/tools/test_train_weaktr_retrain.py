@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from semples_mmseg.testing import make_voc_fixture
+from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / 'tests/data/configs/weaktr_retrain_tiny_fixture.py'

@@ -1,10 +1,10 @@
-"""How fast the dataset scan is (issue 10.5): images per second.
+"""How fast the dataset scan is: images per second.
 
     python tools/analysis_tools/benchmark_dataset_scan.py [--num-images 5000]
         [--height 375 --width 500] [--root DIR] [--workers 1 8 16]
 
 Writes (or reuses) a VOC-layout tree of ``--num-images`` images of VOC's
-typical size with masks (``semples_mmseg.testing.make_voc_fixture``), then
+typical size with masks (the tests' ``make_voc_fixture``), then
 builds ``VOCWeakDataset`` over it with ``scan=False`` (the build alone),
 with the image scan (training pipelines) and with the image + mask scan
 (evaluation pipelines) for each thread count, and prints images / s of the
@@ -14,16 +14,13 @@ scan code. Run it on a quiet machine: the numbers are wall-clock.
 import argparse
 import os
 import os.path as osp
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-from mmseg.utils import register_all_modules  # noqa: E402
+from mmseg.utils import register_all_modules
 
-from semples_mmseg.datasets import VOCWeakDataset  # noqa: E402
-from semples_mmseg.testing import make_voc_fixture  # noqa: E402
+from semples_mmseg.datasets import VOCWeakDataset
+from voc_fixture import make_voc_fixture
 
 TRAIN = [dict(type='LoadCheckedImageFromFile'), dict(type='PackWeakSegInputs')]
 EVAL = [dict(type='LoadImageFromFile'), dict(type='LoadWeakAnnotations'),

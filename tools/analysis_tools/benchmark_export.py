@@ -4,7 +4,7 @@
         --num-images 8 --rounds 2 --workers 2 [--save-cams] [--crf]
 
 Writes a VOC-layout tree of ``--num-images`` generated JPEGs (default
-500 x 375, VOC's usual size; ``semples_mmseg.testing.make_voc_fixture``),
+500 x 375, VOC's usual size; the tests' ``make_voc_fixture``),
 builds the config's model (default ``configs/semples/weaktr_voc.py``) with
 random weights at its real shapes (building reads no weight file; CLIP is
 never built for CAMs) and exports pseudo masks of every image with
@@ -33,7 +33,6 @@ import os.path as osp
 import resource
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from typing import Dict, List
@@ -44,11 +43,11 @@ from mmengine.config import Config, DictAction
 from mmseg.registry import DATASETS, MODELS
 from mmseg.utils import register_all_modules
 
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.pseudo_masks import export as pseudo_masks
+from voc_fixture import make_voc_fixture
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
-import semples_mmseg  # noqa: E402,F401
-from semples_mmseg.pseudo_masks import export as pseudo_masks  # noqa: E402
-from semples_mmseg.testing import make_voc_fixture  # noqa: E402
 
 MODES = ('serial', 'streaming')
 

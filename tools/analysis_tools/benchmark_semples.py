@@ -7,7 +7,7 @@ Builds the config's model with random weights at its real shapes (ViT-B/32,
 DeiT-S: no weight files needed), feeds synthetic 224 x 224 batches with 1-3
 labels per image, and runs full training steps (forward, backward, optimizer
 step) of the chosen stage in three formulations of the same step
-(``semples_mmseg.testing.step_formulations``): ours, the floor (no avoidable
+(``training_step_formulations.py`` beside this file): ours, the floor (no avoidable
 work, stock modules) and the reference's (docs/METHOD.md section 8). The
 formulations share the modules, the batches and the drop-path draws, and run
 in interleaved rounds (the order rotates each round), so a load change on a
@@ -44,6 +44,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+import yaml
 from mmengine.config import Config, DictAction
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
@@ -53,10 +54,9 @@ from mmseg.utils import register_all_modules
 from torch.utils.flop_counter import FlopCounterMode
 
 import semples_mmseg  # noqa: F401
-from semples_mmseg.engine.loops.semples_train_loop import STAGE_DEFAULTS
-from semples_mmseg.testing.step_formulations import (FORMULATIONS,
-                                                     formulation_context,
-                                                     step_losses)
+from semples_mmseg.engine.loops.stage_schedule import STAGE_DEFAULTS
+from training_step_formulations import (FORMULATIONS, formulation_context,
+                                        step_losses)
 
 MATMUL_SIDE = 2048
 AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
@@ -174,11 +174,20 @@ def stage_pipeline(cfg: Config, spec: Dict) -> list:
 
 def config_gpus(path: str) -> Optional[int]:
     """The GPU count a config is named for (``8xb8`` -> 8): in its file
-    name or in the name of the config its short name points to."""
-    with open(path) as f:
-        text = os.path.basename(path) + '\n' + f.read()
-    found = re.search(r'_(\d+)xb\d+', text)
-    return int(found.group(1)) if found else None
+    name or, for a short name, in its model-zoo name in the metafile.yaml
+    next to it."""
+    names = [os.path.basename(path)]
+    metafile = os.path.join(os.path.dirname(path), 'metafile.yaml')
+    if os.path.isfile(metafile):
+        with open(metafile) as f:
+            models = yaml.safe_load(f).get('Models') or []
+        names += [m['Name'] for m in models
+                  if os.path.basename(m['Config']) == names[0]]
+    for name in names:
+        found = re.search(r'_(\d+)xb\d+', name)
+        if found:
+            return int(found.group(1))
+    return None
 
 
 def stage_hours(step_s: float, epochs: int, images: int, batch: int,
@@ -446,8 +455,8 @@ def main():
         peak = statistics.median(matmul)
         print(f'CLIP image encoder (ours): '
               f'{statistics.median(flops) / 1e9:.2f} GFLOP per step, '
-              f'{rate:.2f} GFLOP/s achieved; a {MATMUL_SIDE}^3 matrix '
-              f'product in the same run: {peak:.1f} GFLOP/s '
+              f'{rate:.3g} GFLOP/s achieved; a {MATMUL_SIDE}^3 matrix '
+              f'product in the same run: {peak:.3g} GFLOP/s '
               f'(encoder at {100 * rate / peak:.0f}% of it)')
     for name in names:
         print(f'rounds {name} (s): ' +

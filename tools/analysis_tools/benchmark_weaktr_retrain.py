@@ -30,6 +30,10 @@ import tempfile
 import time
 from typing import Callable, Dict, List
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
@@ -43,7 +47,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
-import semples_mmseg  # noqa: F401
+import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.models.segmentors.weaktr_encoder_decoder import (
     raise_short_side, window_anchors)
 
@@ -214,6 +218,7 @@ def bench_eval(cfg, model, args) -> List[str]:
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     MMLogger.get_instance('benchmark', log_level='WARNING')  # quiet build
     cfg = Config.fromfile(args.config)

@@ -13,17 +13,14 @@ datasets: reported only; ``--expect SPLIT=N`` sets or overrides it).
 Prints a one-screen summary; exits 1 naming every missing or bad file.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
 
-import semples_mmseg  # noqa: E402,F401  (registers the datasets)
-from semples_mmseg.datasets.tree_check import (SPLITS, format_reports,  # noqa: E402
+import semples_mmseg  # noqa: F401  (registers the datasets)
+from semples_mmseg.datasets.tree_check import (SPLITS, format_reports,
                                                verify_tree)
 
 

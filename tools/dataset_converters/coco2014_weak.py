@@ -57,6 +57,8 @@ from tqdm import tqdm
 
 from semples_mmseg.datasets.class_names import (COCO_CATEGORY_IDS,
                                                 COCO_ID_TO_CONTIGUOUS)
+from semples_mmseg.utils.atomic_files import (atomic_path, np_save_atomically,
+                                              write_text_atomically)
 
 IGNORE = 255
 
@@ -121,15 +123,13 @@ def paint_mask(coco, anns: list, height: int, width: int,
 
 def write_png(path: str, seg: np.ndarray) -> None:
     """Atomic write: a killed run never leaves a half-written mask."""
-    tmp = path[:-4] + '.tmp.png'
-    if not cv2.imwrite(tmp, seg):
-        raise OSError(f'cannot write {tmp}')
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(tmp, seg):
+            raise OSError(f'cannot write {path}')
 
 
 def write_lines(path: str, lines: List[str]) -> None:
-    with open(path, 'w') as f:
-        f.writelines(line + '\n' for line in lines)
+    write_text_atomically(''.join(line + '\n' for line in lines), path)
 
 
 def seed_subset(ids: List[str], size: int, seed: int) -> List[str]:
@@ -211,7 +211,7 @@ def convert_coco2014(coco_root: str,
             stems.append(stem)
         write_lines(osp.join(out_dir, f'{split}_ids.txt'), stems)
         written[f'{split}_ids'] = stems
-    np.save(label_path, labels)
+    np_save_atomically(labels, label_path)
     if seed_subset_size and 'val_ids' in written:
         subset = seed_subset(written['val_ids'], seed_subset_size, seed)
         write_lines(

@@ -27,18 +27,15 @@ Stage 3 alone then runs from DST with a config of three lines::
 ``cam_init_checkpoint`` (DST's ``cam_net.*`` are CAM's weights).
 """
 import argparse
-import os
 import os.path as osp
-import sys
 from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
 from torch import Tensor
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
-from semples_mmseg.models.cam_nets.weaktr import read_state_dict  # noqa: E402
+from semples_mmseg.models.utils.checkpoint_state import read_checkpoint_state
+from semples_mmseg.utils.atomic_files import torch_save_atomically
 
 
 def load_btp_prompts(path: str) -> Tensor:
@@ -65,13 +62,6 @@ def load_btp_prompts(path: str) -> Tensor:
                          f'{tuple(prompts.shape)}; expected (K, L, D) '
                          '(classes, prompt length, CLIP text width)')
     return prompts
-
-
-def load_cam_state(path: str) -> Dict[str, Tensor]:
-    """CAM-network tensors (no ``cam_net.`` prefix) of a checkpoint."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'no such CAM checkpoint: {path}')
-    return read_state_dict(path)  # a checkpoint of ours: its cam_net.*
 
 
 def cam_classes(state: Dict[str, Tensor], source: str) -> int:
@@ -109,7 +99,7 @@ def check_against_config(prompts: Tensor, k_cam: int, btp: str, cam: str,
 def convert(btp: str, cam: str, config: Optional[str] = None) -> dict:
     """The checkpoint dict DST holds; raises before anything is written."""
     prompts = load_btp_prompts(btp)
-    cam_state = load_cam_state(cam)
+    cam_state = read_checkpoint_state(cam, prefix='cam_net.')
     k_cam = cam_classes(cam_state, cam)
     if prompts.shape[0] != k_cam:
         raise ValueError(f"{btp}: 'prompts' has shape {tuple(prompts.shape)}"
@@ -138,9 +128,7 @@ def main(argv=None) -> None:
         ckpt = convert(args.btp, args.cam, args.config)
     except (FileNotFoundError, ValueError) as err:
         raise SystemExit(f'btp2semples: {err}') from None
-    tmp = f'{args.dst}.tmp{os.getpid()}'
-    torch.save(ckpt, tmp)
-    os.replace(tmp, args.dst)
+    torch_save_atomically(ckpt, args.dst)
     shape = tuple(ckpt['state_dict']['prompt_learner.prompts'].shape)
     print(f'wrote {args.dst}: prompts {shape}, '
           f"{len(ckpt['state_dict']) - 1} CAM tensors")

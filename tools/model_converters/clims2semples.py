@@ -17,11 +17,13 @@ the network fills them with 0 when it loads. The result loads with
 ``CLIMSResNet50CAM(pretrained=DST)``.
 """
 import argparse
-import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Tuple
 
 import torch
+
+from semples_mmseg.models.utils.checkpoint_state import read_checkpoint_state
+from semples_mmseg.utils.atomic_files import torch_save_atomically
 
 _LAYERS = ('conv1', 'bn1', 'layer1', 'layer2', 'layer3', 'layer4')
 PREFIXES: Tuple[Tuple[str, str], ...] = (
@@ -80,12 +82,12 @@ def main() -> None:
     parser.add_argument('src', help='CLIMS / IRNet checkpoint (.pth)')
     parser.add_argument('dst', help='output path')
     args = parser.parse_args()
-    if not osp.isfile(args.src):
-        raise SystemExit(f'no such checkpoint: {args.src}')
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=True)
-    state = ckpt.get('state_dict', ckpt.get('model', ckpt))
-    converted = convert_clims(state)
-    torch.save({'state_dict': converted}, args.dst)
+    try:  # the file named by mmengine's reader or by convert_clims
+        state = read_checkpoint_state(args.src)
+        converted = convert_clims(state)
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        raise SystemExit(f'clims2semples: {args.src}: {err}') from None
+    torch_save_atomically({'state_dict': converted}, args.dst)
     print(f'wrote {args.dst} ({len(state)} tensors in, {len(converted)} out)')
 
 

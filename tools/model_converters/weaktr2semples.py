@@ -16,11 +16,13 @@ config (``tools/test.py``, ``load_from``, ``make_pseudo_masks.py``,
 ``compare.py``) and still loads as ``cam_net.pretrained``.
 """
 import argparse
-import os.path as osp
 from collections import OrderedDict
 from typing import Dict
 
 import torch
+
+from semples_mmseg.models.utils.checkpoint_state import read_checkpoint_state
+from semples_mmseg.utils.atomic_files import torch_save_atomically
 
 PREFIXES = (
     ('adaptive_attention_fusion.', 'aaf.'),
@@ -56,18 +58,6 @@ def convert_weaktr(state: Dict[str, torch.Tensor]) -> 'OrderedDict':
     return out
 
 
-def load_weaktr_state(path: str) -> Dict[str, torch.Tensor]:
-    """The state dict inside a WeakTr checkpoint (``model`` or bare)."""
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    if isinstance(ckpt, dict) and 'model' in ckpt:
-        ckpt = ckpt['model']
-    if not isinstance(ckpt, dict) or not all(
-            isinstance(v, torch.Tensor) for v in ckpt.values()):
-        raise ValueError(f"{path} holds no WeakTr state dict (expected "
-                         "{'model': {name: tensor}} or {name: tensor})")
-    return ckpt
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='WeakTr checkpoint (.pth)')
@@ -76,14 +66,15 @@ def main() -> None:
         '--as-segmentor', action='store_true',
         help='prefix the keys with cam_net. (a segmentor checkpoint)')
     args = parser.parse_args()
-    if not osp.isfile(args.src):
-        raise SystemExit(f'no such checkpoint: {args.src}')
-    state = load_weaktr_state(args.src)
-    converted = convert_weaktr(state)
+    try:  # the file named by mmengine's reader or by convert_weaktr
+        state = read_checkpoint_state(args.src)
+        converted = convert_weaktr(state)
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        raise SystemExit(f'weaktr2semples: {args.src}: {err}') from None
     if args.as_segmentor:
         converted = OrderedDict(
             (f'cam_net.{k}', v) for k, v in converted.items())
-    torch.save({'state_dict': converted}, args.dst)
+    torch_save_atomically({'state_dict': converted}, args.dst)
     print(f'wrote {args.dst} ({len(state)} tensors in)')
 
 

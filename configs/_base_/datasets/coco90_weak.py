@@ -1,56 +1,23 @@
-# COCO 2014 in the reference's 90-id space (WeakTr / SemPLeS: one class per
-# raw COCO category id 1..90, the ten unused ids included), as written by
+# COCO 2014 in the reference's 90-id space (WeakTr / SemPLeS: one class per raw
+# COCO category id 1..90, the ten unused ids included), as written by
 #   python tools/dataset_converters/coco2014_weak.py \
 #       data/coco data/coco/semples90 --id-space 90
-# masks 0 / category id / 255, cls_labels_coco90.npy with (90,) vectors.
-# The model sees K = 90; seeds are scored over 91 classes with background,
-# where the unused ids never occur and drop out as NaN (as the reference's
-# evaluation.py --num_classes 91).
-# Checkpoint choice as the reference: a 1250-image subset of *train*
-# (WeakTr's coco/train_1250_id.txt, bare 12-digit ids). Write it in our
-# layout once (the file is the reference's, not shipped here):
+# masks 0 / category id / 255, cls_labels_coco90.npy with (90,) vectors. The
+# model sees K = 90; seeds are scored over 91 classes with background, where
+# the unused ids never occur and drop out as NaN (as the reference's
+# evaluation.py --num_classes 91). Checkpoint choice as the reference: a
+# 1250-image subset of *train* (WeakTr's coco/train_1250_id.txt, bare 12-digit
+# ids), written in our layout once (the file is the reference's, not shipped):
 #   sed 's/^/COCO_train2014_/' WeakTr/coco/train_1250_id.txt \
 #       > data/coco/semples90/train_1250_ids.txt
-_base_ = ['./coco_weak.py']
-dataset_type = 'COCO90WeakDataset'
-data_root = 'data/coco/semples90'
-# the reference's 90 prompt names (= COCO90_PROMPT_NAMES): raw id k is
-# entry k - 1, the unused ids carry the names of its list ('street sign',
-# 'hat', 'shoe', 'eye glasses', 'plate', 'mirror', 'window', 'desk', 'door',
-# 'blender')
-coco90_prompt_names = [
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'street sign',
-    'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse',
-    'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe', 'hat',
-    'backpack', 'umbrella', 'shoe', 'eye glasses', 'handbag', 'tie',
-    'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite',
-    'baseball bat', 'baseball glove', 'skateboard', 'surfboard',
-    'tennis racket', 'bottle', 'plate', 'wine glass', 'cup', 'fork', 'knife',
-    'spoon', 'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli',
-    'carrot', 'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch',
-    'potted plant', 'bed', 'mirror', 'dining table', 'window', 'desk',
-    'toilet', 'door', 'tv', 'laptop', 'mouse', 'remote', 'keyboard',
-    'cell phone', 'microwave', 'oven', 'toaster', 'sink', 'refrigerator',
-    'blender', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
-    'hair drier', 'toothbrush'
-]
+# The COCO-90 configs (configs/{weaktr,semples}/weaktr_coco90.py) inherit
+# their COCO config next to this file and switch its dataloaders to these
+# files; tools/test.py then scores the 1250 images (the reference's seed
+# number is over all of train: test_dataloader.dataset.ann_file=train_ids.txt).
+from importlib import import_module
 
-train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        label_file='cls_labels_coco90.npy',
-        id_space=90))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='train_1250_ids.txt',
-        img_dir='../train2014',
-        seg_dir='masks/train2014',
-        label_file='cls_labels_coco90.npy',
-        id_space=90))
-# tools/test.py scores the same subset; the reference's seed number is over
-# all of train: --cfg-options test_dataloader.dataset.ann_file=train_ids.txt
-test_dataloader = val_dataloader
+# the reference's 90 prompt names (raw id k is entry k - 1; the unused ids
+# carry its names 'street sign', 'hat', ..., 'blender'), from the package's
+# class_names.py
+coco90_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').COCO90_PROMPT_NAMES)

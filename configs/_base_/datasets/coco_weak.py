@@ -10,35 +10,19 @@
 # The model sees 80 contiguous classes; for files converted with --id-space 90
 # set id_space=90 and label_file='cls_labels_coco90.npy' in both dataloaders.
 _base_ = ['./weak_pipelines.py']
+from importlib import import_module
+
 dataset_type = 'COCOWeakDataset'
 data_root = 'data/coco/semples'
-# the 80 names CLIP reads in "a photo of {name}." (= COCO_PROMPT_NAMES);
-# CAM configs pass them to model.clip_guide.class_names
-coco_prompt_names = [
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
-    'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',
-    'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella', 'handbag',
-    'tie', 'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite',
-    'baseball bat', 'baseball glove', 'skateboard', 'surfboard',
-    'tennis racket', 'bottle', 'wine glass', 'cup', 'fork', 'knife', 'spoon',
-    'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli', 'carrot',
-    'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant',
-    'bed', 'dining table', 'toilet', 'tv', 'laptop', 'mouse', 'remote',
-    'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-    'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
-    'hair drier', 'toothbrush'
-]
+# the 80 names CLIP reads in "a photo of {name}.", from the package's
+# class_names.py; CAM configs pass them to model.clip_guide.class_names
+coco_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').COCO_PROMPT_NAMES)
 
 # batch per GPU: 8 GPUs x 4 = 32 (METHOD section 5, stages 1 and 3 on COCO)
 train_dataloader = dict(
     batch_size=4,
-    # 8 workers per GPU: one worker runs this pipeline at about 180
-    # images/s of one CPU core (benchmark_semples.py, VOC-sized JPEGs), so 8
-    # feed ~1400 images/s, a step of ~6 ms at batch 8; an AMP step of a
-    # datacenter GPU is estimated at 4-10 ms (not measured here: no GPU;
-    # scripts/gpu_check.sh prints the measured need, docs/GPU.md)
-    num_workers=8,
+    num_workers=8,  # enough for an AMP step (docs/GPU.md; gpu_check.sh)
     persistent_workers=True,
     pin_memory=True,  # page-locked batches: asynchronous copies to the GPU
     # DefaultSampler + per-sample augmentation seeds: --resume is exact
@@ -71,5 +55,5 @@ val_dataloader = dict(
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
-val_evaluator = dict(type='CAMSeedMetric', selection='greedy')
+val_evaluator = dict(type='CAMSeedMetric', threshold_rule='greedy')
 test_evaluator = val_evaluator

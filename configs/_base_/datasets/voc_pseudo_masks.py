@@ -1,8 +1,9 @@
 # The segmentation stage: a stock mmseg model trained on VOC train_aug images
 # with *pseudo masks* (tools/make_pseudo_masks.py output), evaluated on VOC
-# val with the real masks. Configs that inherit a stock mmseg config put
-# these datasets into their dataloaders with _delete_=True, so the stock
-# dataset is replaced, not merged: dataset={{_base_.pseudo_train_dataset}}.
+# val with the real masks. Configs that inherit a stock mmseg config keep
+# its dataloaders and put these datasets in place of the stock ones
+# (dataset=dict(_base_.pseudo_train_dataset, _delete_=True): replaced, not
+# merged).
 # The pseudo-mask folder is one key, e.g.
 #   --cfg-options train_dataloader.dataset.data_prefix.seg_map_path=DIR
 _base_ = ['./pseudo_mask_pipelines.py']

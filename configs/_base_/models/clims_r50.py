@@ -3,11 +3,13 @@
 # pair is SegmentLabelMatchingLoss(lambda_b=2.4, loss_weight=10). The 512
 # crops and their CAMs are resized to 224 (bilinear, align_corners=True)
 # before CLIP.
-voc_prompt_names = [
-    'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
-    'chair', 'cow', 'dining table', 'dog', 'horse', 'motorbike', 'player',
-    'potted plant', 'sheep', 'sofa', 'train', 'tv monitor'
-]
+from importlib import import_module
+
+# the 20 names CLIP reads in "a photo of {name}." ('player' for person, as
+# the reference), from the package's class_names.py (import_module: mmengine
+# may take an import statement for a lazy, read_base-style config)
+voc_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').VOC_PROMPT_NAMES)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
@@ -37,16 +39,10 @@ model = dict(
     cam_losses=[dict(type='CAMAreaLoss', loss_weight=0.2)],
     soft_mask=dict(mode='sigmoid'),
     clip_pixels='imagenet',
-    # CLIMS's own CAM inference (step/make_cam.py, IRNet's): scales
-    # (1.0, 0.5, 1.5, 2.0) + flip, PIL bicubic views, the mirror's map flipped
-    # back at stride 16, upsampled to the size rounded up to 16 and cropped,
-    # each class divided by its max + 1e-5; seeds at background 0.15. A
-    # ResNet's memory grows linearly with the pixels: views up to 2048 x 2048
-    # (the largest COCO view, 640 x 640 at 2.0, has 1280 x 1280).
-    # labels='predicted' thresholds sigmoid of the pooled classifier (GAP of
-    # cam_logits) at label_threshold; CLIMS trains no classification loss
-    # (CLIP losses and L_REG only), so these scores are uncalibrated: 0.5 is
-    # untested on real weights, check it on labelled images first
+    # CLIMS's own CAM inference (docs/METHOD.md section 6, configs/clims/
+    # README.md). labels='predicted' would threshold the pooled classifier,
+    # which CLIMS never trains for classification: check label_threshold on
+    # labelled images first
     test_cfg=dict(
         protocol='clims',
         scales=(1.0, 0.5, 1.5, 2.0),

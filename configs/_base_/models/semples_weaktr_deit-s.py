@@ -5,13 +5,16 @@
 #   checkpoints/weaktr_voc_cam.pth  official WeakTr CAM checkpoint converted
 #       by tools/model_converters/weaktr2semples.py
 #   CLIP ViT-B/32: the open_clip tag 'openai' (downloaded to open_clip's cache
-#       when online) or a local file, e.g. model.clip_guide.pretrained=checkpoints/ViT-B-32.pt
+#       when online) or a local file, e.g.
+#       model.clip_guide.pretrained=checkpoints/ViT-B-32.pt
 _base_ = ['./weaktr_deit-s.py']
-voc_prompt_names = [
-    'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
-    'chair', 'cow', 'dining table', 'dog', 'horse', 'motorbike', 'player',
-    'potted plant', 'sheep', 'sofa', 'train', 'tv monitor'
-]
+from importlib import import_module
+
+# the 20 names CLIP reads in "a photo of {name}." ('player' for person, as
+# the reference), from the package's class_names.py (import_module: mmengine
+# may take an import statement for a lazy, read_base-style config)
+voc_prompt_names = list(
+    import_module('semples_mmseg.datasets.class_names').VOC_PROMPT_NAMES)
 model = dict(
     cam_net=dict(
         freeze_backbone=True,

@@ -18,7 +18,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE
 # writing the next one; with 1, a kill during that write leaves no
-# checkpoint to --resume from (issue 10)
+# checkpoint to --resume from
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
@@ -28,7 +28,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     rng_state=dict(type='RNGStateHook'),  # exact --resume
     # --resume validates again an epoch whose validation was killed
-    redo_validation=dict(type='RedoUnfinishedValidationHook'),
+    redo_validation=dict(type='StageBestCheckpointHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

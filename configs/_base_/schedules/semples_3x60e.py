@@ -1,18 +1,9 @@
-# SemPLeS schedule (METHOD section 5): three sequential stages of 60 epochs in
-# one run. AdamW (0.9, 0.999), weight decay 0.03 on every trained tensor,
-# per-stage cosine to 0 stepped per epoch, no warm-up. Stage 3 restarts the
-# CAM network from its initial (baseline) weights.
-#
-# Learning rates follow the reference's own rule, linear scaling of a nominal
-# rate: lr = nominal x total batch / 512 (its scripts: --lr 0.000512 for
-# stages 1 and 3, --lr 0.1 for stage 2 on VOC). Here that rule is mmengine's
-# auto_scale_lr with base_batch_size 512, enabled by default: the stage lrs
-# below are the nominal rates, and SemPLeSTrainLoop multiplies each stage's by
-# (GPUs x that stage's batch per GPU) / 512. At the configs' 8 GPUs (VOC total
-# batch 64 / 128 / 64) that gives exactly the reference's 6.4e-5 / 2.5e-2 /
-# 6.4e-5; on other GPU counts the same rule applies, as in the reference.
-# --auto-scale-lr is therefore already on; auto_scale_lr.enable=False would
-# use the nominal rates unscaled (mmengine's meaning of a disabled scaler).
+# SemPLeS schedule (docs/METHOD.md section 5): three sequential stages of 60
+# epochs in one run; AdamW, per-stage cosine to 0 stepped per epoch, no
+# warm-up. Stage 3 restarts the CAM network from its initial (baseline)
+# weights. The stage lrs are the reference's nominal rates: auto_scale_lr is
+# on, and SemPLeSTrainLoop multiplies each stage's rate by (GPUs x that
+# stage's batch per GPU) / 512 (enable=False uses them unscaled).
 auto_scale_lr = dict(enable=True, base_batch_size=512)
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -40,7 +31,7 @@ test_cfg = dict(type='TestLoop')
 
 # max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE
 # writing the next one; with 1, a kill during that write leaves no
-# checkpoint to --resume from (issue 10)
+# checkpoint to --resume from
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),

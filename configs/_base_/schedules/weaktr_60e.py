@@ -1,9 +1,7 @@
-# WeakTr's schedule: AdamW, weight decay 0.03, 5 warm-up epochs from 1e-6,
-# cosine to 1e-5, 60 epochs. WeakTr's lr rule is linear scaling of a nominal
-# rate, lr = nominal x total batch / 512 (its VOC command: --lr 6e-4 at the
-# default total batch 64): here mmengine's auto_scale_lr with base_batch_size
-# 512, enabled by default, so lr=6e-4 below becomes 7.5e-5 at the VOC
-# config's 8 GPUs x 8. The warm-up start factor is relative to the scaled
+# WeakTr's schedule (docs/METHOD.md section 1): AdamW, weight decay 0.03, 5
+# warm-up epochs from 1e-6, cosine to 1e-5, 60 epochs. lr is WeakTr's nominal
+# rate, scaled by total batch / 512 (auto_scale_lr): 6e-4 -> 7.5e-5 at the
+# VOC config's 8 GPUs x 8. The warm-up start factor is relative to the scaled
 # lr: 1e-6 at the config's batch (other batches start proportionally).
 auto_scale_lr = dict(enable=True, base_batch_size=512)
 optim_wrapper = dict(
@@ -28,7 +26,7 @@ val_cfg = dict(
 test_cfg = dict(type='TestLoop')
 # max_keep_ckpts=2: mmengine deletes the oldest kept checkpoint BEFORE
 # writing the next one; with 1, a kill during that write leaves no
-# checkpoint to --resume from (issue 10)
+# checkpoint to --resume from
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
@@ -38,7 +36,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     rng_state=dict(type='RNGStateHook'),  # exact --resume
     # --resume validates again an epoch whose validation was killed
-    redo_validation=dict(type='RedoUnfinishedValidationHook'),
+    redo_validation=dict(type='StageBestCheckpointHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0)

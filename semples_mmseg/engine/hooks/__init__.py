@@ -1,8 +1,8 @@
 """Hooks."""
 from .cam_visualization_hook import CAMVisualizationHook
-from .redo_validation_hook import RedoUnfinishedValidationHook
-from .rng_state_hook import RNGStateHook
+from .save_probabilities_hook import SaveProbabilitiesHook
+from .stage_best_checkpoint_hook import StageBestCheckpointHook
 
 __all__ = [
-    'CAMVisualizationHook', 'RNGStateHook', 'RedoUnfinishedValidationHook'
+    'CAMVisualizationHook', 'SaveProbabilitiesHook', 'StageBestCheckpointHook'
 ]

@@ -9,7 +9,7 @@ from mmengine.runner import ValLoop
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
-from ...models.utils.cam_inference import CAMInferenceSettings
+from ...models.segmentors.cam_inference import CAMInferenceSettings
 
 
 @LOOPS.register_module()

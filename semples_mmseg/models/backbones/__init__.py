@@ -1,4 +1,5 @@
-"""Backbones of the segmentation models trained on pseudo masks."""
+"""Backbones: mmseg's, with the changes a reference needs."""
+from .resnet_ceil_pool import ResNetCeilPool
 from .strict_vit import StrictVisionTransformer
 
-__all__ = ['StrictVisionTransformer']
+__all__ = ['ResNetCeilPool', 'StrictVisionTransformer']

@@ -1,5 +1,4 @@
 """CLIMS's CAM network: torchvision ResNet-50 at output stride 16."""
-import os.path as osp
 from typing import Dict, Optional
 
 import torch
@@ -10,8 +9,7 @@ from torch import Tensor, nn
 from torchvision.models import resnet50, resnet101, resnet152
 
 from mmseg.registry import MODELS
-from .strict_loading import load_state_strictly
-from .weaktr import read_state_dict
+from ..utils.checkpoint_state import read_checkpoint_state
 
 # key prefixes of an unconverted CLIMS / IRNet checkpoint (res50_cam.pth)
 REFERENCE_PREFIXES = ('resnet50.', 'stage1.', 'stage2.', 'stage3.', 'stage4.',
@@ -93,10 +91,10 @@ class CLIMSResNet50CAM(BaseModule):
             checkpoint of ours (its ``cam_net.*``); a local file or a URL
             (``https://...``, ``torchvision://resnet50``: mmengine's
             CheckpointLoader, cached in torch's hub folder; the reference
-            loads torchvision's ``resnet50-19c8e357.pth`` by URL). Read (and
-            a local file checked to exist) by ``init_weights()`` only, which
-            mmengine's Runner calls for training: building the network for
-            inference reads no file. All keys or nothing.
+            loads torchvision's ``resnet50-19c8e357.pth`` by URL). Read by
+            ``init_weights()`` only, which mmengine's Runner calls for
+            training: building the network for inference reads no file.
+            Every key must fit.
         channels_last: keep the convolution weights and feed the input in
             ``torch.channels_last`` memory format (opt-in; on CUDA, cuDNN's
             fp16 / bf16 convolutions run in NHWC without transposes;
@@ -132,39 +130,37 @@ class CLIMSResNet50CAM(BaseModule):
     def init_weights(self) -> None:
         if self.pretrained is None:
             return
-        if '://' not in self.pretrained and not osp.isfile(self.pretrained):
-            raise FileNotFoundError(
-                f'CLIMSResNet50CAM pretrained checkpoint {self.pretrained} '
-                'does not exist (a torchvision ResNet-50 ImageNet state dict, '
-                'or a CLIMS/IRNet res50_cam.pth converted with '
-                'tools/model_converters/clims2semples.py); it is read when '
-                'weights are initialised for training, inference takes the '
-                'weights from the checkpoint it loads')
-        self.load_pretrained(read_state_dict(self.pretrained),
-                             source=self.pretrained)
+        self.load_pretrained(
+            read_checkpoint_state(self.pretrained, prefix='cam_net.'),
+            source=self.pretrained)
         self._is_init = True
 
     def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
-        """Load a converted CLIMS state (all keys) or a torchvision one.
+        """Load a converted CLIMS state (all keys) or a torchvision one,
+        strictly; a mismatch names ``source`` and the keys.
 
         BatchNorm ``num_batches_tracked`` counters absent from the file
         (checkpoints saved before PyTorch 0.4.1, e.g. CLIMS's
         ``resnet50-19c8e357.pth``) start at 0, as PyTorch itself fills them;
         every other key must be present.
         """
-        if any(k.startswith(REFERENCE_PREFIXES) for k in state):
-            raise ValueError(
-                f'{source} has CLIMS/IRNet key names (e.g. '
-                f'{next(k for k in state if k.startswith(REFERENCE_PREFIXES))}'
-                '): convert it first with tools/model_converters/'
-                'clims2semples.py')
+        raw = next((k for k in state if k.startswith(REFERENCE_PREFIXES)),
+                   None)
+        if raw is not None:
+            raise ValueError(f'{source} has CLIMS/IRNet key names ({raw}): '
+                             'convert it with tools/model_converters/'
+                             'clims2semples.py')
         if any(k.startswith(('backbone.', 'classifier.')) for k in state):
             target: nn.Module = self
         else:  # torchvision ImageNet layout: backbone only, fc.* dropped
             target = self.backbone
             state = {k: v for k, v in state.items() if not k.startswith('fc.')}
-        load_state_strictly(target, with_batch_counters(target, state), source,
-                            f'CLIMSResNet50CAM(depth={self.depth})')
+        try:
+            target.load_state_dict(
+                with_batch_counters(target, state), strict=True)
+        except RuntimeError as exc:
+            raise ValueError(f'{source} does not fit CLIMSResNet50CAM(depth='
+                             f'{self.depth}): {exc}') from exc
         print_log(f'CLIMSResNet50CAM: loaded {source}', logger='current')
 
     def extract(self, x: Tensor) -> Tensor:

@@ -1,5 +1,4 @@
 """WeakTr: DeiT-S with K class tokens, a CAM head and adaptive attention fusion."""
-import os.path as osp
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Union
 
@@ -7,40 +6,17 @@ import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.runner import CheckpointLoader
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
-from .strict_loading import load_state_strictly
+from ..utils.checkpoint_state import read_checkpoint_state
 from .adaptive_attention_fusion import (AdaptiveAttentionFusion,
                                         fuse_attention_maps,
                                         per_head_features)
-from ...utils.toy_weights import toy_weight_hint
 from .deit_multi_token import MultiTokenDeiT
 
 # ImageNet DeiT keys WeakTr does not use: the final LayerNorm and classifier.
 DEIT_UNUSED_PREFIXES = ('norm.', 'head.')
-
-
-def read_state_dict(path: str) -> Dict[str, Tensor]:
-    """The tensors of a checkpoint, unwrapping ``model`` / ``state_dict``.
-
-    A segmentor checkpoint of ours (``cam_net.*`` keys, e.g. the WeakTr
-    baseline trained by configs/weaktr/) gives its CAM network's tensors.
-    """
-    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    for key in ('state_dict', 'model'):
-        if isinstance(ckpt, dict) and key in ckpt:
-            ckpt = ckpt[key]
-    if not isinstance(ckpt, dict) or not all(
-            isinstance(v, Tensor) for v in ckpt.values()):
-        raise ValueError(f'{path} holds no state dict of tensors (looked '
-                         "under 'state_dict' and 'model')")
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in ckpt.items()}
-    if any(k.startswith('cam_net.') for k in state):
-        state = {k[8:]: v for k, v in state.items() if k.startswith('cam_net.')}
-    return state
 
 
 def expand_deit_tokens(state: Dict[str, Tensor],
@@ -62,8 +38,8 @@ def expand_deit_tokens(state: Dict[str, Tensor],
     if cls.shape[1] == 1 and num_tokens > 1:
         state['cls_token'] = cls.repeat(1, num_tokens, 1)
     elif cls.shape[1] != num_tokens:
-        raise ValueError(f'{source}: cls_token has {cls.shape[1]} class '
-                         f'tokens, the network {num_tokens}')
+        raise ValueError(f'{source}: {cls.shape[1]} class tokens, not '
+                         f'{num_tokens}')
     pos = state['pos_embed']
     n_cls = cls.shape[1]
     cls_pos, patch_pos = pos[:, :n_cls], pos[:, n_cls:]
@@ -71,10 +47,8 @@ def expand_deit_tokens(state: Dict[str, Tensor],
         cls_pos = cls_pos.repeat(1, num_tokens, 1)
     side = int(round(patch_pos.shape[1]**0.5))
     if side * side != patch_pos.shape[1]:
-        raise ValueError(
-            f'{source}: pos_embed {tuple(pos.shape)} minus {n_cls} class '
-            f'position(s) leaves {patch_pos.shape[1]} patch positions, not a '
-            'square grid (a distilled DeiT with a dist_token is not supported)')
+        raise ValueError(f'{source}: pos_embed {tuple(pos.shape)} leaves no '
+                         'square grid of patch positions (distilled DeiT?)')
     if side != grid:
         c = patch_pos.shape[-1]
         patch_pos = F.interpolate(
@@ -123,10 +97,10 @@ class WeakTrCAMNet(BaseModule):
             resized to the grid, ``norm`` / ``head`` ignored; backbone
             only), a checkpoint converted by
             ``tools/model_converters/weaktr2semples.py`` (every key), or a
-            segmentor checkpoint of ours (its ``cam_net.*``). Read (and
-            checked to exist) by ``init_weights()`` only, which mmengine's
-            Runner calls for training: building the network for inference
-            reads no file. Other init types go to mmengine.
+            segmentor checkpoint of ours (its ``cam_net.*``). Read by
+            ``init_weights()`` only, which mmengine's Runner calls for
+            training: building the network for inference reads no file.
+            Other init types go to mmengine.
         pretrained: shorthand for ``init_cfg=dict(type='Pretrained',
             checkpoint=pretrained)`` (the configs use it).
 
@@ -154,9 +128,8 @@ class WeakTrCAMNet(BaseModule):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if pretrained is not None:
             if init_cfg is not None:
-                raise ValueError('WeakTrCAMNet: give pretrained or init_cfg, '
-                                 f'not both (pretrained={pretrained!r}, '
-                                 f'init_cfg={init_cfg!r})')
+                raise ValueError('WeakTrCAMNet: pretrained or init_cfg, '
+                                 'not both')
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg=init_cfg)
         self.pretrained_checkpoint()  # a misused init_cfg is named now
@@ -193,15 +166,14 @@ class WeakTrCAMNet(BaseModule):
         """The checkpoint of the ``Pretrained`` init_cfg entry, if any."""
         found = [c for c in self._init_cfgs() if c.get('type') == 'Pretrained']
         if len(found) > 1:
-            raise ValueError('WeakTrCAMNet: more than one Pretrained init_cfg '
-                             f'entry: {found}')
+            raise ValueError(f'WeakTrCAMNet: several Pretrained init_cfg '
+                             f'entries {found}')
         if not found:
             return None
         extra = set(found[0]) - {'type', 'checkpoint', 'map_location'}
         if extra:
             raise ValueError(f'WeakTrCAMNet: Pretrained init_cfg keys '
-                             f'{sorted(extra)} are not supported (only '
-                             "'checkpoint')")
+                             f'{sorted(extra)} are not supported')
         return found[0].get('checkpoint')
 
     @property
@@ -218,40 +190,32 @@ class WeakTrCAMNet(BaseModule):
         finally:
             self.init_cfg = saved
         if checkpoint is not None:
-            if '://' not in checkpoint and not osp.isfile(checkpoint):
-                raise FileNotFoundError(
-                    f'WeakTrCAMNet pretrained checkpoint {checkpoint} does '
-                    'not exist (' + (toy_weight_hint(checkpoint) or
-                                     'a DeiT-S ImageNet checkpoint, or an '
-                                     'official WeakTr checkpoint converted '
-                                     'with tools/model_converters/'
-                                     'weaktr2semples.py') + '); it is read '
-                    'when weights are initialised for training, inference '
-                    'takes the weights from the checkpoint it loads')
-            self.load_pretrained(read_state_dict(checkpoint), source=checkpoint)
+            self.load_pretrained(
+                read_checkpoint_state(checkpoint, prefix='cam_net.'),
+                source=checkpoint)
 
     def load_pretrained(self, state: Dict[str, Tensor], source: str) -> None:
-        """Load a converted WeakTr state (all keys) or a DeiT one (backbone)."""
+        """Load a converted WeakTr state (all keys) or a DeiT one (backbone),
+        strictly; a mismatch names ``source`` and the keys."""
         grid = self.backbone.grid
+        target: nn.Module = self
         if any(k.startswith('backbone.') for k in state):  # converted WeakTr
-            backbone = {
-                k[len('backbone.'):]: v
-                for k, v in state.items() if k.startswith('backbone.')
-            }
+            backbone = {k[len('backbone.'):]: v for k, v in state.items()
+                        if k.startswith('backbone.')}
             backbone = expand_deit_tokens(backbone, self.num_classes, grid,
                                           source)
             state = dict(state, **{f'backbone.{k}': v
                                    for k, v in backbone.items()})
-            load_state_strictly(self, state, source, 'WeakTrCAMNet')
         else:  # DeiT / timm ImageNet layout: backbone only
-            state = {
-                k: v
-                for k, v in state.items()
-                if not k.startswith(DEIT_UNUSED_PREFIXES)
-            }
+            state = {k: v for k, v in state.items()
+                     if not k.startswith(DEIT_UNUSED_PREFIXES)}
             state = expand_deit_tokens(state, self.num_classes, grid, source)
-            load_state_strictly(self.backbone, state, source,
-                                'WeakTrCAMNet')
+            target = self.backbone
+        try:
+            target.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            raise ValueError(f'{source} does not fit WeakTrCAMNet: {exc}') \
+                from exc
         print_log(f'WeakTrCAMNet: loaded {source}', logger='current')
 
     def forward(self, x: Tensor) -> Dict[str, Tensor]:

@@ -1,78 +1,14 @@
 """The frozen CLIP that judges masked images (METHOD section 3)."""
-import os.path as osp
-import zipfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import open_clip
-from open_clip.factory import load_state_dict as load_open_clip_state_dict
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
-from ...utils.toy_weights import toy_weight_hint
+from .clip_weights import build_clip, build_tokenizer, check_clip_source
 from .fast_image_tower import fast_or_open_clip_tower
-
-
-# keys only OpenAI's released CLIP weights carry: the TorchScript archives
-# store these three attributes among their tensors, and so does a state dict
-# saved from a loaded archive (open_clip's own state dicts never hold them)
-OPENAI_ONLY_KEYS = ('input_resolution', 'context_length', 'vocab_size')
-
-
-def is_torchscript_archive(path: str) -> bool:
-    """True for OpenAI's released ``.pt`` files (TorchScript zip archives)."""
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(
-            name.endswith('constants.pkl') for name in archive.namelist())
-
-
-def read_clip_state_dict(path: str) -> Dict[str, Tensor]:
-    """CLIP weights from a local file: an OpenAI TorchScript archive or a
-    (possibly ``state_dict``-nested) open_clip state dict; never unpickles
-    arbitrary objects from a state-dict file (``weights_only``). OpenAI's
-    extra entries (``OPENAI_ONLY_KEYS``) are kept: they tell the format."""
-    if is_torchscript_archive(path):
-        return torch.jit.load(path, map_location='cpu').state_dict()
-    return load_open_clip_state_dict(path, device='cpu', weights_only=True)
-
-
-def file_quick_gelu(path: str, state: Dict[str, Tensor],
-                    quick_gelu: Optional[bool]) -> bool:
-    """The activation to build for a CLIP weights file.
-
-    An explicit ``quick_gelu`` wins. Otherwise a TorchScript archive, or a
-    state dict holding OpenAI's extra entries (``OPENAI_ONLY_KEYS``), is
-    OpenAI's release: QuickGELU. Any other state dict cannot tell which
-    activation its MLPs were trained with (open_clip and OpenAI name every
-    weight alike), so it is refused with what to set.
-    """
-    if quick_gelu is not None:
-        return bool(quick_gelu)
-    if is_torchscript_archive(path) or any(k in state
-                                           for k in OPENAI_ONLY_KEYS):
-        return True
-    raise ValueError(
-        f'CLIP weights {path} are a plain state dict, which does not say '
-        'which activation the model was trained with: set '
-        'clip_guide.quick_gelu=True for OpenAI weights (e.g. a state dict '
-        "saved from OpenAI's ViT-B-32.pt; GELU instead changes every "
-        'embedding) or clip_guide.quick_gelu=False for GELU models '
-        "(open_clip's LAION weights, the toy CLIP of tools/cooccur)")
-
-
-def local_weights_path(pretrained: Optional[str]) -> Optional[str]:
-    """``pretrained`` as a file path, or None for a tag / random weights."""
-    if pretrained is None:
-        return None
-    path = osp.expanduser(pretrained)
-    if (osp.isfile(path) or osp.sep in path or osp.splitext(path)[1]
-            in ('.pt', '.pth', '.bin', '.safetensors')):
-        return path
-    return None
 
 
 def normalize_features(x: Tensor) -> Tensor:
@@ -87,21 +23,16 @@ def normalize_features(x: Tensor) -> Tensor:
 class FrozenCLIPGuide(nn.Module):
     """A frozen open_clip model: image and text embeddings, L2-normalised.
 
-    The CLIP model lives *outside* the module tree: it is not in
-    ``state_dict()`` (checkpoints stay small and it is always reloaded from
-    its source), not in ``parameters()`` (never in an optimizer or DDP
-    bucket) and never switched to train mode. ``_apply`` still moves and
-    casts it with the module. Gradients flow through it into its *inputs*.
+    CLIP lives outside the module tree: not in ``state_dict()`` (checkpoints
+    stay small; it is reloaded from its source), not in ``parameters()``
+    (never in an optimizer or DDP bucket), never in train mode; ``_apply``
+    moves and casts it with the module. Gradients flow into its inputs.
 
-    CLIP is built lazily: constructing the guide checks the configuration
-    only (no file is read, nothing is downloaded), so a segmentor built for
-    inference never needs CLIP. :meth:`build` reads the weights; it runs in
-    :meth:`init_weights` (mmengine's Runner calls that before training, so a
-    missing file stops training before the first iteration) or on the first
-    use of ``clip``, ``class_text_features``, ``image_size``, ... The build
-    runs under a forked RNG (it never changes the random state the rest of
-    the model sees) and puts CLIP on the device and dtype the module has
-    been moved to.
+    Constructing the guide reads no file: :meth:`build` (called by
+    :meth:`init_weights`, which mmengine's Runner runs before training, or
+    on first use) builds CLIP (``clip_weights.py``) under a forked RNG, on
+    the device and dtype the module has been moved to, and encodes the
+    class texts.
 
     Args:
         class_names: the K names put into ``template`` for the class texts.
@@ -113,11 +44,11 @@ class FrozenCLIPGuide(nn.Module):
         model_cfg: instead of ``arch``, the keyword arguments of
             ``open_clip.CLIP`` (custom or tiny models).
         template: the class text, ``'a photo of {}.'`` with the period.
-        quick_gelu: the MLP activation. ``None`` (default) picks QuickGELU
-            for OpenAI weights (the ``'openai'`` tag, a TorchScript archive,
-            a state dict with OpenAI's extra entries) and GELU for random
-            weights and other tags; a plain state-dict file does not tell, so
-            it needs ``True`` (OpenAI weights) or ``False`` (GELU models).
+        quick_gelu: the MLP activation. ``None`` (default): QuickGELU for
+            OpenAI weights (a TorchScript archive, a state dict with OpenAI's
+            extra entries), what open_clip records for a tag (QuickGELU for
+            ``'openai'``), GELU for random weights; a plain state-dict file
+            does not tell, so it needs ``True`` or ``False``.
         cache_dir: where open_clip caches downloaded weights.
         fast_image_tower: encode images with ``FastCLIPImageTower`` over
             the same weights (same embeddings up to rounding, faster under
@@ -146,19 +77,19 @@ class FrozenCLIPGuide(nn.Module):
                  fast_image_tower: bool = True,
                  compile_image_tower: Union[bool, dict] = False) -> None:
         super().__init__()
-        self.fast_image_tower = fast_image_tower
-        if not isinstance(compile_image_tower, (bool, dict)):
-            raise TypeError('compile_image_tower must be a bool or a dict of '
-                            'torch.compile arguments, got '
-                            f'{compile_image_tower!r}')
-        self.compile_image_tower = compile_image_tower
-        self._image_tower: Optional[tuple] = None  # (visual, flags.., tower)
         if not class_names:
             raise ValueError('FrozenCLIPGuide needs class_names')
         if '{}' not in template:
             raise ValueError(f'template {template!r} has no {{}} for the '
                              'class name')
-        self._check_source(arch, model_cfg, pretrained, quick_gelu)
+        if not isinstance(compile_image_tower, (bool, dict)):
+            raise TypeError('compile_image_tower must be a bool or a dict, '
+                            f'got {compile_image_tower!r}')
+        check_clip_source(arch=arch, model_cfg=model_cfg,
+                          pretrained=pretrained, quick_gelu=quick_gelu)
+        self.fast_image_tower = fast_image_tower
+        self.compile_image_tower = compile_image_tower
+        self._image_tower: Optional[tuple] = None  # (visual, flags.., tower)
         self.arch = arch
         self.model_cfg = None if model_cfg is None else dict(model_cfg)
         self.pretrained = pretrained
@@ -167,38 +98,11 @@ class FrozenCLIPGuide(nn.Module):
         self.class_names = list(class_names)
         self.template = template
         self._text_cache: Dict[Tuple, Tensor] = {}
-        object.__setattr__(self, '_clip', None)  # never a registered child
+        # CLIP stays outside the module tree (no state_dict, parameters or
+        # train mode); _apply below still moves and casts it
+        object.__setattr__(self, '_clip', None)
         # follows .to() / .cuda() / .half(): where a lazily built CLIP goes
         self.register_buffer('_anchor', torch.empty(0), persistent=False)
-
-    @staticmethod
-    def _check_source(arch: Optional[str], model_cfg: Optional[dict],
-                      pretrained: Optional[str],
-                      quick_gelu: Optional[bool]) -> None:
-        """Configuration errors that need no file: raised at construction."""
-        is_file = local_weights_path(pretrained) is not None
-        if model_cfg is None:
-            if arch not in open_clip.list_models():
-                raise ValueError(f'arch={arch!r} is not an open_clip model '
-                                 '(open_clip.list_models()); give model_cfg '
-                                 'for a custom CLIP')
-            if pretrained is not None and not is_file:
-                tags = open_clip.list_pretrained_tags_by_model(arch)
-                if pretrained not in tags:
-                    raise ValueError(f'{pretrained!r} is neither a file nor '
-                                     f'an open_clip tag of {arch}; tags: '
-                                     f'{tags}')
-            return
-        if pretrained is not None and not is_file:
-            raise ValueError(
-                f'pretrained={pretrained!r} with model_cfg: a custom CLIP '
-                'loads a local weights file (or None for random weights), '
-                'not an open_clip tag')
-        inner = model_cfg.get('quick_gelu')
-        if inner is not None and quick_gelu is not None and \
-                bool(inner) != bool(quick_gelu):
-            raise ValueError(f'model_cfg.quick_gelu={inner} and quick_gelu='
-                             f'{quick_gelu} disagree: set one of them')
 
     # ------------------------------------------------------------------
     # building
@@ -216,18 +120,16 @@ class FrozenCLIPGuide(nn.Module):
             return self
         with torch.random.fork_rng(devices=[]), \
                 torch.inference_mode(False):
-            clip = self._build_clip()
+            clip = build_clip(arch=self.arch, model_cfg=self.model_cfg,
+                              pretrained=self.pretrained,
+                              quick_gelu=self.quick_gelu,
+                              cache_dir=self.cache_dir)
             clip.eval().requires_grad_(False)
             clip.to(device=self._anchor.device, dtype=self._anchor.dtype)
-            if self.model_cfg is None:
-                tokenizer = open_clip.get_tokenizer(self.arch)
-            else:
-                context = self.model_cfg.get('text_cfg',
-                                             {}).get('context_length', 77)
-                tokenizer = open_clip.SimpleTokenizer(context_length=context)
             object.__setattr__(self, '_clip', clip)
             try:
-                self._derive_from(clip, tokenizer)
+                self._derive_from(clip,
+                                  build_tokenizer(self.arch, self.model_cfg))
             except BaseException:
                 object.__setattr__(self, '_clip', None)
                 raise
@@ -280,95 +182,6 @@ class FrozenCLIPGuide(nn.Module):
     def image_std(self) -> Tuple[float, ...]:
         return self.build()._image_std
 
-    def _build_clip(self) -> nn.Module:
-        arch, model_cfg = self.arch, self.model_cfg
-        pretrained, quick_gelu = self.pretrained, self.quick_gelu
-        path = local_weights_path(pretrained)
-        if path is not None and not osp.isfile(path) and toy_weight_hint(path):
-            raise FileNotFoundError(f'CLIP weights file {path} does not '
-                                    f'exist: {toy_weight_hint(path)}')
-        if path is not None and not osp.isfile(path) and model_cfg is not None:
-            raise FileNotFoundError(
-                f'CLIP weights file {path} (clip_guide.pretrained of a '
-                'model_cfg CLIP) does not exist')
-        if path is not None and not osp.isfile(path):
-            raise FileNotFoundError(
-                f'CLIP weights file {path} does not exist. Get the '
-                f'{arch} weights once on a machine online: python -c '
-                f'"import open_clip; open_clip.create_model(\'{arch}\', '
-                "pretrained='openai', cache_dir='CACHE')\" downloads them "
-                "into CACHE; then set clip_guide.pretrained='openai' and "
-                "clip_guide.cache_dir='CACHE', or point "
-                'clip_guide.pretrained at the downloaded file.')
-        state = None
-        if path is not None:
-            try:
-                state = read_clip_state_dict(path)
-            except Exception as exc:
-                raise ValueError(
-                    f'could not read CLIP weights {path}: {exc}') from exc
-        if model_cfg is not None and quick_gelu is None:
-            quick_gelu = model_cfg.get('quick_gelu')
-        if state is not None:
-            quick_gelu = file_quick_gelu(path, state, quick_gelu)
-        elif quick_gelu is None:
-            quick_gelu = pretrained == 'openai'
-        if model_cfg is not None:
-            clip = open_clip.CLIP(**dict(model_cfg, quick_gelu=quick_gelu))
-        elif pretrained is None or path is not None:
-            clip = open_clip.create_model(
-                arch, pretrained=None, force_quick_gelu=quick_gelu)
-        else:
-            try:
-                clip = open_clip.create_model(
-                    arch,
-                    pretrained=pretrained,
-                    cache_dir=self.cache_dir,
-                    force_quick_gelu=quick_gelu)
-            except Exception as exc:
-                raise RuntimeError(
-                    f'could not load CLIP {arch} weights {pretrained!r} '
-                    f'(open_clip cache: {self.cache_dir or "default"}); '
-                    'offline, download them on a machine online or pass a '
-                    f'local file as clip_guide.pretrained: {exc}') from exc
-            self._check_text_tower(clip, arch)
-            return clip
-        self._check_text_tower(clip, arch)
-        if state is None:
-            print_log(
-                'FrozenCLIPGuide: random CLIP weights (pretrained=None)',
-                logger='current')
-            return clip
-        # TorchScript archives store every buffer, also the causal mask the
-        # model rebuilds itself (a non-persistent buffer): not a weight.
-        rebuilt = {name for name, _ in clip.named_buffers()} - set(
-            clip.state_dict())
-        state = {
-            k: v
-            for k, v in state.items()
-            if k not in rebuilt and k not in OPENAI_ONLY_KEYS
-        }
-        target = arch if model_cfg is None else 'model_cfg'
-        try:
-            missing, unexpected = clip.load_state_dict(state, strict=False)
-        except RuntimeError as exc:  # shape mismatches
-            raise ValueError(f'CLIP weights {path} do not fit '
-                             f'{target}: {exc}') from exc
-        if missing or unexpected:
-            raise ValueError(
-                f'CLIP weights {path} do not fit {target}: missing '
-                f'{missing[:5]}, unexpected {unexpected[:5]}')
-        print_log(f'FrozenCLIPGuide: loaded {path} (QuickGELU: '
-                  f'{quick_gelu})', logger='current')
-        return clip
-
-    @staticmethod
-    def _check_text_tower(clip: nn.Module, arch: str) -> None:
-        if not isinstance(clip, open_clip.CLIP):
-            raise ValueError(
-                f'{arch} builds a {type(clip).__name__}; FrozenCLIPGuide '
-                'needs the built-in text tower of open_clip.CLIP')
-
     # keep the hidden CLIP on the module's device and dtype
     def _apply(self, fn, recurse: bool = True):
         if self._clip is not None:
@@ -401,7 +214,7 @@ class FrozenCLIPGuide(nn.Module):
         Autograd flows into ``images`` (never into CLIP's weights); N = 0
         gives an empty (0, D) tensor still connected to ``images``.
         """
-        if images.shape[0] == 0:
+        if images.shape[0] == 0:  # no labelled pair in the batch
             dims = self.class_text_features.shape[1]
             return images.new_zeros(0, dims) + images.sum() * 0
         return normalize_features(self.image_tower(images))

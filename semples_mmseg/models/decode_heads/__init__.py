@@ -1,4 +1,5 @@
-"""Decode heads for the segmentation models trained on pseudo masks."""
+"""Decode heads mmseg lacks."""
+from .aspp_v2_head import ASPPV2Head
 from .fused_segmenter_mask_head import FusedSegmenterMaskHead
 
-__all__ = ['FusedSegmenterMaskHead']
+__all__ = ['ASPPV2Head', 'FusedSegmenterMaskHead']

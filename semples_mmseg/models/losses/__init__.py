@@ -1,4 +1,5 @@
 """Losses: one per file, each a ``NamedLoss`` registered in mmseg's MODELS."""
+from .balanced_cross_entropy import BalancedCrossEntropyLoss
 from .cam_area import CAMAreaLoss
 from .clims_background_suppression import CLIMSBackgroundSuppressionLoss
 from .contrastive_prompt import ContrastivePromptLoss
@@ -9,6 +10,6 @@ from .weaktr_classification import WeakTrClassificationLoss
 
 __all__ = [
     'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
-    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss', 'CAMAreaLoss',
-    'GradientClippingLoss'
+    'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss',
+    'CAMAreaLoss', 'BalancedCrossEntropyLoss', 'GradientClippingLoss'
 ]

@@ -69,6 +69,6 @@ class CRFSegTTAModel(SegTTAModel):
         if image.shape[:2] != tuple(pred.shape):
             raise ValueError(f'{img_path} is {image.shape[:2]}, its '
                              f'prediction {tuple(pred.shape)} (H, W)')
-        q = crf_refine_probs(image, probs[keys].float().cpu().numpy(),
-                             preset=self.crf_preset)
-        return keys[torch.from_numpy(q.argmax(0)).to(keys.device)]
+        labels = crf_refine_probs(image, probs[keys].float().cpu().numpy(),
+                                  preset=self.crf_preset)
+        return keys[torch.from_numpy(labels).to(keys.device)]

@@ -18,8 +18,11 @@ CAMs are computed for the classes an image shows. The segmentor's
 """
 from typing import List, Optional, Sequence, Union
 
+import numpy as np
 import torch
-from torch import Tensor
+from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
+from torch import Tensor, nn
 
 LABEL_SOURCES = ('gt', 'predicted')
 LabelSource = Union[str, Sequence[str]]
@@ -27,17 +30,32 @@ LabelSource = Union[str, Sequence[str]]
 
 def check_label_source(source: LabelSource) -> Union[str, tuple]:
     """``'gt'``, ``'predicted'`` or a non-empty tuple of class names."""
-    if isinstance(source, str):
-        if source not in LABEL_SOURCES:
-            raise ValueError(
-                f"test_cfg['labels'] must be 'gt', 'predicted' or a list of "
-                f'class names, got {source!r}')
+    names = (source, ) if isinstance(source, str) else tuple(source)
+    if isinstance(source, str) and source in LABEL_SOURCES:
         return source
-    names = tuple(source)
-    if not names or not all(isinstance(n, str) for n in names):
-        raise ValueError("test_cfg['labels'] as class names must be a "
-                         f'non-empty list of strings, got {source!r}')
+    if isinstance(source, str) or not names or not all(
+            isinstance(n, str) for n in names):
+        raise ValueError(f'model.test_cfg.labels={source!r}: must be '
+                         "'gt', 'predicted' or a list of class names")
     return names
+
+
+def model_class_names(num_classes: Optional[int],
+                      dataset_meta: Optional[dict],
+                      prompt_names: Optional[Sequence[str]]
+                      ) -> Optional[List[str]]:
+    """The K class names of a model: ``dataset_meta['classes']`` without the
+    background (set by ``init_model`` / ``MMSegInferencer`` from the
+    checkpoint), else the CLIP prompt names, else None."""
+    k = num_classes
+    classes = (dataset_meta or {}).get('classes')
+    if classes is not None and k is None:
+        return list(classes[1:])
+    if classes is not None and len(classes) in (k, k + 1):
+        return list(classes[len(classes) - k:])
+    if prompt_names is not None and len(prompt_names) == k:
+        return list(prompt_names)
+    return None
 
 
 def names_to_multi_hot(names: Sequence[str],
@@ -50,11 +68,8 @@ def names_to_multi_hot(names: Sequence[str],
     case. Unknown names are an error listing the known ones.
     """
     if class_names is None:
-        raise ValueError(
-            f'labels {list(names)} are class names, but the model knows no '
-            'class names: load it with a checkpoint that records its '
-            "dataset_meta (mmseg.apis.init_model, MMSegInferencer), or set "
-            "model.dataset_meta = dict(classes=('background', ...))")
+        raise ValueError(f'labels {list(names)}: the model knows no class '
+                         'names (set model.dataset_meta)')
     lookup = {}
     for k, name in enumerate(class_names):
         for alias in [name, *[a[k] for a in aliases if len(a) > k]]:
@@ -64,8 +79,8 @@ def names_to_multi_hot(names: Sequence[str],
     for name in names:
         k = lookup.get(name, lookup.get(name.lower()))
         if k is None:
-            raise ValueError(f'unknown class {name!r} in labels {list(names)}'
-                             f'; the model knows {list(class_names)}')
+            raise ValueError(f'unknown class {name!r}; the model knows '
+                             f'{list(class_names)}')
         out[k] = 1.
     return out
 
@@ -91,3 +106,98 @@ def label_names(labels: Tensor,
     if class_names is None:
         return [f'class {k}' for k in present]
     return [class_names[k] for k in present]
+
+
+class InferenceLabels:
+    """The (B, K) image-level labels of CAM inference (module docstring).
+
+    Args:
+        source: ``test_cfg['labels']``: ``'gt'``, ``'predicted'`` or class
+            names.
+        threshold: ``test_cfg['label_threshold']``, the score a predicted
+            class needs.
+    """
+
+    def __init__(self, *, source: LabelSource, threshold: float) -> None:
+        self.source = check_label_source(source)
+        self.threshold = float(threshold)
+
+    @classmethod
+    def from_test_cfg(cls, test_cfg: dict) -> 'InferenceLabels':
+        return cls(source=test_cfg['labels'],
+                   threshold=test_cfg['label_threshold'])
+
+    def __call__(self, cam_net: nn.Module, inputs: Tensor,
+                 data_samples: Sequence[BaseDataElement], *,
+                 dataset_meta: Optional[dict] = None,
+                 prompt_names: Optional[Sequence[str]] = None) -> Tensor:
+        """(B, K) labels of ``inputs`` (B, 3, H, W) for ``cam_net``.
+
+        Class names are matched against ``dataset_meta['classes']`` and the
+        CLIP ``prompt_names`` (:func:`model_class_names`). Writes
+        ``img_labels``, ``label_source`` and ``label_names`` (and for
+        predicted labels ``label_scores``) into each sample's metainfo and
+        logs the classes of every sample whose labels are not its own.
+        """
+        k = getattr(cam_net, 'num_classes', None)  # K (CAM contract)
+        class_names = model_class_names(k, dataset_meta, prompt_names)
+        aliases = [] if prompt_names is None else [prompt_names]
+        rows: List[Optional[Tensor]] = []
+        kinds: List[str] = []
+        for sample in data_samples:
+            kind, row = self._own_or_given(sample.metainfo, k, class_names,
+                                           aliases)
+            rows.append(row)
+            kinds.append(kind)
+        need = [i for i, row in enumerate(rows) if row is None]
+        scores = None
+        if need:
+            scores = self.predict_scores(cam_net, inputs[need])
+            predicted = predicted_multi_hot(scores, self.threshold)
+            for j, i in enumerate(need):
+                rows[i] = predicted[j].cpu()
+        for i, (sample, row, kind) in enumerate(
+                zip(data_samples, rows, kinds)):
+            used = label_names(row, class_names)
+            info = dict(img_labels=row.numpy().astype(np.float32),
+                        label_source=kind, label_names=used)
+            if kind == 'predicted':
+                info['label_scores'] = scores[need.index(i)].cpu().numpy()
+            sample.set_metainfo(info)
+            if kind != 'gt':
+                what = ("the CAM network's predicted classes (score >= "
+                        f'{self.threshold})' if kind == 'predicted' else
+                        'the given classes')
+                print_log(f"{sample.metainfo.get('img_path', 'image')}: CAMs "
+                          f"for {what}: {', '.join(used)}", logger='current')
+        return torch.stack(rows).to(inputs.device)
+
+    def _own_or_given(self, meta: dict, k: Optional[int],
+                      class_names: Optional[Sequence[str]],
+                      aliases: Sequence[Sequence[str]]):
+        """``(kind, (K,) row)`` of one sample; the row is None where the
+        labels are to be predicted."""
+        if self.source not in LABEL_SOURCES:
+            return 'given', names_to_multi_hot(self.source, class_names,
+                                               aliases)
+        if self.source == 'gt' and 'img_labels' in meta:
+            row = torch.as_tensor(np.asarray(meta['img_labels']),
+                                  dtype=torch.float32)
+            if row.ndim != 1 or (k is not None and row.shape != (k, )):
+                raise ValueError(f"{meta.get('img_path')}: img_labels of "
+                                 f'shape {tuple(row.shape)}, K = {k}')
+            return 'gt', row
+        if self.source == 'gt' and 'sample_idx' in meta:
+            raise KeyError(f"{meta.get('img_path')} has no 'img_labels' "
+                           "(test_cfg.labels='gt'); end the pipeline with "
+                           "PackWeakSegInputs or set labels='predicted'")
+        return 'predicted', None
+
+    @staticmethod
+    def predict_scores(cam_net: nn.Module, inputs: Tensor) -> Tensor:
+        """(B, K) sigmoid of the CAM network's class scores at scale 1.0."""
+        out = cam_net(inputs)
+        if 'cls_logits' not in out:
+            raise ValueError(f"{type(cam_net).__name__} gives no "
+                             "'cls_logits' for labels='predicted'")
+        return out['cls_logits'].float().sigmoid()

@@ -18,14 +18,17 @@ CLIMS baseline    ``match`` + ``background_text`` + ``cam``
 
 The train loop switches stages with :meth:`set_stage`; single-stage
 baselines set ``train_cfg=dict(losses=[...])`` and use a stock loop.
+
+``loss()``: ``cam_net`` -> CAM losses -> ``_clip_losses()`` (soft masks of
+the labelled pairs -> masked images -> CLIP -> SemPLeS losses).
+``predict()``: ``InferenceLabels`` -> ``predict_cams()`` (``cam_inference``:
+views, protocol) -> ``cams_with_background`` -> ``postprocess_result()``.
 """
 from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from torch import Tensor, nn
 
@@ -35,12 +38,12 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 
 from ..losses.named_loss import NamedLoss
-from ..utils.cam_inference import CAMInferenceSettings, infer_cams
 from ..utils.soft_masks import (labelled_pairs, minmax_soft_masks, pair_images,
                                 pair_maps, resize_to, sigmoid_soft_masks)
-from .checkpoint_compat import check_segmentor_state, strip_prefix
-from .inference_labels import (check_label_source, label_names,
-                               names_to_multi_hot, predicted_multi_hot)
+from .cam_inference import (CAMInferenceSettings, cams_with_background,
+                            infer_cams)
+from .checkpoint_compat import check_segmentor_state
+from .inference_labels import InferenceLabels
 
 CLIP_LOSSES = ('match', 'prompt', 'refine', 'background_text')
 ALL_LOSSES = CLIP_LOSSES + ('cam', )
@@ -67,21 +70,16 @@ class SemPLeSSegmentor(BaseSegmentor):
         train_cfg: ``dict(losses=[...], mask_eps=0.1)``: the active losses
             when no train loop calls :meth:`set_stage`; ``None`` (what
             ``mmseg.apis.init_model`` passes) is the configured losses.
-        test_cfg: ``dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43,
-            labels='gt', label_threshold=0.5)`` plus the other keys of
-            ``CAMInferenceSettings`` (``protocol``, ``view_resize``,
-            ``max_view_pixels``, ``stride``); checked here. ``labels`` is
-            where the image-level labels of inference come from: ``'gt'``,
-            ``'predicted'`` or a list of class names
-            (``inference_labels.py``), ``label_threshold`` the score
-            ``'predicted'`` needs.
+        test_cfg: ``bg_threshold``, the keys of ``CAMInferenceSettings``
+            (``scales``, ``flip``, ``protocol``, ...) and of
+            ``InferenceLabels`` (``labels='gt' | 'predicted' | [names]``,
+            ``label_threshold``); checked here.
         pretrained: what ``mmseg.apis.init_model`` sets (None); a path is
             the CAM network's initial weights (``cam_net.pretrained``).
 
-    Building reads no file: CLIP is built and the initial weight files are
-    read by :meth:`init_weights` (mmengine's Runner calls it for training);
-    for inference the weights come from the checkpoint that is loaded
-    (``mmseg.apis.init_model``, ``MMSegInferencer``, ``tools/test.py``).
+    Building reads no file: :meth:`init_weights` (run by mmengine's Runner
+    for training) builds CLIP and reads the initial weights; inference
+    takes every weight from the checkpoint it loads.
     """
 
     def __init__(self,
@@ -103,9 +101,10 @@ class SemPLeSSegmentor(BaseSegmentor):
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        # the configs' loaders pin batches in page-locked memory: copy them
-        # to the GPU without blocking the host (mmengine's option, which
-        # mmseg's SegDataPreProcessor does not expose)
+        # pinned batches go to the GPU without blocking the host: mmengine's
+        # BaseDataPreprocessor(non_blocking=...) option, which mmseg's
+        # SegDataPreProcessor does not pass on (a subclass would rename the
+        # configs' data_preprocessor type for this one flag)
         self.data_preprocessor._non_blocking = True
         if pretrained is not None:
             cam_net = dict(cam_net, pretrained=pretrained)
@@ -124,18 +123,16 @@ class SemPLeSSegmentor(BaseSegmentor):
         self.soft_mask = dict(mode='minmax', eps=0.1)
         self.soft_mask.update(soft_mask or {})
         if self.soft_mask['mode'] not in ('minmax', 'sigmoid'):
-            raise ValueError("soft_mask['mode'] must be 'minmax' or "
-                             f"'sigmoid', got {self.soft_mask['mode']!r}")
+            raise ValueError(f"soft_mask.mode={self.soft_mask['mode']!r}")
         if clip_pixels not in ('imagenet', 'clip'):
-            raise ValueError("clip_pixels must be 'imagenet' or 'clip', "
-                             f'got {clip_pixels!r}')
+            raise ValueError(f'clip_pixels={clip_pixels!r}')
         self.clip_pixels = clip_pixels
         self.test_cfg = dict(
             scales=(1.0, ), flip=False, bg_threshold=0.43, labels='gt',
             label_threshold=0.5)
         self.test_cfg.update(test_cfg or {})
         CAMInferenceSettings.from_test_cfg(self.test_cfg)  # names bad keys
-        self.test_cfg['labels'] = check_label_source(self.test_cfg['labels'])
+        InferenceLabels.from_test_cfg(self.test_cfg)
         self.align_corners = False
         self._prompt_cache: Optional[Tuple[tuple, Tensor]] = None
 
@@ -161,35 +158,25 @@ class SemPLeSSegmentor(BaseSegmentor):
                   joint: bool = False) -> None:
         """Choose the active losses and the min-max eps of the soft masks.
 
-        ``'prompt'`` (stage 2) runs the CAM network without autograd and in
-        eval mode: S is frozen, so its masks must not drift either. With
-        ``joint=True`` (the paper's Table 6 "joint training") ``'prompt'``
-        runs together with the other losses in one step: each loss trains
-        what it trains in its own stage (L_prompt the prompts, from detached
-        background embeddings; L_match / L_refine the CAM network, against
-        the prompts of that step, detached).
+        ``'prompt'`` (stage 2) runs the frozen CAM network without autograd,
+        in eval mode. ``joint=True`` (Table 6 "joint training") runs it with
+        the other losses in one step, each training what it trains in its
+        own stage (the other side detached).
         """
         losses = tuple(losses)
-        unknown = set(losses) - set(ALL_LOSSES)
-        if unknown:
-            raise ValueError(f'unknown loss name(s) {sorted(unknown)}; '
-                             f'choose from {ALL_LOSSES}')
         for name in losses:
-            if name == 'cam':
-                if not len(self.cam_losses):
-                    raise ValueError("stage uses loss 'cam' but the "
-                                     'segmentor has no cam_losses')
-            elif getattr(self, f'{name}_loss') is None:
-                raise ValueError(f'stage uses loss {name!r} but the '
-                                 f'segmentor has no {name}_loss configured')
+            if name not in ALL_LOSSES:
+                raise ValueError(f'unknown loss {name!r} ({ALL_LOSSES})')
+            part = 'cam_losses' if name == 'cam' else f'{name}_loss'
+            if not getattr(self, part):
+                raise ValueError(f'loss {name!r} needs {part} configured')
         if set(losses) & set(CLIP_LOSSES) and self.clip_guide is None:
             raise ValueError(f'losses {losses} need a clip_guide')
         if set(losses) & {'prompt', 'refine'} and self.prompt_learner is None:
             raise ValueError(f'losses {losses} need a prompt_learner')
         if 'prompt' in losses and len(losses) > 1 and not joint:
-            raise ValueError("'prompt' (stage 2) trains the prompts alone; "
-                             f'got losses {losses} (joint=True trains them '
-                             'together: Table 6 joint training)')
+            raise ValueError(f"losses {losses}: 'prompt' trains alone unless "
+                             'joint=True')
         self.active_losses = losses
         self.joint = bool(joint)
         if mask_eps is not None:
@@ -204,34 +191,28 @@ class SemPLeSSegmentor(BaseSegmentor):
     # ------------------------------------------------------------------
     # helpers
     def image_labels(self, data_samples: SampleList, device) -> Tensor:
-        """(B, K) multi-hot labels from each sample's ``metainfo['img_labels']``."""
+        """(B, K) multi-hot labels, each sample's ``img_labels``."""
         rows = []
         for sample in data_samples:
             if 'img_labels' not in sample.metainfo:
-                raise KeyError(
-                    f"data sample of {sample.metainfo.get('img_path')} has "
-                    "no 'img_labels' in its metainfo; end the pipeline with "
-                    'PackWeakSegInputs')
+                raise KeyError(f"{sample.metainfo.get('img_path')} has no "
+                               "'img_labels'; end the pipeline with "
+                               'PackWeakSegInputs')
             rows.append(torch.as_tensor(sample.metainfo['img_labels']))
         return torch.stack(rows).to(device=device, dtype=torch.float32)
 
-    def soft_masks(self, cam_out: Dict[str, Tensor], size: int) -> Tensor:
-        """(B, K, S, S) soft masks M from the CAM network output."""
-        if self.soft_mask['mode'] == 'sigmoid':
-            return sigmoid_soft_masks(cam_out['cam_logits'], size)
-        return minmax_soft_masks(cam_out['cams'], size, self.soft_mask['eps'])
-
-    def pair_soft_masks(self, cam_out: Dict[str, Tensor], img_idx: Tensor,
-                        cls_idx: Tensor, size: int) -> Tensor:
-        """(P, 1, S, S) soft masks of the P pairs only: the values of
-        :meth:`soft_masks` at (img_idx, cls_idx), without making the
-        B x K - P others."""
-        if self.soft_mask['mode'] == 'sigmoid':
-            return sigmoid_soft_masks(
-                pair_maps(cam_out['cam_logits'], img_idx, cls_idx), size)
-        return minmax_soft_masks(
-            pair_maps(cam_out['cams'], img_idx, cls_idx), size,
-            self.soft_mask['eps'])
+    def soft_masks(self, cam_out: Dict[str, Tensor], size: int,
+                   img_idx: Optional[Tensor] = None,
+                   cls_idx: Optional[Tensor] = None) -> Tensor:
+        """(B, K, S, S) soft masks M from the CAM network output; with
+        ``img_idx`` / ``cls_idx`` (P,) only those pairs' (P, 1, S, S)."""
+        sigmoid = self.soft_mask['mode'] == 'sigmoid'
+        maps = cam_out['cam_logits' if sigmoid else 'cams']
+        if img_idx is not None:
+            maps = pair_maps(maps, img_idx, cls_idx)
+        if sigmoid:
+            return sigmoid_soft_masks(maps, size)
+        return minmax_soft_masks(maps, size, self.soft_mask['eps'])
 
     def clip_input(self, inputs: Tensor, size: int) -> Tensor:
         """Images in the space CLIP is fed, resized to (B, 3, S, S)."""
@@ -253,12 +234,8 @@ class SemPLeSSegmentor(BaseSegmentor):
         return (x / 255. - mean) / std
 
     def frozen_prompt_features(self) -> Tensor:
-        """(K, D) background-prompt embeddings, encoded once per prompt version.
-
-        In stage 3 the prompts are fixed, so encoding them every step would
-        only repeat work; the cache is keyed on the tensor's version counter
-        and is invalidated by any in-place update (optimizer, checkpoint).
-        """
+        """(K, D) background-prompt embeddings, encoded once per version of
+        the (stage-3: fixed) prompts; any in-place update re-encodes."""
         param = self.prompt_learner.prompts
         key = (param.data_ptr(), param._version, param.device, param.dtype)
         if self._prompt_cache is None or self._prompt_cache[0] != key:
@@ -295,7 +272,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         size = guide.image_size
         img_idx, cls_idx = labelled_pairs(labels)
         n_pairs = img_idx.numel()
-        masks = self.pair_soft_masks(cam_out, img_idx, cls_idx, size)
+        masks = self.soft_masks(cam_out, size, img_idx, cls_idx)
         images = self.clip_input(inputs, size)
         text_cls = guide.class_text_features[cls_idx]
         losses: Dict[str, Tensor] = {}
@@ -332,11 +309,8 @@ class SemPLeSSegmentor(BaseSegmentor):
         return losses
 
     def _encode(self, images: Tensor) -> Tensor:
-        """(N, 3, S, S) masked images -> (N, D); N = 0 (no labelled pair)
-        gives an empty tensor still connected to the masks' graph."""
-        if images.shape[0] == 0:
-            dims = self.clip_guide.class_text_features.shape[1]
-            return images.new_zeros(0, dims) + images.sum() * 0
+        """(N, 3, S, S) masked images -> (N, D) CLIP embeddings (N = 0: an
+        empty tensor still in the masks' graph)."""
         return self.clip_guide.encode_images(self.to_clip_space(images))
 
     @staticmethod
@@ -356,10 +330,11 @@ class SemPLeSSegmentor(BaseSegmentor):
                               error_msgs) -> None:
         """Every load (mmengine's ``load_checkpoint``, ``load_state_dict``)
         is checked as a whole first: missing, unexpected or mis-shaped keys
-        raise, naming the file (``checkpoint_compat.py``)."""
+        raise (``checkpoint_compat.py``)."""
         own = self.state_dict()
         keep, drop = check_segmentor_state(
-            own, strip_prefix(state_dict, prefix))
+            own, {k[len(prefix):]: v for k, v in state_dict.items()
+                  if k.startswith(prefix)})
         for key in keep:  # optional groups absent: keep the current values
             state_dict[prefix + key] = own[key]
         for key in drop:
@@ -391,26 +366,18 @@ class SemPLeSSegmentor(BaseSegmentor):
         settings = CAMInferenceSettings.from_test_cfg(self.test_cfg)
         mean, std = self.pixel_statistics()
         try:
-            return infer_cams(
-                lambda x: self.cam_net(x)['cams'],
-                inputs,
-                labels,
-                settings,
-                mean=mean,
-                std=std)
+            return infer_cams(lambda x: self.cam_net(x)['cams'], inputs,
+                              labels, settings, mean=mean, std=std)
         except (RuntimeError, MemoryError) as err:
-            names = [s.metainfo.get('img_path', '?')
-                     for s in data_samples or ()] or ['(no data samples)']
-            text = str(err)
-            hint = ''
-            if any(m in text.lower() for m in ('out of memory', 'alloc')):
-                hint = (' Lower model.test_cfg.max_view_pixels (now '
-                        f'{settings.max_view_pixels}) to infer CAMs of large '
-                        'images at a smaller size.')
+            names = ', '.join(str(s.metainfo.get('img_path', '?'))
+                              for s in data_samples or ())
+            hint = ('; lower model.test_cfg.max_view_pixels (now '
+                    f'{settings.max_view_pixels})' if 'memory' in str(err)
+                    or 'alloc' in str(err) else '')
             raise RuntimeError(
-                f'CAM inference failed for {", ".join(map(str, names))} '
-                f'(input {tuple(inputs.shape[-2:])}, scales '
-                f'{settings.scales}): {text}.{hint}') from err
+                f'CAM inference failed for {names or "the batch"} (input '
+                f'{tuple(inputs.shape[-2:])}, scales {settings.scales}): '
+                f'{err}{hint}') from err
 
     def predict(self, inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
@@ -419,9 +386,7 @@ class SemPLeSSegmentor(BaseSegmentor):
         ``seg_logits`` channel 0 is the constant background threshold, so
         its argmax is the seed label map that mmseg's ``IoUMetric``,
         ``tools/test.py --out`` and ``--show-dir`` consume unchanged. The
-        image-level labels come from ``test_cfg['labels']``
-        (:meth:`inference_labels`); each sample's metainfo then says which:
-        ``img_labels`` (K,), ``label_source`` and ``label_names``.
+        metainfo says which labels were used (``InferenceLabels``).
         """
         if data_samples is None:
             shape = tuple(inputs.shape[-2:])
@@ -429,110 +394,18 @@ class SemPLeSSegmentor(BaseSegmentor):
                 SegDataSample(metainfo=dict(img_shape=shape, ori_shape=shape))
                 for _ in range(inputs.shape[0])
             ]
-        labels = self.inference_labels(inputs, data_samples)
+        labels = InferenceLabels.from_test_cfg(self.test_cfg)(
+            self.cam_net, inputs, data_samples,
+            dataset_meta=getattr(self, 'dataset_meta', None),
+            prompt_names=getattr(self.clip_guide, 'class_names', None))
         cams = self.predict_cams(inputs, labels, data_samples)
-        bg = cams.new_full((cams.shape[0], 1, *cams.shape[2:]),
-                           float(self.test_cfg['bg_threshold']))
         samples = self.postprocess_result(
-            torch.cat([bg, cams], dim=1), data_samples)
+            cams_with_background(cams, float(self.test_cfg['bg_threshold'])),
+            data_samples)
         for sample in samples:
             sample.set_data(
                 dict(pred_cams=PixelData(data=sample.seg_logits.data[1:])))
         return samples
-
-    # ------------------------------------------------------------------
-    # image-level labels at inference
-    @property
-    def class_names(self) -> Optional[List[str]]:
-        """The K class names: ``dataset_meta['classes']`` without the
-        background (set by ``init_model`` / ``MMSegInferencer`` from the
-        checkpoint), else the CLIP prompt names, else None."""
-        k = getattr(self.cam_net, 'num_classes', None)
-        classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
-        if classes is not None and k is None:
-            return list(classes[1:])
-        if classes is not None and len(classes) in (k, k + 1):
-            return list(classes[len(classes) - k:])
-        if self.clip_guide is not None and len(self.clip_guide.class_names) \
-                == k:
-            return list(self.clip_guide.class_names)
-        return None
-
-    def predict_label_scores(self, inputs: Tensor) -> Tensor:
-        """(B, K) sigmoid of the CAM network's class scores at scale 1.0."""
-        out = self.cam_net(inputs)
-        if 'cls_logits' not in out:
-            raise ValueError(
-                f"{type(self.cam_net).__name__} gives no 'cls_logits': "
-                "labels='predicted' needs class scores; set "
-                "model.test_cfg.labels to 'gt' or to class names")
-        return out['cls_logits'].float().sigmoid()
-
-    def inference_labels(self, inputs: Tensor,
-                         data_samples: SampleList) -> Tensor:
-        """(B, K) multi-hot labels from ``test_cfg['labels']``.
-
-        Writes ``img_labels``, ``label_source`` and ``label_names`` (and for
-        predicted labels ``label_scores``) into each sample's metainfo and
-        logs the classes of every sample whose labels are not its own.
-        """
-        source = self.test_cfg['labels']
-        k = getattr(self.cam_net, 'num_classes', None)  # K (CAM contract)
-        names = self.class_names
-        rows: List[Optional[Tensor]] = []
-        kinds: List[str] = []
-        for sample in data_samples:
-            meta = sample.metainfo
-            if source == 'gt' and 'img_labels' in meta:
-                row = torch.as_tensor(np.asarray(meta['img_labels']),
-                                      dtype=torch.float32)
-                if row.ndim != 1 or (k is not None and row.shape != (k, )):
-                    raise ValueError(
-                        f"{meta.get('img_path')}: img_labels has shape "
-                        f'{tuple(row.shape)}, the CAM network K = {k}')
-                rows.append(row)
-                kinds.append('gt')
-            elif source == 'gt' and 'sample_idx' in meta:
-                raise KeyError(
-                    f"dataset sample {meta.get('img_path')} has no "
-                    "'img_labels' and model.test_cfg.labels='gt': use a "
-                    'weak-label dataset (VOCWeakDataset, ...) ending in '
-                    "PackWeakSegInputs, or set labels='predicted'")
-            elif source in ('gt', 'predicted'):
-                rows.append(None)
-                kinds.append('predicted')
-            else:
-                aliases = [] if self.clip_guide is None else [
-                    self.clip_guide.class_names]
-                rows.append(names_to_multi_hot(source, names, aliases))
-                kinds.append('given')
-        need = [i for i, row in enumerate(rows) if row is None]
-        scores = None
-        if need:
-            scores = self.predict_label_scores(inputs[need])
-            predicted = predicted_multi_hot(
-                scores, float(self.test_cfg['label_threshold']))
-            for j, i in enumerate(need):
-                rows[i] = predicted[j].cpu()
-        for i, (sample, row, kind) in enumerate(
-                zip(data_samples, rows, kinds)):
-            used = label_names(row, names)
-            info = dict(
-                img_labels=row.numpy().astype(np.float32),
-                label_source=kind,
-                label_names=used)
-            if kind == 'predicted':
-                info['label_scores'] = scores[need.index(i)].cpu().numpy()
-            sample.set_metainfo(info)
-            if kind != 'gt':
-                what = ('the CAM network\'s predicted classes (score >= '
-                        f"{self.test_cfg['label_threshold']})"
-                        if kind == 'predicted' else 'the given classes')
-                print_log(
-                    f"{sample.metainfo.get('img_path', 'image')}: CAMs for "
-                    f"{what}: {', '.join(used)}",
-                    logger='current')
-        return torch.stack(rows).to(inputs.device)
 
     def _forward(self,
                  inputs: Tensor,

@@ -1,16 +1,11 @@
 # SemPLeS on CLIMS with CPU-sized inputs: the real ResNet-50 (random init),
 # a tiny random open_clip model, 64-pixel crops, one epoch per stage.
-_base_ = ['../../../configs/semples/clims_voc.py']
-tiny_clip = dict(
-    embed_dim=16,
-    vision_cfg=dict(
-        layers=1, width=32, patch_size=8, image_size=32, head_width=16),
-    text_cfg=dict(
-        context_length=77, vocab_size=49408, width=16, heads=2, layers=1))
+_base_ = ['../../../configs/semples/clims_voc.py',
+          '../../fixtures/tiny_clip.py']
 model = dict(
     data_preprocessor=dict(size=(64, 64)),
     cam_net=dict(pretrained=None),
-    clip_guide=dict(pretrained=None, model_cfg=tiny_clip),
+    clip_guide=dict(pretrained=None, model_cfg={{_base_.TINY_CLIP_CFG}}),
     prompt_learner=dict(prompt_length=4, embed_dims=16),
     test_cfg=dict(scales=(1.0, ), flip=True))
 train_pipeline = [

@@ -2,20 +2,15 @@
 # random open_clip model, 32-pixel crops, one epoch per stage. Only sizes
 # differ; the code path is the one of configs/semples/weaktr_voc.py.
 # Tests set the data root with --cfg-options.
-_base_ = ['../../../configs/semples/weaktr_voc.py']
+_base_ = ['../../../configs/semples/weaktr_voc.py',
+          '../../fixtures/tiny_clip.py']
 
-tiny_clip = dict(
-    embed_dim=16,
-    vision_cfg=dict(
-        layers=1, width=32, patch_size=8, image_size=32, head_width=16),
-    text_cfg=dict(
-        context_length=77, vocab_size=49408, width=16, heads=2, layers=1))
 model = dict(
     data_preprocessor=dict(size=(32, 32)),
     cam_net=dict(
         img_size=32, embed_dims=48, depth=2, num_heads=6, aaf_reduction=4,
         pretrained=None),
-    clip_guide=dict(pretrained=None, model_cfg=tiny_clip),
+    clip_guide=dict(pretrained=None, model_cfg={{_base_.TINY_CLIP_CFG}}),
     prompt_learner=dict(prompt_length=4, embed_dims=16),
     test_cfg=dict(scales=(1.0, 1.5), flip=True))
 

@@ -118,9 +118,10 @@ def test_bad_checkpoints_are_named(tmp_path):
     state['backbone.layer2.1.conv1.weight'] = torch.zeros(2, 2)
     del state['backbone.layer1.0.bn3.bias']
     state['head.weight'] = torch.zeros(1)
-    with pytest.raises(ValueError, match=r'broken\.pth.*layer1\.0\.bn3\.bias'
-                       r".*'head\.weight'.*layer2\.1\.conv1\.weight"):
+    with pytest.raises(ValueError, match=r'broken\.pth') as info:
         net.load_pretrained(state, source='broken.pth')
+    for key in ('layer1.0.bn3.bias', 'head.weight', 'layer2.1.conv1.weight'):
+        assert key in str(info.value)
     with pytest.raises(ValueError, match=r'raw\.pth.*stage1\.0\.weight.*'
                        'clims2semples'):
         net.load_pretrained({'stage1.0.weight': torch.zeros(1)},
@@ -153,7 +154,8 @@ def test_loads_a_pre_0_4_1_checkpoint_without_batch_counters(tmp_path):
     assert net.backbone.bn1.num_batches_tracked.item() == 0
     # a whole missing BatchNorm is still named, counter or not
     del state['layer1.0.bn1.running_mean']
-    with pytest.raises(ValueError, match=r'layer1\.0\.bn1\.running_mean'):
+    with pytest.raises(ValueError,
+                       match=r'(?s)cut\.pth.*layer1\.0\.bn1\.running_mean'):
         net.load_pretrained(state, source='cut.pth')
 
 

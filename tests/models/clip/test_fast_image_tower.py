@@ -174,7 +174,7 @@ def test_guide_uses_the_fast_tower_by_default(tiny_clip_cfg, monkeypatch):
     assert isinstance(guide.image_tower, FastCLIPImageTower)
     assert guide.image_tower is guide.image_tower  # made once
     assert guide.state_dict() == {} and list(guide.parameters()) == []
-    x = torch.randn(3, 3, 16, 16)
+    x = torch.randn(3, 3, 32, 32)
     ref = guide.clip.encode_image(x, normalize=True)
     calls = []
     guide.clip.visual.register_forward_hook(lambda *args: calls.append(1))
@@ -195,7 +195,7 @@ def test_guide_falls_back_for_unsupported_towers(tiny_clip_cfg, caplog):
     guide = FrozenCLIPGuide(class_names=['cat'], pretrained=None,
                             model_cfg=cfg)
     assert guide.image_tower is guide.clip.visual
-    x = torch.randn(2, 3, 16, 16)
+    x = torch.randn(2, 3, 32, 32)
     assert torch.allclose(guide.encode_images(x),
                           guide.clip.encode_image(x, normalize=True))
 

@@ -57,7 +57,7 @@ def test_crf_sees_the_unnormalised_fused_map_of_the_argmax_classes(
 
     def fake_crf(image, probs, preset):
         seen.update(image=image, probs=probs, preset=preset)
-        return probs[::-1]  # flips the two classes' winner
+        return probs[::-1].argmax(0)  # flips the two classes' winner
 
     monkeypatch.setattr(crf_seg_tta, 'crf_refine_probs', fake_crf)
     tta = MODELS.build(dict(type='CRFSegTTAModel', module=FusingStandIn(),

@@ -8,15 +8,10 @@ import torch.nn.functional as F
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from fixtures.tiny_clip import TINY_CLIP_CFG
 from semples_mmseg.models.segmentors import SemPLeSSegmentor  # noqa: F401
 
 K = 3
-TINY_CLIP = dict(
-    embed_dim=16,
-    vision_cfg=dict(layers=1, width=32, patch_size=8, image_size=32,
-                    head_width=16),
-    text_cfg=dict(context_length=77, vocab_size=49408, width=16, heads=2,
-                  layers=1))
 
 
 def build(**overrides):
@@ -30,7 +25,7 @@ def build(**overrides):
                      embed_dims=48, depth=2, num_heads=6, aaf_reduction=4,
                      freeze_backbone=True),
         clip_guide=dict(type='FrozenCLIPGuide', pretrained=None,
-                        model_cfg=TINY_CLIP, class_names=['a', 'b', 'c']),
+                        model_cfg=TINY_CLIP_CFG, class_names=['a', 'b', 'c']),
         prompt_learner=dict(type='BackgroundPromptLearner', num_classes=K,
                             prompt_length=4, embed_dims=16),
         match_loss=dict(type='SegmentLabelMatchingLoss', lambda_b=2.4),

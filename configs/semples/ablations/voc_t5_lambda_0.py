@@ -1,2 +1,0 @@
-# Table 5, lambda = 0: only L_match (the same run as t4_match_only). Paper: 67.6.
-_base_ = ['./voc_t4_match_only.py']

@@ -1,6 +1,0 @@
-# Table 6, sequential, 3 rounds of stages 2 -> 3 (best_stage3_round3.pth). Paper: 68.4.
-# A delta on the main VOC config (8 GPUs); rows: configs/semples/ablations/README.md.
-_base_ = ['./_base_/voc_stages.py']
-train_cfg = dict(stages=[{{_base_.voc_stage1}}, {{_base_.voc_stage2}}, {{_base_.voc_stage3}},
-                         {{_base_.voc_stage2}}, {{_base_.voc_stage3_next_round}},
-                         {{_base_.voc_stage2}}, {{_base_.voc_stage3_next_round}}])

@@ -1,0 +1,41 @@
+# The CLIMS baseline on the co-occurrence world, CPU-sized: CLIMS's ResNet-50
+# CAM network (output stride 16: 6 x 6 CAMs on the 96-pixel images) trained
+# from scratch (no ImageNet weights here) by CLIMS's own objective, judged by
+# the toy CLIP: 10 L_OTM + 24 L_BTM + 1 L_CBS + 0.2 L_REG. L_CBS's manual
+# background prompts are the world's eight scene names (CLIMS's manual list,
+# here complete). Learning rate and epochs are the toy's own, untuned
+# (SGD 1e-2 from scratch instead of 2.5e-4 from ImageNet). The compatibility
+# table's "CLIMS" side (the library's tools/compare.py with these configs);
+# SemPLeS on it: ../semples/clims_toy_cooccur.py. Weights: tools/run_demo.py
+# writes work_dirs/cooccur/toy_clip.pt.
+_base_ = [
+    '../_base_/demo_runtime.py', '../_base_/datasets/cooccur_world.py',
+    '../../../../configs/_base_/models/clims_r50.py',
+    '../../../../configs/_base_/schedules/clims_15e.py',
+    '../_base_/models/toy_clip.py'
+]
+model = dict(
+    data_preprocessor=dict(size=(96, 96)),
+    cam_net=dict(num_classes=6, pretrained=None),
+    clip_guide=dict(
+        _delete_=True,
+        type='FrozenCLIPGuide',
+        arch=None,
+        model_cfg={{_base_.toy_clip}},
+        pretrained='work_dirs/cooccur/toy_clip.pt',
+        quick_gelu=False,  # the toy CLIP's GELU (a plain state dict)
+        class_names=['boat', 'bird', 'sheep', 'crab', 'penguin', 'clock']),
+    background_text_loss=dict(background_prompts=[
+        'a photo of water.', 'a photo of sky.', 'a photo of grass.',
+        'a photo of sand.', 'a photo of snow.', 'a photo of brick wall.',
+        'a photo of wooden floor.', 'a photo of road.'
+    ]),
+    test_cfg=dict(scales=(1.0, 1.25), flip=True))
+optim_wrapper = dict(optimizer=dict(lr=1e-2))
+max_epochs = 12
+param_scheduler = [
+    dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=True, begin=0,
+         end=max_epochs, convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+default_hooks = dict(logger=dict(interval=10))

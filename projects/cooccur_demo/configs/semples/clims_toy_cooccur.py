@@ -1,0 +1,32 @@
+# SemPLeS on CLIMS on the co-occurrence world (the compatibility table's
+# "CLIMS + SemPLeS" side): the stages of the library's
+# configs/semples/clims_voc.py on ../clims/toy_cooccur.py (stage 1:
+# CLIMS without L_CBS; stage 2: prompts; stage 3: CLIMS again from the
+# initial weights with L_CBS replaced by lambda * L_refine), at the toy's
+# epochs (12 / 6 / 12, the WeakTr toy's) and learning rate (untuned).
+_base_ = [
+    '../clims/toy_cooccur.py',
+    '../../../../configs/_base_/schedules/semples_clims_3x15e.py'
+]
+cam_lr = dict(cam_net=1e-2, classifier=1e-1)
+model = dict(
+    prompt_learner=dict(
+        type='BackgroundPromptLearner', num_classes=6, prompt_length=30,
+        embed_dims=64),
+    prompt_loss=dict(type='ContrastivePromptLoss', lambda_t=0.02),
+    refine_loss=dict(type='PromptRefinementLoss', loss_weight=0.05))
+optim_wrapper = {{_base_.semples_clims_optim_wrapper}}
+param_scheduler = []
+train_cfg = dict(
+    _delete_=True,
+    type='SemPLeSTrainLoop',
+    val_interval=4,
+    best_metric='mIoU',
+    stages=[
+        dict(stage=1, max_epochs=12, losses=['match', 'cam'], lr=cam_lr,
+             schedule='poly'),
+        dict(stage=2, max_epochs=6, lr=dict(prompt_learner=2.5e-2)),
+        dict(stage=3, max_epochs=12, losses=['match', 'cam', 'refine'],
+             lr=cam_lr, schedule='poly'),
+    ])
+default_hooks = dict(checkpoint=dict(save_best=None))
