@@ -28,6 +28,11 @@ class GradientClippingLoss(NamedLoss):
     ``sync_statistics``: ``m`` and the batch-mean map over every process
     (the reference uses each process's own batch).
 
+    After each call ``last_mean`` (``m``) and ``last_gate_open``
+    (``m <= start_value``) hold the step's statistics as detached 0-dim
+    tensors on the input's device (no host sync), e.g. for a hook that
+    counts the steps with clipping on.
+
     Args:
         start_value: the mean CE at or below which clipping is on.
         window_size: side of the square windows, in pixels.
@@ -49,6 +54,8 @@ class GradientClippingLoss(NamedLoss):
         self.start_value = start_value
         self.window_size = window_size
         self.sync_statistics = sync_statistics
+        self.last_mean: Optional[torch.Tensor] = None
+        self.last_gate_open: Optional[torch.Tensor] = None
 
     def check_crop_size(self, crop_size: Sequence[int]) -> None:
         """Refuse a (H, W) crop that the windows do not tile."""
@@ -71,6 +78,7 @@ class GradientClippingLoss(NamedLoss):
             pixel_loss = pixel_loss * weight
         with torch.no_grad():
             cap, gate = self._caps(pixel_loss)
+            self.last_gate_open = gate
             keep = (pixel_loss <= cap) | ~gate  # WeakTr: clamp(l - t, max=0)
         return self.loss_weight * torch.where(keep, pixel_loss, cap).mean()
 
@@ -83,6 +91,7 @@ class GradientClippingLoss(NamedLoss):
             all_reduce(batch_size, op='sum')
         batch_mean = batch_sum / batch_size
         mean = batch_mean.mean()
+        self.last_mean = mean
         p = self.window_size
         window_mean = F.avg_pool2d(batch_mean[None, None], p)[0, 0]
         cap = torch.maximum(window_mean, mean)

@@ -91,9 +91,14 @@ def test_clipped_values_and_zero_gradient_above_the_cap(device):
 def test_gate_above_start_value_is_plain_ce(device):
     ce, ignored = loss_map()
     logits, labels = logits_for(ce, ignored, device)
-    loss = GradientClippingLoss(start_value=0.33, window_size=4)(
-        logits.double(), labels)
+    gcd = GradientClippingLoss(start_value=0.33, window_size=4)
+    loss = gcd(logits.double(), labels)
     assert loss.item() == pytest.approx(MEAN, rel=1e-5)
+    assert gcd.last_mean.item() == pytest.approx(MEAN, rel=1e-5)
+    assert not gcd.last_gate_open.item()
+    gcd.start_value = MEAN + 1e-3
+    gcd(logits.detach().double(), labels)
+    assert gcd.last_gate_open.item()
     loss.backward()
     assert torch.allclose(logits.grad, plain_ce_grad(logits, labels))
 
