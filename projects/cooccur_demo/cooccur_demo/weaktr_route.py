@@ -97,11 +97,51 @@ class GateCounter:
             last_mean_ce=round(float(means[-1]), 4))
 
 
+def encoder_from_cam_network(checkpoint: str, out_file: str) -> str:
+    """The DeiT of a CAM checkpoint (``cam_net.backbone.*``) as an mmseg
+    ``VisionTransformer`` weight file, converted by mmseg's ``vit2mmseg``;
+    its K class tokens (1, K, C) and their K positions are averaged into
+    the one class token of mmseg's ViT. Returns ``out_file``."""
+    import importlib.util
+
+    import mmseg
+    converter = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
+                         'model_converters', 'vit2mmseg.py')
+    spec = importlib.util.spec_from_file_location('vit2mmseg', converter)
+    vit2mmseg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vit2mmseg)
+    state = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    state = state.get('state_dict', state)
+    prefix = 'cam_net.backbone.'
+    deit = {k[len(prefix):]: v for k, v in state.items()
+            if k.startswith(prefix)}
+    if 'cls_token' not in deit:
+        raise ValueError(f'{checkpoint} has no {prefix}cls_token: not a '
+                         'DeiT CAM network')
+    tokens = deit['cls_token'].shape[1]
+    pos = deit['pos_embed']
+    deit['cls_token'] = deit['cls_token'].mean(1, keepdim=True)
+    deit['pos_embed'] = torch.cat(
+        [pos[:, :tokens].mean(1, keepdim=True), pos[:, tokens:]], dim=1)
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    torch.save(dict(state_dict=vit2mmseg.convert_vit(deit)), out_file)
+    return out_file
+
+
+#: the demo's CAM DeiT (configs/weaktr/toy_cooccur.py): 6 heads, its
+#: blocks' LayerNorm eps, no final norm
+CAM_ENCODER = dict(num_heads=6, final_norm=False,
+                   norm_cfg=dict(type='LN', eps=1e-6))
+
+
 def world_seg_config(config: str, *, world: str, mask_dir: str, loss: str,
                      seed: int, work_dir: str,
-                     max_epochs: Optional[int] = None) -> Config:
+                     max_epochs: Optional[int] = None,
+                     encoder_weights: Optional[str] = None) -> Config:
     """The world's retraining config with the data paths, the loss
-    (``'ce'`` or ``'gcd'``), the seed and the work folder set."""
+    (``'ce'`` or ``'gcd'``), the seed and the work folder set;
+    ``encoder_weights`` (``encoder_from_cam_network``'s file) starts the
+    encoder from the CAM network's DeiT instead of random weights."""
     if loss not in LOSSES:
         raise ValueError(f'loss must be one of {LOSSES}, got {loss!r}')
     cfg = Config.fromfile(config)
@@ -112,6 +152,10 @@ def world_seg_config(config: str, *, world: str, mask_dir: str, loss: str,
         loader.dataset.data_root = world
     if loss == 'ce':
         cfg.model.decode_head.loss_decode = Config(PLAIN_CE).to_dict()
+    if encoder_weights is not None:
+        cfg.model.backbone.update(
+            CAM_ENCODER,
+            init_cfg=dict(type='Pretrained', checkpoint=encoder_weights))
     if max_epochs is not None:
         cfg.train_cfg.max_epochs = max_epochs
         cfg.param_scheduler[0].end = max_epochs

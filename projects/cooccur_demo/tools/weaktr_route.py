@@ -3,7 +3,7 @@
     python projects/cooccur_demo/tools/weaktr_route.py \
         [--from work_dirs/cooccur] \
         [--work-dir work_dirs/cooccur/weaktr_route] [--seeds 0] \
-        [--epochs 8] [--crf-preset weaktr_voc]
+        [--epochs 8] [--crf-preset weaktr_voc] [--encoder-init random|cam]
 
 Reads the finished demo (``tools/run_demo.py``) in ``--from``, read-only:
 its world, the WeakTr baseline (``weaktr/baseline.pth``) and SemPLeS
@@ -17,7 +17,11 @@ its world, the WeakTr baseline (``weaktr/baseline.pth``) and SemPLeS
 2. the world's Segmenter
    (``configs/weaktr_retrain/segmenter_tiny_gcd_world.py``) trained on them
    with plain CE and with the gradient-clipping loss (GCD), per seed;
-   each model tested on the 120 val images with their real masks.
+   each model tested on the 120 val images with their real masks. Its
+   encoder starts from random weights (``--encoder-init random``) or, as
+   WeakTr starts from a pretrained DeiT, from the baseline CAM network's
+   DeiT (``cam``: trained on the world's train images with image labels
+   only; the same start for both rows).
 
 Writes ``{work-dir}/results.md`` (rows baseline / SemPLeS, columns
 pseudo-mask mIoU, Segmenter mIoU per loss, seeds' 95% interval when there
@@ -65,6 +69,8 @@ def parse_args():
                         help="the Segmenter's epochs (default: the config's)")
     parser.add_argument('--crf-preset', default='weaktr_voc',
                         choices=sorted(CRF_PRESETS))
+    parser.add_argument('--encoder-init', default='random',
+                        choices=('random', 'cam'))
     return parser.parse_args()
 
 
@@ -129,14 +135,23 @@ def main():
             f"{masks[source.name]['mIoU']:.2f} (threshold "
             f"{masks[source.name]['threshold']:.2f}, CRF {args.crf_preset})")
 
+    encoder = None
+    if args.encoder_init == 'cam':
+        encoder = route.encoder_from_cam_network(
+            osp.join(args.from_dir, SOURCES[0].checkpoint),
+            osp.join(work, 'encoder', 'baseline_cam_deit_mmseg.pth'))
+    suffix = '' if encoder is None else '_camenc'
+    encoder_key = () if encoder is None else (
+        'cam', mask_keys[SOURCES[0].name])
     seg, runs = {}, {}
     for seed in args.seeds:
         for source in SOURCES:
             for loss in route.LOSSES:
                 name = f'{source.name} {loss} seed {seed}'
-                folder = osp.join(work, 'seg', f'{source.name}_{loss}_s{seed}')
+                folder = osp.join(work, 'seg',
+                                  f'{source.name}_{loss}{suffix}_s{seed}')
                 key = fingerprint(seg_config_key, mask_keys[source.name],
-                                  loss, seed, args.epochs)
+                                  loss, seed, args.epochs, *encoder_key)
                 progress.begin(name)
                 reused = finished(folder, key)
                 if not reused:
@@ -144,7 +159,7 @@ def main():
                         SEG_CONFIG, world=world,
                         mask_dir=osp.join(work, 'masks', source.name),
                         loss=loss, seed=seed, work_dir=folder,
-                        max_epochs=args.epochs)
+                        max_epochs=args.epochs, encoder_weights=encoder)
                     start = time.time()
                     result = route.train_and_test(cfg)
                     result['seconds'] = round(time.time() - start)
@@ -166,7 +181,8 @@ def main():
                  + ' steps of the GCD runs; first open at step '
                  + ', '.join(str(g['first_open_step']) for g in gates) + '.')
     text = (f'# WeakTr route on the co-occurrence world\n\n{table}\n\n'
-            f'Seeds {args.seeds}; pseudo-mask CRF {args.crf_preset}. '
+            f'Seeds {args.seeds}; pseudo-mask CRF {args.crf_preset}; '
+            f'encoder init {args.encoder_init}. '
             f'{gate_line}\n\n{progress.summary()}\n')
     with open(osp.join(work, 'results.md'), 'w') as f:
         f.write(text)

@@ -13,7 +13,9 @@ import torch
 from mmengine.config import Config
 from PIL import Image
 
-from cooccur_demo.weaktr_route import mean_and_interval, route_table
+from cooccur_demo.weaktr_route import (encoder_from_cam_network,
+                                       mean_and_interval, route_table,
+                                       world_seg_config)
 from cooccur_demo.world import write_world
 from mmseg.registry import MODELS
 
@@ -117,3 +119,26 @@ def test_world_config_scales_the_reference_by_a_fifth():
     assert world.model.decode_head.fusion_weight == 0.8
     assert world.train_dataloader.dataset.classes_of == 'CooccurWorldDataset'
     assert world.model.decode_head.loss_decode.start_value == 1.2
+
+
+def test_cam_encoder_loads_whole_into_the_world_segmenter(tmp_path):
+    """The CAM DeiT's weights, class tokens averaged, fill every key of the
+    world's ViT (StrictVisionTransformer refuses any key left over)."""
+    random_checkpoint('weaktr/toy_cooccur.py', tmp_path / 'cam.pth')
+    state = torch.load(tmp_path / 'cam.pth')['state_dict']
+    weights = encoder_from_cam_network(str(tmp_path / 'cam.pth'),
+                                       str(tmp_path / 'encoder.pth'))
+    cfg = world_seg_config(
+        str(PROJECT / 'configs/weaktr_retrain/segmenter_tiny_gcd_world.py'),
+        world='w', mask_dir='m', loss='ce', seed=0, work_dir='x',
+        encoder_weights=weights)
+    assert cfg.model.decode_head.loss_decode.type == 'CrossEntropyLoss'
+    encoder = MODELS.build(cfg.model.backbone)
+    encoder.init_weights()
+    tokens = state['cam_net.backbone.cls_token']  # (1, 6, 96)
+    assert torch.allclose(encoder.cls_token, tokens.mean(1, keepdim=True))
+    pos = state['cam_net.backbone.pos_embed']  # (1, 6 + 144, 96)
+    assert torch.allclose(encoder.pos_embed[:, 1:], pos[:, 6:])
+    assert torch.equal(
+        encoder.layers[3].attn.attn.in_proj_weight,
+        state['cam_net.backbone.blocks.3.attn.qkv.weight'])
