@@ -3,7 +3,7 @@
     python projects/cooccur_demo/tools/weaktr_route.py \
         [--from work_dirs/cooccur] \
         [--work-dir work_dirs/cooccur/weaktr_route] [--seeds 0] \
-        [--epochs 8] [--crf-preset weaktr_voc] [--encoder-init random|cam]
+        [--epochs 8] [--crf-preset weaktr_voc] [--encoder-init cam|random]
 
 Reads the finished demo (``tools/run_demo.py``) in ``--from``, read-only:
 its world, the WeakTr baseline (``weaktr/baseline.pth``) and SemPLeS
@@ -17,11 +17,11 @@ its world, the WeakTr baseline (``weaktr/baseline.pth``) and SemPLeS
 2. the world's Segmenter
    (``configs/weaktr_retrain/segmenter_tiny_gcd_world.py``) trained on them
    with plain CE and with the gradient-clipping loss (GCD), per seed;
-   each model tested on the 120 val images with their real masks. Its
-   encoder starts from random weights (``--encoder-init random``) or, as
-   WeakTr starts from a pretrained DeiT, from the baseline CAM network's
-   DeiT (``cam``: trained on the world's train images with image labels
-   only; the same start for both rows).
+   each model tested on the 120 val images with their real masks. As
+   WeakTr starts from a pretrained DeiT, its encoder starts from the
+   baseline CAM network's DeiT (``--encoder-init cam``, the default:
+   trained on the world's train images with image labels only; the same
+   start for both rows), or from random weights (``random``).
 
 Writes ``{work-dir}/results.md`` (rows baseline / SemPLeS, columns
 pseudo-mask mIoU, Segmenter mIoU per loss, seeds' 95% interval when there
@@ -69,8 +69,8 @@ def parse_args():
                         help="the Segmenter's epochs (default: the config's)")
     parser.add_argument('--crf-preset', default='weaktr_voc',
                         choices=sorted(CRF_PRESETS))
-    parser.add_argument('--encoder-init', default='random',
-                        choices=('random', 'cam'))
+    parser.add_argument('--encoder-init', default='cam',
+                        choices=('cam', 'random'))
     return parser.parse_args()
 
 

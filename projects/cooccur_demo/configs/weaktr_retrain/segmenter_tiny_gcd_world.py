@@ -1,6 +1,7 @@
 # WeakTr's online retraining (configs/weaktr_retrain/, the VOC config) shrunk
-# to the co-occurrence world, for a CPU: a 4-block ViT (width 96, patch 8,
-# random init) + the 2-layer mask-transformer head with the 0.8 test fusion,
+# to the co-occurrence world, for a CPU: a 4-block ViT (width 96, patch 8;
+# random init here, tools/weaktr_route.py --encoder-init cam starts it from
+# the demo's CAM DeiT) + the 2-layer mask-transformer head, 0.8 test fusion,
 # trained on pseudo masks of the world's train split; mIoU on the 120 val
 # images with their real masks. The world is 96 x 96, so every size of the
 # reference is scaled by 96 / 480 = 0.2: crop 96 (480), resize short side
@@ -8,8 +9,8 @@
 # sliding window 96 / stride 64 (480 / 320). tools/weaktr_route.py sets the
 # data paths.
 #
-# Deviations from the reference, because the encoder starts from random
-# weights (no ImageNet DeiT at this size): AdamW at lr 1e-3 for both groups
+# Deviations from the reference, because no ImageNet DeiT exists at this
+# size: AdamW at lr 1e-3 for both groups
 # (the reference's SGD at 1e-4 / 1e-5 fine-tunes a pretrained DeiT and
 # barely moves a random one), 8 epochs of batch 8 instead of 100 of 4.
 # Everything else (loss, poly schedule with its relative floor, pipeline,
