@@ -220,8 +220,14 @@ def export_seeds(dataset, out_dir: str, *, regions_dir: str, cams_dir: str,
     return scores
 
 
-def gamma_name(gamma: float) -> str:
-    return f'seeds_gamma{gamma:g}'
+def slic_name(n_segments: Sequence[int]) -> str:
+    """``slic400-100-25``: names the folders of one set of SLIC scales, so
+    several sets share a work folder and its CAMs."""
+    return 'slic' + '-'.join(str(int(n)) for n in n_segments)
+
+
+def seeds_name(n_segments: Sequence[int], gamma: float) -> str:
+    return f'seeds_{slic_name(n_segments)}_gamma{gamma:g}'
 
 
 class SamRoute:
@@ -278,7 +284,8 @@ class SamRoute:
         'crf': scores, 'seeds': {gamma: scores}}}`` plus ``'regions'``."""
         dataset = split_dataset(self.sides[0].config, self.world,
                                 self.ann_file)
-        regions_dir = osp.join(self.work_dir, 'slic_regions')
+        regions_dir = osp.join(self.work_dir,
+                               f'{slic_name(self.n_segments)}_regions')
         regions_key = fingerprint('slic regions', self.world_key,
                                   self.n_segments)
         results = dict(regions=self.phase(
@@ -321,7 +328,8 @@ class SamRoute:
                 crf=True, save_cams=False))
         out['seeds'] = {}
         for gamma in self.gammas:
-            seeds_dir = osp.join(folder, gamma_name(gamma))
+            seeds_dir = osp.join(folder,
+                                 seeds_name(self.n_segments, gamma))
             out['seeds'][gamma] = self.phase(
                 f'{side.name}: SLIC seeds, gamma {gamma:g}', seeds_dir,
                 fingerprint('seeds', regions_key, cams_key, gamma),

@@ -22,10 +22,12 @@ the split (default: the world's 600 train images, which have GT masks):
    ``tools/sam/make_sam_seeds.py``);
 4. the mask mIoU of each folder against the GT.
 
-Prints and writes ``WORK_DIR/results.md`` (the table at ``--gamma``,
-FMA-WSSS's fine VOC exponent 0.7 by default, the gamma sweep and per-class
-IoU) and ``results.json``. A rerun reuses every finished step (``phase.json``
-in each folder records what it was made from) and redoes only what changed.
+Prints and writes ``WORK_DIR/results_slic400-100-25.md`` (named by the
+SLIC scales: the table at ``--gamma``, FMA-WSSS's fine VOC exponent 0.7 by
+default, the gamma sweep and per-class IoU) and ``.json``. A rerun reuses
+every finished step (``phase.json`` in each folder records what it was made
+from) and redoes only what changed; runs with other ``--slic`` scales share
+the work folder and its CAM steps.
 """
 # before anything imports torch: the OpenMP defaults are read once, when torch
 # loads OpenMP (semples_mmseg/utils/thread_policy.py)
@@ -40,7 +42,8 @@ import time
 from cooccur_demo.experiment import say
 from cooccur_demo.sam_route import (DEFAULT_GAMMAS, DEFAULT_SLIC, VOC_GAMMA,
                                     SamRoute, demo_sides,
-                                    route_input_problems, route_tables)
+                                    route_input_problems, route_tables,
+                                    slic_name)
 from project_files import DEMO_FILES
 
 
@@ -100,12 +103,13 @@ def main(argv=None):
               f'load average {load}, {time.time() - start:.0f} s.')
     print('\n' + tables + '\n\n' + footer)
     os.makedirs(work_dir, exist_ok=True)
-    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+    stem = osp.join(work_dir, f'results_{slic_name(args.slic)}')
+    with open(stem + '.md', 'w') as f:
         f.write(tables + '\n\n' + footer + '\n')
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+    with open(stem + '.json', 'w') as f:
         json.dump(dict(results, slic=args.slic, gamma=args.gamma,
                        ann_file=args.ann_file), f, indent=1)
-    say(f"results in {osp.join(work_dir, 'results.md')}")
+    say(f'results in {stem}.md')
 
 
 if __name__ == '__main__':

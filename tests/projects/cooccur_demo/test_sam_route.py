@@ -92,7 +92,7 @@ def test_sam_route_writes_scores_seeds_and_reuses_steps(tmp_path, capsys):
     world = demo / 'world'
     ids = (world / 'ImageSets/Segmentation/train.txt').read_text().split()
     assert len(ids) == 5
-    results = json.loads((work / 'results.json').read_text())
+    results = json.loads((work / 'results_slic30-8.json').read_text())
     for name, (_, _, threshold) in SIDES.items():
         side = work / name.lower().replace(' ', '_')
         row = results[name]
@@ -103,13 +103,13 @@ def test_sam_route_writes_scores_seeds_and_reuses_steps(tmp_path, capsys):
             assert row[key]['mIoU'] == pytest.approx(
                 miou(side / folder, world / 'SegmentationClassAug', ids),
                 abs=0.01)
-        seeds = side / 'seeds_gamma0.7'
+        seeds = side / 'seeds_slic30-8_gamma0.7'
         assert row['seeds']['0.7']['mIoU'] == pytest.approx(
             miou(seeds, world / 'SegmentationClassAug', ids), abs=0.01)
         # each seed is sam_seeds of the written regions and CAMs
         labels = np.load(world / 'cls_labels.npy', allow_pickle=True).item()
         for i in ids[:2]:
-            regions = load_region_masks(str(work / 'slic_regions' /
+            regions = load_region_masks(str(work / 'slic30-8_regions' /
                                             f'{i}.npz'))
             assert sorted(set(regions.levels.tolist())) == [0, 1]
             present = np.flatnonzero(labels[i])
@@ -119,7 +119,7 @@ def test_sam_route_writes_scores_seeds_and_reuses_steps(tmp_path, capsys):
                                  gamma=0.7)
             np.testing.assert_array_equal(
                 np.array(Image.open(seeds / f'{i}.png')), expected)
-    table = (work / 'results.md').read_text()
+    table = (work / 'results_slic30-8.md').read_text()
     assert '| WeakTr baseline | 0.40 |' in table
     assert '| SemPLeS stage 3 | 0.30 |' in table
 
@@ -129,8 +129,16 @@ def test_sam_route_writes_scores_seeds_and_reuses_steps(tmp_path, capsys):
     assert {p: p.stat().st_mtime_ns for p in records} == records
     assert log.count('reusing') == len(records) == 7
     assert log.count('writing') == 2  # gamma 0.9, once per side
-    results = json.loads((work / 'results.json').read_text())
+    results = json.loads((work / 'results_slic30-8.json').read_text())
     assert set(results['SemPLeS stage 3']['seeds']) == {'0.7', '0.9'}
+
+    # other SLIC scales share the CAM steps, with files of their own
+    log = run_tool(['--from', str(demo), '--work-dir', str(work), '--slic',
+                    '8', '30', '--gammas', '0.7'], capsys)
+    assert log.count('reusing') == 4  # threshold (+ CRF) masks per side
+    assert log.count('writing') == 3  # the regions, a seed folder per side
+    assert (work / 'results_slic8-30.md').is_file()
+    assert (work / 'slic30-8_regions' / f'{ids[0]}.npz').is_file()
 
 
 def test_route_inputs_are_checked_before_compute(tmp_path):
