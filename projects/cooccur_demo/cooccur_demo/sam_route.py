@@ -38,7 +38,8 @@ from .phases import config_fingerprint, finished, fingerprint, write_record
 
 #: FMA-WSSS's background exponent of its fine VOC seeds (coarse: 0.6)
 VOC_GAMMA = 0.7
-DEFAULT_GAMMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
+#: a light sweep around VOC's values up to the toy CAMs' lower thresholds
+DEFAULT_GAMMAS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.5, 2.0, 3.0, 4.0)
 #: the library's default SLIC scales (fine to coarse, the coarsest on top)
 DEFAULT_SLIC = (400, 100, 25)
 #: the demo's CAM networks: table name, checkpoint under the demo's folder,

@@ -4,7 +4,7 @@ superpixels standing in for SAM's masks.
     python projects/cooccur_demo/tools/sam_route.py --from work_dirs/cooccur \
         [--work-dir work_dirs/cooccur/sam_route] \
         [--ann-file ImageSets/Segmentation/train.txt] [--slic 400 100 25] \
-        [--gammas 0.5 0.6 0.7 0.8 0.9] [--gamma 0.7]
+        [--gammas 0.5 0.6 0.7 0.8 0.9 1 1.5 2 3 4] [--gamma 0.7]
 
 ``--from`` is a finished demo folder (``tools/run_demo.py``): its world, the
 WeakTr baseline (``weaktr/baseline.pth``) and SemPLeS after stage 3
