@@ -47,6 +47,7 @@ DEFAULT_SLIC = (400, 100, 25)
 SIDES = (('WeakTr baseline', 'weaktr/baseline.pth', 'baseline'),
          ('SemPLeS stage 3', 'semples/best_stage3.pth', 'semples'))
 SCORES = 'scores.json'
+REGIONS = 'regions.json'
 
 
 @dataclass
@@ -182,14 +183,15 @@ def export_slic_regions(dataset, out_dir: str, *,
     :func:`region_pass`."""
     from semples_mmseg.pseudo_masks.region_export import region_pass
     from semples_mmseg.pseudo_masks.superpixel_regions import slic_regions
+    from semples_mmseg.utils.atomic_files import write_json_atomically
     os.makedirs(out_dir, exist_ok=True)
     paths = [dataset.get_data_info(i)['img_path']
              for i in range(len(dataset))]
     counts = region_pass(
         lambda image: slic_regions(image, n_segments=tuple(n_segments)),
         paths, range(len(paths)), out_dir=out_dir, progress=False)
-    with open(osp.join(out_dir, 'regions.json'), 'w') as f:
-        json.dump(dict(counts, n_segments=list(n_segments)), f)
+    write_json_atomically(dict(counts, n_segments=list(n_segments)),
+                          osp.join(out_dir, REGIONS))
     return counts
 
 
@@ -264,11 +266,10 @@ class SamRoute:
         return osp.join(self.work_dir, side.name.lower().replace(' ', '_'))
 
     def phase(self, name: str, folder: str, key: str,
-              run: Callable[[], object]) -> Dict:
+              run: Callable[[], object], output: str = SCORES) -> Dict:
         """``run()`` unless ``folder`` holds a finished record of ``key``;
-        the phase's ``scores.json`` (or ``regions.json``) either way."""
-        outputs = [osp.join(folder, SCORES if name != 'regions'
-                            else 'regions.json')]
+        the JSON file ``output`` it writes in ``folder`` either way."""
+        outputs = [osp.join(folder, output)]
         if finished(folder, key, outputs):
             self.log(f'{name}: reusing {folder}')
         else:
@@ -292,7 +293,8 @@ class SamRoute:
         results = dict(regions=self.phase(
             'regions', regions_dir, regions_key,
             lambda: export_slic_regions(dataset, regions_dir,
-                                        n_segments=self.n_segments)))
+                                        n_segments=self.n_segments),
+            output=REGIONS))
         for side in self.sides:
             results[side.name] = self.run_side(side, dataset, regions_dir,
                                                regions_key)
