@@ -209,7 +209,8 @@ class ImageTagDataset(WeakLabelSegDataset):
         super().__init__(
             ann_file='', data_root=data_root, label_file=label_file,
             metainfo=metainfo,
-            data_prefix=dict(img_path=img_dir, seg_map_path=mask_dir or ''),
+            data_prefix=dict(img_path=img_dir, **(
+                {'seg_map_path': mask_dir} if mask_dir else {})),
             **kwargs)
 
     def in_subset(self, img_id: str) -> bool:

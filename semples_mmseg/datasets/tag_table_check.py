@@ -119,14 +119,29 @@ def _resolve(image: str, listing: Dict[str, str], img_dir: str,
     return None, f'{image} does not exist in {img_dir}{hint}'
 
 
+#: (path, size, mtime) -> a header check's result: a run checks its table
+#: in the pre-flight and again per split built; a changed file is redone
+_SCANNED: Dict[tuple, Tuple[Optional[Tuple[int, int]], str]] = {}
+
+
 def _scan(paths: Sequence[str], workers: Optional[int]
           ) -> List[Tuple[Optional[Tuple[int, int]], str]]:
     """(size, '') or (None, why not) per image, decoded in threads."""
     def one(path):
         try:
-            return check_image(path), ''
+            stat = os.stat(path)
+            key = (path, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            key = None
+        if key in _SCANNED:
+            return _SCANNED[key]
+        try:
+            result = check_image(path), ''
         except OSError as exc:
-            return None, str(exc)
+            result = None, str(exc)
+        if key is not None:
+            _SCANNED[key] = result
+        return result
     workers = workers or default_workers()
     if workers <= 1 or len(paths) < 64:
         return [one(p) for p in paths]
