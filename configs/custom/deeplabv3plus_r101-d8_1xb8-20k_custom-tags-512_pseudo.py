@@ -22,10 +22,11 @@ train_dataloader = dict(
         _base_.tag_dataset, _delete_=True, subset='all',
         mask_dir=_base_.tags_work_dir + '/pseudo_masks', masks_required=True,
         pipeline=_base_.pseudo_train_pipeline))
+# tools/test.py: the images with a mask in tags_mask_dir
 test_dataloader = dict(
     dataset=dict(
         _base_.tag_dataset, _delete_=True, subset='all',
-        mask_dir=_base_.tags_mask_dir, masks_required=True,
+        mask_dir=_base_.tags_mask_dir, only_with_masks=True,
         pipeline=_base_.pseudo_test_pipeline))
 val_dataloader = val_cfg = val_evaluator = None
 # mmseg's VOC rate (0.01 at 4 GPUs x 4) for one GPU x 8; 20k iterations

@@ -188,6 +188,10 @@ class ImageTagDataset(WeakLabelSegDataset):
         if ann_file:
             raise TypeError('ImageTagDataset lists its images in '
                             f'label_file, not ann_file ({ann_file!r})')
+        if (kwargs.get('masks_required') or only_with_masks) and \
+                not mask_dir:
+            raise ValueError('masks_required / only_with_masks need '
+                             'mask_dir')
         if subset not in SUBSETS:
             raise ValueError(f'subset must be one of {SUBSETS}, got '
                              f'{subset!r}')
@@ -263,8 +267,11 @@ class ImageTagDataset(WeakLabelSegDataset):
                 info['scan_shape'] = image.size
             data_list.append(info)
         if not data_list:
+            with_masks = f' with a mask in {seg_dir}' \
+                if self.only_with_masks else ''
             raise ValueError(f'{self.table_path}: the {self.subset!r} subset '
-                             f'(held_out={self.held_out}) has no image')
+                             f'(held_out={self.held_out}) has no image'
+                             f'{with_masks}')
         if no_mask and self.masks_required:
             raise FileNotFoundError(
                 f'{len(no_mask)} image(s) of {self.table_path} have no mask '

@@ -191,3 +191,5 @@ def test_settings_that_do_not_fit(folder):
         dataset(folder, ann_file='train.txt')
     with pytest.raises(ValueError, match="subset must be one of"):
         dataset(folder, subset='val')
+    with pytest.raises(ValueError, match='need mask_dir'):
+        dataset(folder, masks_required=True)
