@@ -1,5 +1,6 @@
 """Your own images and tags: a folder of images and a label table."""
 import csv
+import dataclasses
 import hashlib
 import io
 import logging
@@ -150,6 +151,9 @@ class ImageTagDataset(WeakLabelSegDataset):
         """Every problem of the table a config of the class reads, without
         building the dataset (the pre-flight and verify_dataset.py)."""
         root = cfg.get('data_root')
+        unset = [k for k in ('img_dir', 'label_file') if not cfg.get(k)]
+        if unset:
+            return [f"{' and '.join(unset)} not set"]
         try:
             report = check_tag_table(
                 join_root(root, cfg['label_file']),
@@ -235,7 +239,7 @@ class ImageTagDataset(WeakLabelSegDataset):
             else None)
 
     def load_data_list(self) -> List[dict]:
-        report = self.table_report = self.check_table()
+        report = self.check_table()
         if report.table_problems or (report.problems
                                      and not self.skip_bad_rows):
             raise TagTableError(self.table_path,
@@ -281,6 +285,8 @@ class ImageTagDataset(WeakLabelSegDataset):
                         for d in data_list if d['seg_map_path']],
                        num_classes=len(report.classes),
                        source=f'ImageTagDataset ({seg_dir})')
+        # kept for verify_dataset.py's notes; the samples are in data_list
+        self.table_report = dataclasses.replace(report, images=[])
         return data_list
 
     def write_skipped_rows(self, report: TagTableCheck) -> None:
