@@ -4,7 +4,8 @@
 #       configs/custom/semples_weaktr-deit-s_1xb16-3x60e_custom-tags-224.py \
 #       work_dirs/custom_tags/semples/best_stage3.pth \
 #       --out-dir work_dirs/custom_tags/pseudo_masks
-#   python tools/train.py configs/custom/deeplabv3plus_r101-d8_1xb8-20k_custom-tags-512_pseudo.py
+#   python tools/train.py \
+#       configs/custom/deeplabv3plus_r101-d8_1xb8-20k_custom-tags-512_pseudo.py
 # Its checkpoint carries your class names and palette (mmseg's
 # MMSegInferencer draws them). No pixel label is read: nothing is validated
 # during training; tools/test.py scores it when tags_mask_dir is set.

@@ -1,6 +1,7 @@
 # SemPLeS on your images and tags (one GPU), from the baseline of
 # weaktr_deit-s_1xb32-60e_custom-tags-224.py:
-#   python tools/train.py configs/custom/semples_weaktr-deit-s_1xb16-3x60e_custom-tags-224.py
+#   python tools/train.py \
+#       configs/custom/semples_weaktr-deit-s_1xb16-3x60e_custom-tags-224.py
 # The three stages of configs/semples/weaktr_voc.py; each validated stage
 # keeps its epoch with the lowest loss on the held-out images (image tags
 # only, docs/SELECTION.md): {tags_work_dir}/semples/best_stage3.pth is the

@@ -1,5 +1,6 @@
 # The WeakTr baseline CAM network on your images and tags (one GPU):
-#   python tools/train.py configs/custom/weaktr_deit-s_1xb32-60e_custom-tags-224.py
+#   python tools/train.py \
+#       configs/custom/weaktr_deit-s_1xb32-60e_custom-tags-224.py
 # Writes {tags_work_dir}/weaktr/; the kept checkpoint is the epoch with the
 # lowest classification loss on the held-out images (best_held_out_epoch_N
 # .pth), which SemPLeS starts from: copy it to baseline.pth there.
