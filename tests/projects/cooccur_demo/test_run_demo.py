@@ -21,7 +21,7 @@ from mmseg.registry import DATASETS, MODELS
 
 pytestmark = pytest.mark.slow  # trains models in processes of their own
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 TOOLS, CONFIGS = PROJECT / 'tools', PROJECT / 'configs'
 sys.path.insert(0, str(TOOLS))
