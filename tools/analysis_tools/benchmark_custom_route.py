@@ -9,13 +9,14 @@ baseline (DeiT-S, 224 crops, ``--batch`` images), the CAM inference of one
 500 x 375 image at the SemPLeS config's test scales and flips (what
 ``tools/make_pseudo_masks.py`` does per image, CRF off), a training step of
 DeepLabV3+ R101 (512 crops) and its inference of one 500 x 375 image.
-Printed per step: the median seconds per image (per iteration for the
-segmentation training, whose length is set in iterations, not epochs) and
-what it comes to for ``--images`` images with the config's epochs or
-iterations. The SemPLeS stages have their own benchmark
+Printed per step: the median seconds per image (CPU seconds of this
+process on a CPU, so a busy machine does not inflate them, all threads
+counted; wall seconds on a GPU) and what it comes to for ``--images``
+images with the config's epochs (the segmentation training: its
+iterations, whatever the number of images). The SemPLeS stages have their own benchmark
 (``benchmark_semples.py CONFIG --stage N --formulations ours
---dataset-size N``). The machine's CPU count and load average are printed:
-on a shared machine the times are upper bounds.
+--dataset-size N``). The machine's CPU count, torch's threads and the load average are
+printed.
 """
 import argparse
 import os
@@ -64,17 +65,22 @@ def sample(num_classes: int, shape, seg: bool):
 
 
 def timed(fn, rounds: int, device: str) -> float:
-    """Median seconds of ``fn()`` over ``rounds`` after one warm-up."""
+    """Median seconds of ``fn()`` over ``rounds`` after one warm-up: the
+    process's CPU seconds on a CPU (what the machine's load does not
+    change: all threads' time, so 1 thread gives core-seconds), the wall
+    seconds on a GPU."""
+    cuda = device.startswith('cuda')
+    clock = time.perf_counter if cuda else time.process_time
     times = []
     for i in range(rounds + 1):
-        if device.startswith('cuda'):
+        if cuda:
             torch.cuda.synchronize()
-        start = time.perf_counter()
+        start = clock()
         fn()
-        if device.startswith('cuda'):
+        if cuda:
             torch.cuda.synchronize()
         if i:
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
     return statistics.median(times)
 
 
