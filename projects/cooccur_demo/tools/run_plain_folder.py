@@ -33,6 +33,10 @@ import subprocess
 import sys
 import time
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.apis import MMSegInferencer
@@ -156,6 +160,7 @@ def test_in_process(config: str, ckpt: str, options: list,
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
     steps = Steps(osp.join(work, 'step_seconds.json'))

@@ -3,12 +3,16 @@ layout left, the same pixels and tags, the masks aside under the photos'
 new names, and the library's ImageTagDataset reads it as it is."""
 import csv
 import filecmp
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 
 from cooccur_demo.plain_folder import export_plain_folder
 from cooccur_demo.world import OBJECT_NAMES, write_world
 from semples_mmseg.datasets import ImageTagDataset
+
+TOOLS = Path(__file__).resolve().parents[3] / 'projects/cooccur_demo/tools'
 
 
 def read_csv(path):
@@ -54,3 +58,19 @@ def test_export_keeps_pixels_tags_and_masks_under_new_names(tmp_path):
     assert len(dataset) == 6
     info = dataset.get_data_info(0)
     assert info['seg_map_path'].endswith(info['img_id'] + '.png')
+
+
+def test_the_export_tool_writes_the_same_folder(tmp_path, capsys):
+    world = tmp_path / 'world'
+    write_world(str(world), num_train=4, num_val=2, image_size=32)
+    spec = importlib.util.spec_from_file_location(
+        'export_plain_folder', TOOLS / 'export_plain_folder.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([str(world), str(tmp_path / 'a')])
+    assert 'wrote 4 photos with their tags' in capsys.readouterr().out
+    export_plain_folder(str(world), str(tmp_path / 'b'))
+    for name in ('folder/tags.csv', 'new_photos/tags.csv',
+                 'answers/names.csv'):
+        assert filecmp.cmp(tmp_path / 'a' / name, tmp_path / 'b' / name,
+                           shallow=False)
