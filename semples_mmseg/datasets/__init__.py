@@ -3,5 +3,9 @@ from . import transforms  # noqa: F401
 from .voc_weak import VOCWeakDataset
 from .coco_weak import COCOWeakDataset
 from .coco90_weak import COCO90WeakDataset
+from .image_tag_dataset import ImageTagDataset
 
-__all__ = ['VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset']
+__all__ = [
+    'VOCWeakDataset', 'COCOWeakDataset', 'COCO90WeakDataset',
+    'ImageTagDataset'
+]
