@@ -6,7 +6,8 @@ file and build no CLIP (DESIGN.md: inference builds only what it needs; the
 initial weight files and CLIP are read by init_weights() for training), so
 the configs are built unchanged, with open_clip unable to build anything.
 Every dataloader names a registered dataset, and a CLIP-guided model reads
-the prompt names of its dataset, one per class of its CAM network.
+the prompt names of its dataset (or of the classes its config lists), one
+per class of its CAM network.
 """
 import importlib.util
 from pathlib import Path
@@ -17,6 +18,7 @@ import torch
 from mmengine.config import Config
 
 from mmseg.registry import DATASETS, MODELS
+from semples_mmseg.datasets.image_tag_dataset import class_texts
 
 REPO = Path(__file__).resolve().parents[1]
 USER_CONFIGS = sorted(
@@ -72,5 +74,8 @@ def test_datasets_are_registered_and_fit_the_model(path):
     names = tuple(guide.class_names)
     assert len(names) == cfg.model.cam_net.num_classes, path
     for split, dataset in datasets.items():
-        assert names == tuple(dataset.METAINFO['prompt_classes']), (path,
-                                                                    split)
+        prompts = dataset.METAINFO.get('prompt_classes')
+        if prompts is None:  # the config lists the classes (ImageTagDataset)
+            settings = cfg[f'{split}_dataloader'].dataset
+            prompts = class_texts(settings.classes, settings.clip_texts)
+        assert names == tuple(prompts), (path, split)

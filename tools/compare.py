@@ -40,7 +40,7 @@ import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.apis import load_segmentor
 from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
 from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
-from semples_mmseg.pseudo_masks.export import cam_pass, gt_pairs, score_masks
+from semples_mmseg.pseudo_masks.export import cam_pass, score_dataset_masks
 from semples_mmseg.utils.atomic_files import write_text_atomically
 from semples_mmseg.utils.output_dirs import (OutputDirError,
                                              prepare_output_dirs)
@@ -116,7 +116,7 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
                                             len(classes) - 1)
     seed_iou = seed_iou * 100
     best = select_threshold(seed_miou, metric.threshold_rule)
-    masks = score_masks(out_dir, gt_pairs(dataset), classes)
+    masks = score_dataset_masks(out_dir, dataset)
     return dict(
         seed=float(seed_miou[best]),
         seed_threshold=float(metric.thresholds[best]),

@@ -34,7 +34,6 @@ bytes either way.
 import argparse
 import functools
 import hashlib
-import os
 import os.path as osp
 
 # first: importing semples_mmseg sets the OpenMP thread policy before torch
@@ -54,9 +53,9 @@ from semples_mmseg.apis import load_segmentor
 from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
 from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
 from semples_mmseg.pseudo_masks.export import (
-    TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
-    gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
-    scores_markdown)
+    cam_pass, check_or_record_settings, checkpoint_num_classes, output_ids,
+    pending_indices, remove_temporaries, save_scores, score_dataset_masks,
+    scores_markdown, written_masks)
 from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
 from semples_mmseg.utils.output_dirs import (OutputDirError,
@@ -124,8 +123,7 @@ def main():
                          f'{ckpt_classes} classes, the dataset has '
                          f'{num_classes}')
     out = args.out_dir
-    written = [f for f in os.listdir(out) if f.endswith('.png')
-               and not TEMPORARY.search(f)] if osp.isdir(out) else []
+    written = written_masks(out) if osp.isdir(out) else []
     if written and not (args.resume or args.overwrite):
         raise SystemExit(f'{out} already holds {len(written)} masks: pass '
                          '--resume to continue or --overwrite to redo them')
@@ -173,7 +171,8 @@ def main():
         finish_launch()
         raise SystemExit(str(exc)) from None
     todo = list(range(len(dataset))) if args.overwrite else \
-        pending_indices(img_paths, out, save_cams=args.save_cams)
+        pending_indices(img_paths, out, save_cams=args.save_cams,
+                        img_ids=output_ids(dataset))
     shard = todo[rank::world]
     if rank == 0:
         print(f'{len(todo)} of {len(dataset)} masks to write '
@@ -188,9 +187,8 @@ def main():
                      'seed') or 0))
     barrier()
     if rank == 0:
-        pairs = gt_pairs(dataset)
-        if pairs:
-            scores = score_masks(out, pairs, dataset.metainfo['classes'])
+        scores = score_dataset_masks(out, dataset)
+        if scores is not None:
             print('\n' + scores_markdown(scores))
             print(f'scores written to {save_scores(scores, out)}')
     finish_launch()

@@ -18,11 +18,10 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmseg.registry import DATASETS
+from mmseg.registry import DATASETS, MODELS
 from ..utils.preflight import (config_datasets, dataset_class,
                                dataset_inputs, leaf_datasets,
                                pipeline_reads_masks)
-from .image_labels import read_id_list
 
 SPLITS = ('train', 'val', 'test')
 MAX_LISTED = 10
@@ -41,11 +40,19 @@ class SplitReport:
     masks: str = '-'  # 'n/m' when the split needs masks, else 'not read'
     labels: str = '-'
     problems: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # reported, not failed
     same_as: Optional[str] = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def image_id(info: dict) -> str:
+    """A sample's image id: the dataset's ``img_id`` (a path below the image
+    folder), else the image's file name without suffix."""
+    return info.get('img_id') or osp.splitext(osp.basename(
+        info['img_path']))[0]
 
 
 def expected_count(dataset: dict) -> Optional[int]:
@@ -83,7 +90,8 @@ def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
                 workers: Optional[int] = None) -> SplitReport:
     """Check one split (see the module doc); problems go into the report."""
     report = SplitReport(split, key, str(dataset_cfg.get('type', '?')),
-                         str(dataset_cfg.get('ann_file', '?')),
+                         str(dataset_cfg.get('ann_file')
+                             or dataset_cfg.get('label_file', '?')),
                          str(dataset_cfg.get('data_root', '')))
     report.expected = expected if expected is not None else expected_count(
         dataset_cfg)
@@ -97,8 +105,16 @@ def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
     try:
         dataset = DATASETS.build(cfg)
     except Exception as exc:  # the dataset names the files at fault
-        report.problems.append(f'{type(exc).__name__}: {exc}')
+        lines = getattr(exc, 'problems', None)  # a label table: every row
+        report.problems += lines or [f'{type(exc).__name__}: {exc}']
         return report
+    table = getattr(dataset, 'table_report', None)  # a label table
+    if table is not None:
+        report.notes += table.notes
+        if table.bad_rows:
+            report.notes.append(
+                f'{len(table.bad_rows)} row(s) with problems left out, '
+                f'listed in {dataset.skip_bad_rows} (skip_bad_rows)')
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     report.images = len(infos)
     if report.expected is not None and report.images != report.expected:
@@ -124,11 +140,15 @@ def check_split(split: str, key: str, dataset_cfg: dict, evaluated: bool,
              and not np.asarray(d['img_labels']).any()]
     if empty:
         report.labels += f', {len(empty)} with no class'
-    if dataset.masks_read():
-        ids = read_id_list(dataset.ann_file)
-        seg_dir = dataset.data_prefix.get('seg_map_path', '')
-        missing = [osp.join(seg_dir, i + dataset.seg_map_suffix)
-                   for i, d in zip(ids, infos) if d.get('seg_map_path') is None]
+    if table is not None and not bad:
+        counts = np.sum([d['img_labels'] for d in infos], axis=0)
+        report.notes.append('images per class: ' + ', '.join(
+            f'{name} {int(n)}' for name, n in zip(
+                dataset.metainfo['classes'][1:], counts)))
+    seg_dir = dataset.data_prefix.get('seg_map_path', '')
+    if dataset.masks_read() and seg_dir:
+        missing = [osp.join(seg_dir, image_id(d) + dataset.seg_map_suffix)
+                   for d in infos if d.get('seg_map_path') is None]
         report.masks = f'{len(infos) - len(missing)}/{len(infos)}'
         if missing:
             report.problems.append(
@@ -170,6 +190,14 @@ def verify_tree(cfg, *, splits: Sequence[str] = SPLITS,
                              workers=workers)
         seen[files] = report
         reports.append(report)
+    for name, part in (cfg.get('model') or {}).items():
+        cls = MODELS.get(part['type']) if isinstance(part, dict) and \
+            isinstance(part.get('type'), str) else None
+        found = cls.input_problems(part) if hasattr(
+            cls, 'input_problems') else []
+        if found:  # e.g. class texts that CLIP would truncate
+            reports.append(SplitReport('model', f'model.{name}',
+                                       part['type'], '-', problems=found))
     return reports
 
 
@@ -192,7 +220,18 @@ def format_reports(reports: Sequence[SplitReport]) -> str:
     lines = [f'data_root: {root}' for root in roots]
     lines += ['  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
               for row in rows]
+    shown: Dict[str, str] = {}  # a problem -> the split it was listed for
     for r in reports:
+        again = [p for p in r.problems if p in shown]
         for problem in r.problems:
-            lines.append(f'[{r.split}] {problem}')
+            if problem not in shown:
+                shown[problem] = r.split
+                lines.append(f'[{r.split}] {problem}')
+        if again:
+            lines.append(f'[{r.split}] the {len(again)} problem(s) listed '
+                         f'for [{shown[again[0]]}]')
+        for note in r.notes:
+            if note not in shown:
+                shown[note] = r.split
+                lines.append(f'[{r.split}] note: {note}')
     return '\n'.join(lines)

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
+from mmengine.utils import mkdir_or_exist
 from PIL import Image
 from prettytable import PrettyTable
 
@@ -222,11 +223,15 @@ class CAMSeedMetric(BaseMetric):
                 f'{value}, earlier images at {self._file_threshold}')
 
     def write_label_map(self, sample: dict) -> np.ndarray:
-        """The label map as ``{output_dir}/{image name}.png`` (uint8)."""
-        name = osp.splitext(osp.basename(sample['img_path']))[0]
+        """The label map as ``{output_dir}/{image name}.png`` (uint8); the
+        name is the sample's ``img_id`` (a path below a folder tree) or the
+        image's file name without suffix."""
+        name = sample.get('img_id') or osp.splitext(
+            osp.basename(sample['img_path']))[0]
         label = self.sample_label_map(sample)
-        Image.fromarray(label.astype(np.uint8)).save(
-            osp.join(self.output_dir, name + '.png'))
+        path = osp.join(self.output_dir, name + '.png')
+        mkdir_or_exist(osp.dirname(path))
+        Image.fromarray(label.astype(np.uint8)).save(path)
         return label
 
     def label_map_counts(self, label: np.ndarray, gt: np.ndarray,

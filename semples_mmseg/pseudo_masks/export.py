@@ -64,40 +64,67 @@ def npy_complete(path: str) -> bool:
 
 
 def pending_indices(img_paths: Sequence[str], out_dir: str,
-                    save_cams: bool = False) -> List[int]:
+                    save_cams: bool = False,
+                    img_ids: Optional[Sequence[str]] = None) -> List[int]:
     """Indices of images whose outputs are not all written and complete
-    (a PNG without IEND, a short ``.npy`` count as not written)."""
+    (a PNG without IEND, a short ``.npy`` count as not written);
+    ``img_ids``: the images' output names (:func:`output_ids`)."""
+    ids = img_ids or [None] * len(img_paths)
     return [
-        i for i, path in enumerate(img_paths)
-        if not png_complete(mask_path(out_dir, path)) or (
-            save_cams and not npy_complete(cam_path(out_dir, path)))
+        i for i, (path, img_id) in enumerate(zip(img_paths, ids))
+        if not png_complete(mask_path(out_dir, path, img_id)) or (
+            save_cams and not npy_complete(cam_path(out_dir, path, img_id)))
     ]
 
 
 TEMPORARY = re.compile(r'\.tmp\d+\.(png|npy|npz)$')  # atomic_path's names
 
 
+def _files_below(out_dir: str) -> List[str]:
+    """Every file below ``out_dir`` (masks of a folder tree sit in
+    subfolders), sorted."""
+    return sorted(osp.join(root, name) for root, _, names in os.walk(out_dir)
+                  for name in names)
+
+
 def remove_temporaries(out_dir: str) -> List[str]:
-    """Delete the temporary files a killed run left in ``out_dir`` and
-    ``out_dir/cams`` (never under a real name); return their paths."""
-    removed = []
-    for folder in (out_dir, osp.join(out_dir, 'cams')):
-        if osp.isdir(folder):
-            for name in sorted(os.listdir(folder)):
-                if TEMPORARY.search(name):
-                    os.remove(osp.join(folder, name))
-                    removed.append(osp.join(folder, name))
+    """Delete the temporary files a killed run left below ``out_dir``
+    (never under a real name); return their paths."""
+    removed = [p for p in _files_below(out_dir) if TEMPORARY.search(p)]
+    for path in removed:
+        os.remove(path)
     return removed
 
 
-def mask_path(out_dir: str, img_path: str) -> str:
-    return osp.join(out_dir,
-                    osp.splitext(osp.basename(img_path))[0] + '.png')
+def written_masks(out_dir: str) -> List[str]:
+    """The finished mask PNGs below ``out_dir`` (not under ``cams/``)."""
+    cams = osp.join(out_dir, 'cams') + osp.sep
+    return [p for p in _files_below(out_dir) if p.endswith('.png')
+            and not TEMPORARY.search(p) and not p.startswith(cams)]
 
 
-def cam_path(out_dir: str, img_path: str) -> str:
-    return osp.join(out_dir, 'cams',
-                    osp.splitext(osp.basename(img_path))[0] + '.npy')
+def mask_path(out_dir: str, img_path: str,
+              img_id: Optional[str] = None) -> str:
+    """``{out_dir}/{name}.png``: the name is ``img_id`` (a dataset's id of
+    the image, ``day1/IMG_0001`` for a folder tree) or the image's file
+    name without suffix."""
+    name = img_id or osp.splitext(osp.basename(img_path))[0]
+    return osp.join(out_dir, name + '.png')
+
+
+def cam_path(out_dir: str, img_path: str,
+             img_id: Optional[str] = None) -> str:
+    name = img_id or osp.splitext(osp.basename(img_path))[0]
+    return osp.join(out_dir, 'cams', name + '.npy')
+
+
+def output_ids(dataset) -> Optional[List[str]]:
+    """The output names of a dataset whose samples carry ``img_id``
+    (``ImageTagDataset``: paths below its image folder), else None (file
+    names)."""
+    ids = [dataset.get_data_info(i).get('img_id')
+           for i in range(len(dataset))]
+    return ids if all(ids) and ids else None
 
 
 SETTINGS_FILE = 'pseudo_mask_settings.json'
@@ -127,28 +154,32 @@ def check_or_record_settings(out_dir: str, settings: Dict, *,
             raise ValueError(f'--resume: {out_dir} was made with other '
                              f"settings ({'; '.join(diffs)}): --overwrite")
         return
-    if resume and any(f.endswith('.png') for f in os.listdir(out_dir)):
+    if resume and written_masks(out_dir):
         raise ValueError(f'--resume: {out_dir} has masks but no '
                          f'{SETTINGS_FILE}: --overwrite')
     write_json_atomically(settings, path)
 
 
 def score_masks(out_dir: str, pairs: Sequence[tuple],
-                class_names: Sequence[str]) -> Dict:
+                class_names: Sequence[str],
+                img_ids: Optional[Sequence[str]] = None) -> Dict:
     """mIoU of the written masks against GT, one image at a time.
 
     Args:
         pairs: (img_path, gt_path) per image with a GT mask.
         class_names: ('background', name_1, ..., name_K).
+        img_ids: the pairs' output names (default: the file names).
     """
     k = len(class_names)
     conf = np.zeros((k, k), np.int64)
-    for img_path, gt_path in pairs:
-        pred = np.array(Image.open(mask_path(out_dir, img_path)))
+    for (img_path, gt_path), img_id in zip(pairs,
+                                           img_ids or [None] * len(pairs)):
+        written = mask_path(out_dir, img_path, img_id)
+        pred = np.array(Image.open(written))
         gt = np.array(Image.open(gt_path))
         if pred.shape != gt.shape:
-            raise ValueError(f'{mask_path(out_dir, img_path)} is '
-                             f'{pred.shape}, its GT {gt_path} is {gt.shape}')
+            raise ValueError(f'{written} is {pred.shape}, its GT {gt_path} '
+                             f'is {gt.shape}')
         valid = gt != 255
         conf += np.bincount(
             gt[valid].astype(np.int64) * k + pred[valid],
@@ -184,14 +215,16 @@ def save_scores(scores: Dict, out_dir: str) -> str:
 def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
                         img_path: str, *, out_dir: str,
                         crf: Optional[Callable] = None,
+                        img_id: Optional[str] = None,
                         label_set: Optional[np.ndarray] = None) -> None:
     """One image's files: ``cams/{id}.npy`` (the float16 (K, H, W) ``cams``,
     unless None) first, then the (H, W) ``label`` map (CRF-refined with the
     image over ``label_set``, when given) as the mask PNG, so that a mask is
-    only "done" with its CAM file (``--resume``). Any failure names the file
-    being written. Only numpy, PIL and the CRF run here (no torch: see
-    :func:`cam_pass`)."""
-    target = mask_path(out_dir, img_path)
+    only "done" with its CAM file (``--resume``); ``img_id`` names them
+    (:func:`mask_path`), in subfolders where it has them. Any failure names
+    the file being written. Only numpy, PIL and the CRF run here (no torch:
+    see :func:`cam_pass`)."""
+    target = mask_path(out_dir, img_path, img_id)
     try:
         if crf is not None:
             image = np.ascontiguousarray(
@@ -199,9 +232,12 @@ def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
             label = crf(image, label) if label_set is None else crf(
                 image, label, label_set=label_set)
         if cams is not None:
-            target = cam_path(out_dir, img_path)
+            target = cam_path(out_dir, img_path, img_id)
+            os.makedirs(osp.dirname(target), exist_ok=True)
             np_save_atomically(cams, target)
-            target = mask_path(out_dir, img_path)
+            target = mask_path(out_dir, img_path, img_id)
+        if img_id is not None:
+            os.makedirs(osp.dirname(target), exist_ok=True)
         write_png_atomically(label, target)
     except DiskFullError:
         raise  # names the file already
@@ -273,11 +309,13 @@ def cam_pass(model,
             # threads wait (libgomp throttles spinning), so the two paths
             # would not be timed alike
             label = cams_to_label_map(cams[None], threshold)[0]
+            img_id = dataset.get_data_info(index).get('img_id')
             writer.submit(write_image_outputs,
                           label.to(torch.uint8).cpu().numpy(),
                           cams.half().cpu().numpy() if save_cams else None,
                           sample.metainfo['img_path'], out_dir=out_dir,
-                          crf=crf, label_set=crf_label_set(sample))
+                          crf=crf, label_set=crf_label_set(sample),
+                          **({'img_id': img_id} if img_id else {}))
             if on_sample is not None:
                 on_sample(sample)
             if bar is not None:
@@ -289,3 +327,16 @@ def gt_pairs(dataset) -> List[tuple]:
     infos = (dataset.get_data_info(i) for i in range(len(dataset)))
     return [(d['img_path'], d['seg_map_path']) for d in infos
             if d.get('seg_map_path') is not None]
+
+
+def score_dataset_masks(out_dir: str, dataset) -> Optional[Dict]:
+    """:func:`score_masks` of the masks written for ``dataset`` against its
+    GT masks; None when it has none."""
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    infos = [d for d in infos if d.get('seg_map_path') is not None]
+    if not infos:
+        return None
+    return score_masks(out_dir, [(d['img_path'], d['seg_map_path'])
+                                 for d in infos],
+                       dataset.metainfo['classes'],
+                       img_ids=[d.get('img_id') for d in infos])

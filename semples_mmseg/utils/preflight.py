@@ -32,7 +32,7 @@ import torch
 from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 
-from mmseg.registry import DATASETS
+from mmseg.registry import DATASETS, MODELS
 
 WEIGHT_HINTS = {
     'cam_net':
@@ -240,12 +240,21 @@ def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
     if purpose not in ('train', 'test'):
         raise ValueError(f"purpose must be 'train' or 'test', got {purpose!r}")
     problems: Dict[str, List[str]] = {}  # path -> [key, ..., reason, hint]
+    contents: Dict[tuple, list] = {}  # problems found -> [keys]
 
     def report(key: str, path: str, reason: str, hint: str) -> None:
         if path in problems:
             problems[path][0].append(key)
         else:
             problems[path] = [[key], reason, hint]
+
+    def content_problems(key: str, cls: Any, cfg: dict) -> None:
+        """What a class finds in the files or settings of its config
+        (``input_problems``), said once for the keys that find the same."""
+        found = tuple(cls.input_problems(cfg)) if hasattr(
+            cls, 'input_problems') else ()
+        if found:
+            contents.setdefault(found, []).append(key)
 
     # datasets
     if purpose == 'train':
@@ -257,15 +266,21 @@ def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
     missing_roots = set()
     for key, dataset, evaluated in splits:
         for leaf_key, leaf in leaf_datasets(key, dict(dataset)):
+            complete = True
             for item in dataset_inputs(leaf, evaluated=evaluated):
                 path = item.path
-                if _is_remote(path) or item.exists() or any(
-                        path.startswith(r + osp.sep) for r in missing_roots):
+                if _is_remote(path) or item.exists():
+                    continue
+                complete = False
+                if any(path.startswith(r + osp.sep) for r in missing_roots):
                     continue  # (below a missing data_root: said once)
                 if item.key == 'data_root':
                     missing_roots.add(path.rstrip(osp.sep))
                 report(f'{leaf_key}.{item.key}', path,
                        f'{item.kind} does not exist', item.what)
+            if complete:
+                content_problems(leaf_key, dataset_class(leaf.get('type')),
+                                 leaf)
     # weights
     if purpose == 'train':
         model = copy.deepcopy(cfg.get('model') or {})
@@ -298,10 +313,19 @@ def collect_missing_inputs(cfg, purpose: str = 'train') -> List[str]:
             not osp.isfile(osp.expanduser(load_from)):
         report('load_from' if purpose == 'train' else 'checkpoint',
                load_from, 'file does not exist', WEIGHT_HINTS['load_from'])
-    return [
+    if purpose == 'train':  # e.g. CLIP class texts too long
+        for name, part in (cfg.get('model') or {}).items():
+            if isinstance(part, dict) and isinstance(part.get('type'), str):
+                content_problems(f'model.{name}', MODELS.get(part['type']),
+                                 part)
+    lines = [
         f"  - {', '.join(keys)} = {_with_absolute(path)}: {reason}\n"
         f'      ({hint})' for path, (keys, reason, hint) in problems.items()
     ]
+    for found, keys in contents.items():
+        lines.append(f"  - {', '.join(keys)}: {len(found)} problem(s):\n"
+                     + '\n'.join(f'      {line}' for line in found))
+    return lines
 
 
 def _with_absolute(path: str) -> str:
@@ -322,9 +346,9 @@ def check_config_inputs(cfg, purpose: str = 'train',
     if lines:
         name = name or getattr(cfg, 'filename', None) or 'the config'
         raise MissingInputsError(
-            f'{len(lines)} input(s) of {name} are missing (checked before '
-            'building anything; fix them all, or override the paths with '
-            '--cfg-options KEY=PATH):\n' + '\n'.join(lines))
+            f'{len(lines)} input(s) of {name} are missing or wrong (checked '
+            'before building anything; fix them all, or override the paths '
+            'with --cfg-options KEY=PATH):\n' + '\n'.join(lines))
     print_log(f'pre-flight: every input of {name or "the config"} is there',
               logger='current', level=logging.DEBUG)
 

@@ -123,14 +123,17 @@ class AblationRunner:
 
     Args:
         experiment: the shared world / toy CLIP / baseline phases.
-        selection: ``'greedy'`` or ``'max'`` seed-threshold selection.
+        threshold_rule: ``'greedy'`` or ``'max'`` seed-threshold rule.
         trainer: how a config is trained (default in this process).
     """
 
-    def __init__(self, experiment: Experiment, *, selection: str = 'greedy',
+    def __init__(self,
+                 experiment: Experiment,
+                 *,
+                 threshold_rule: str = 'greedy',
                  trainer: Callable = train_in_process) -> None:
         self.exp = experiment
-        self.selection = selection
+        self.threshold_rule = threshold_rule
         self.trainer = trainer
         self.root = osp.join(experiment.work, 'ablate')
         self.stage1 = stage_list(self.config_path(STAGE1_ROW))
@@ -285,16 +288,18 @@ class AblationRunner:
 
 
 def summarise(table: Table, results: Dict[str, Dict[int, dict]],
-              selection: str) -> dict:
+              threshold_rule: str) -> dict:
     """Per row: seed mIoU list, mean / std, paired difference to the
     reference row with its 95% Student-t interval, home-scene FP rates."""
     seeds = sorted(next(iter(results.values())))
-    ref = [results[table.reference][s][f'miou_{selection}'] for s in seeds]
+    ref = [
+        results[table.reference][s][f'miou_{threshold_rule}'] for s in seeds
+    ]
     rows = []
     for row in table.rows:
         per_seed = results[row.label]
-        mious = [per_seed[s][f'miou_{selection}'] for s in seeds]
-        fp = np.array([per_seed[s][f'fp_{selection}'] for s in seeds],
+        mious = [per_seed[s][f'miou_{threshold_rule}'] for s in seeds]
+        fp = np.array([per_seed[s][f'fp_{threshold_rule}'] for s in seeds],
                       np.float64)
         rows.append(dict(
             label=row.label, config=row.config, checkpoint=row.checkpoint,
@@ -303,8 +308,12 @@ def summarise(table: Table, results: Dict[str, Dict[int, dict]],
             fp_per_class=np.nanmean(fp, 0).tolist(),
             fp_mean=float(np.nanmean(fp)),
             runs=[per_seed[s]['run'] for s in seeds]))
-    return dict(table=table.name, title=table.title, selection=selection,
-                reference=table.reference, note=table.note, rows=rows)
+    return dict(table=table.name,
+                title=table.title,
+                threshold_rule=threshold_rule,
+                reference=table.reference,
+                note=table.note,
+                rows=rows)
 
 
 def fmt(v: float, spec: str = '.1f') -> str:
@@ -317,9 +326,11 @@ def to_markdown(summary: dict, class_names: Sequence[str]) -> str:
             f"diff to '{summary['reference']}' per seed",
             'diff mean [95% CI]', 'FP home scene (mean)'] + [
                 f'FP {c}' for c in class_names]
-    lines = [f"### {summary['title']} (toy world, {len(summary['rows'][0]['seeds'])}"
-             f" seeds, {summary['selection']} threshold selection)", '',
-             '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines = [
+        f"### {summary['title']} (toy world, {len(summary['rows'][0]['seeds'])}"
+        f" seeds, {summary['threshold_rule']} threshold rule)", '',
+        '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
+    ]
     for r in summary['rows']:
         d = r['diff']
         is_ref = r['label'] == summary['reference']
@@ -356,8 +367,13 @@ def write_outputs(summary: dict, markdown: str, out_dir: str) -> Dict[str,
     return paths
 
 
-def run_job(table_name: str, seeds: Sequence[int], *, work_dir: str,
-            files: DemoFiles, small: bool, selection: str = 'greedy',
+def run_job(table_name: str,
+            seeds: Sequence[int],
+            *,
+            work_dir: str,
+            files: DemoFiles,
+            small: bool,
+            threshold_rule: str = 'greedy',
             log: Optional[Callable[[str], None]] = None,
             write: bool = True) -> dict:
     """The whole command: shared phases, the table's runs, the outputs
@@ -368,13 +384,13 @@ def run_job(table_name: str, seeds: Sequence[int], *, work_dir: str,
                          15.}, log=log)
     exp = Experiment(work_dir, files=files, small=small, progress=progress,
                      log=log)
-    runner = AblationRunner(exp, selection=selection)
+    runner = AblationRunner(exp, threshold_rule=threshold_rule)
     progress.weights.update(runner.plan(table, seeds))
     exp.ensure_world()
     exp.ensure_clip()
     exp.ensure_baseline()
     results = runner.run_table(table, seeds)
-    summary = summarise(table, results, selection)
+    summary = summarise(table, results, threshold_rule)
     markdown = to_markdown(summary, OBJECT_NAMES)
     paths = write_outputs(summary, markdown, runner.root) if write else {}
     summary['timings'] = progress.summary()

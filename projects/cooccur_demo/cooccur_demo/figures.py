@@ -52,7 +52,7 @@ def ablation_figure(summary: dict, path: str) -> str:
     ax2.set_title('paired by seed: mean and 95% t-interval')
     fig.suptitle(f"{summary['title']} - toy co-occurrence world, "
                  f"{len(rows[0]['seeds'])} seeds, "
-                 f"{summary['selection']} threshold")
+                 f"{summary['threshold_rule']} threshold")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

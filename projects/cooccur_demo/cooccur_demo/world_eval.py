@@ -15,12 +15,13 @@ from mmengine.dataset import pseudo_collate
 from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
-from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
+from semples_mmseg.evaluation.cam_seed_metric import (CAMSeedMetric,
+                                                      THRESHOLD_RULES,
+                                                      select_threshold)
 from semples_mmseg.models.segmentors.cam_inference import cams_to_label_map
 
 from .world import HOME_SCENE, OBJECT_NAMES, sample_world_layouts
 
-SELECTIONS = ('greedy', 'max')
 #: the VOC protocol's sweep starts here (reported beside the toy's sweep)
 VOC_SWEEP_START = 0.40
 
@@ -119,36 +120,40 @@ def home_scene_fp(cams: Sequence[torch.Tensor], dataset, layouts,
         return fp / total * 100
 
 
-def score_cams(cams: Sequence[torch.Tensor], dataset, layouts,
+def score_cams(cams: Sequence[torch.Tensor],
+               dataset,
+               layouts,
                thresholds: Sequence[float],
-               selection: str = 'greedy') -> Dict:
+               threshold_rule: str = 'greedy') -> Dict:
     """Everything the tables report of one set of CAMs.
 
-    Returns a JSON-able dict: ``miou`` and ``threshold`` of ``selection``;
+    Returns a JSON-able dict: ``miou`` and ``threshold`` of ``threshold_rule``;
     ``miou_greedy`` / ``threshold_greedy`` / ``miou_max`` /
     ``threshold_max``; ``miou_voc_sweep`` (best of the thresholds >= 0.40);
     ``fp`` (K,) home-scene false-positive percent at the selected threshold
-    and ``fp_mean``, ``fp_greedy`` / ``fp_max`` at either selection's; ``curve`` (T,) and ``thresholds``.
+    and ``fp_mean``, ``fp_greedy`` / ``fp_max`` at either rule's; ``curve`` (T,) and ``thresholds``.
     """
-    if selection not in SELECTIONS:
-        raise ValueError(f'selection must be one of {SELECTIONS}, got '
-                         f'{selection!r}')
+    if threshold_rule not in THRESHOLD_RULES:
+        raise ValueError(
+            f'threshold_rule must be one of {THRESHOLD_RULES}, got '
+            f'{threshold_rule!r}')
     thresholds = np.asarray(thresholds, np.float64)
     curve = miou_curve(cams, dataset, thresholds)
-    out = dict(curve=curve.tolist(), thresholds=thresholds.tolist(),
-               selection=selection)
-    for name in SELECTIONS:
+    out = dict(curve=curve.tolist(),
+               thresholds=thresholds.tolist(),
+               threshold_rule=threshold_rule)
+    for name in THRESHOLD_RULES:
         i = select_threshold(curve.tolist(), name)
         out[f'miou_{name}'] = float(curve[i])
         out[f'threshold_{name}'] = float(thresholds[i])
-    out['miou'] = out[f'miou_{selection}']
-    out['threshold'] = out[f'threshold_{selection}']
+    out['miou'] = out[f'miou_{threshold_rule}']
+    out['threshold'] = out[f'threshold_{threshold_rule}']
     voc = thresholds >= VOC_SWEEP_START - 1e-6
     out['miou_voc_sweep'] = (float(np.nanmax(curve[voc])) if voc.any()
                              else float('nan'))
-    for name in SELECTIONS:
+    for name in THRESHOLD_RULES:
         fp = home_scene_fp(cams, dataset, layouts, out[f'threshold_{name}'])
         out[f'fp_{name}'] = fp.tolist()
-    out['fp'] = out[f'fp_{selection}']
+    out['fp'] = out[f'fp_{threshold_rule}']
     out['fp_mean'] = float(np.nanmean(out['fp']))
     return out

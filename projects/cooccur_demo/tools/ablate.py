@@ -2,7 +2,7 @@
 
     python projects/cooccur_demo/tools/ablate.py TABLE --seeds N [--small]
         [--work-dir DIR]
-        [--selection greedy|max] [--first-seed 0] [--jobs J]
+        [--threshold-rule greedy|max] [--first-seed 0] [--jobs J]
 
 TABLE: table4 (loss combinations), table5 (lambda sweep), table6 (training
 schemes), controls (manual / image home-scene prompts). Runs every row of
@@ -41,8 +41,10 @@ def parse_args(argv=None):
     p.add_argument('--first-seed', type=int, default=0)
     p.add_argument('--small', action='store_true')
     p.add_argument('--work-dir', default='work_dirs/cooccur')
-    p.add_argument('--selection', choices=('greedy', 'max'), default='greedy',
-                   help='seed-threshold selection (CAMSeedMetric)')
+    p.add_argument('--threshold-rule',
+                   choices=('greedy', 'max'),
+                   default='greedy',
+                   help='seed-threshold rule (CAMSeedMetric)')
     p.add_argument('--jobs', type=int, default=1,
                    help='seeds trained at once (one process and one torch '
                    'thread each)')
@@ -65,10 +67,13 @@ def train_seeds_in_parallel(args, seeds) -> None:
     while pending or running:
         while pending and len(running) < args.jobs:
             seed = pending.pop(0)
-            cmd = [sys.executable, osp.abspath(__file__), args.table,
-                   '--seeds', '1', '--first-seed', str(seed), '--work-dir',
-                   args.work_dir, '--selection', args.selection] + (
-                       ['--small'] if args.small else []) + ['--child']
+            cmd = [
+                sys.executable,
+                osp.abspath(__file__), args.table, '--seeds', '1',
+                '--first-seed',
+                str(seed), '--work-dir', args.work_dir, '--threshold-rule',
+                args.threshold_rule
+            ] + (['--small'] if args.small else []) + ['--child']
             running.append((seed, subprocess.Popen(cmd, env=env)))
         seed, proc = running.pop(0)
         if proc.wait() != 0:
@@ -83,8 +88,12 @@ def main(argv=None):
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.jobs > 1 and len(seeds) > 1:
         train_seeds_in_parallel(args, seeds)
-    job = run_job(args.table, seeds, work_dir=args.work_dir,
-                  files=DEMO_FILES, small=args.small, selection=args.selection,
+    job = run_job(args.table,
+                  seeds,
+                  work_dir=args.work_dir,
+                  files=DEMO_FILES,
+                  small=args.small,
+                  threshold_rule=args.threshold_rule,
                   write=not args.child)
     if args.child:  # one seed of --jobs: the parent writes the table
         return

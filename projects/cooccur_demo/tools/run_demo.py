@@ -66,21 +66,24 @@ ROWS = (('WeakTr baseline', None), ('SemPLeS stage 1', 'best_stage1.pth'),
         ('SemPLeS stage 3', 'best_stage3.pth'))
 
 
-def evaluate(model, dataset, layouts, thresholds, selection='max'):
-    """Seed mIoU (``selection`` of ``thresholds``), its threshold, the best
+def evaluate(model, dataset, layouts, thresholds, threshold_rule='max'):
+    """Seed mIoU (``threshold_rule`` of ``thresholds``), its threshold, the best
     of the VOC protocol's 0.40-0.59 alone, the per-class home-scene FP rate
     and the CAMs."""
     cams = world_eval.predict_cams(model, dataset)
-    s = world_eval.score_cams(cams, dataset, layouts, thresholds, selection)
+    s = world_eval.score_cams(cams, dataset, layouts, thresholds,
+                              threshold_rule)
     return s['miou'], s['threshold'], s['miou_voc_sweep'], np.array(
         s['fp']), cams
 
 
-def results_table(results: dict, selection: str) -> str:
-    rows = [f'| CAMs | seed mIoU ({selection}) | threshold | seed mIoU, '
-            't >= 0.40 only | ' +
-            ' | '.join(f'FP {c} on its scene' for c in OBJECT_NAMES) + ' |',
-            '|---|---|---|---|' + '---|' * len(OBJECT_NAMES)]
+def results_table(results: dict, threshold_rule: str) -> str:
+    rows = [
+        f'| CAMs | seed mIoU ({threshold_rule}) | threshold | seed mIoU, '
+        't >= 0.40 only | ' + ' | '.join(f'FP {c} on its scene'
+                                         for c in OBJECT_NAMES) + ' |',
+        '|---|---|---|---|' + '---|' * len(OBJECT_NAMES)
+    ]
     for name, s in results.items():
         rows.append(f"| {name} | {s['miou']:.1f} | {s['threshold']:.2f} | "
                     f"{s['miou_voc_sweep']:.1f} | " +
@@ -155,8 +158,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/cooccur')
     parser.add_argument('--small', action='store_true')
-    parser.add_argument('--selection', choices=('greedy', 'max'),
-                        default='max', help='seed-threshold selection of '
+    parser.add_argument('--threshold-rule',
+                        choices=('greedy', 'max'),
+                        default='max',
+                        help='seed-threshold threshold_rule of '
                         'the table (both are in results.json)')
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
@@ -203,10 +208,11 @@ def main():
     with open(results_json) as f:
         scores = json.load(f)
     for name, s in scores.items():
-        results[name] = dict(s, miou=s[f'miou_{args.selection}'],
-                             threshold=s[f'threshold_{args.selection}'],
-                             fp=s[f'fp_{args.selection}'])
-    table = results_table(results, args.selection)
+        results[name] = dict(s,
+                             miou=s[f'miou_{args.threshold_rule}'],
+                             threshold=s[f'threshold_{args.threshold_rule}'],
+                             fp=s[f'fp_{args.threshold_rule}'])
+    table = results_table(results, args.threshold_rule)
     print('\n' + table + '\n')
     with open(osp.join(exp.work, 'results.md'), 'w') as f:
         f.write(table + '\n')

@@ -8,7 +8,8 @@ from mmseg.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
                      'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                     'reduce_zero_label', 'img_labels', 'sample_idx')
+                     'reduce_zero_label', 'img_labels', 'sample_idx',
+                     'img_id')
 # always packed: the labels, and the dataset index that tells a dataset
 # sample (which must have labels for 'gt' inference) from a loose image
 ALWAYS_PACKED = ('img_labels', 'sample_idx')
@@ -25,7 +26,9 @@ class PackWeakSegInputs(PackSegInputs):
     them: the segmentor then takes its labels from the source its
     ``test_cfg['labels']`` names, and training refuses it naming the file.
     With ``num_classes`` set, a vector of another length is an error naming
-    the image. ``sample_idx`` (set by every mmengine dataset) is packed too.
+    the image. ``sample_idx`` (set by every mmengine dataset) is packed too,
+    and ``img_id`` where the dataset sets it (``ImageTagDataset``: the path
+    below its image folder, which names the image's output files).
     """
 
     def __init__(self,

@@ -9,6 +9,7 @@ from torch import Tensor, nn
 from mmseg.registry import MODELS
 from .clip_weights import build_clip, build_tokenizer, check_clip_source
 from .fast_image_tower import fast_or_open_clip_tower
+from .text_length import truncated_class_texts
 
 
 def normalize_features(x: Tensor) -> Tensor:
@@ -104,6 +105,19 @@ class FrozenCLIPGuide(nn.Module):
         # follows .to() / .cuda() / .half(): where a lazily built CLIP goes
         self.register_buffer('_anchor', torch.empty(0), persistent=False)
 
+    @classmethod
+    def input_problems(cls, cfg: dict) -> List[str]:
+        """Class texts of a config of the guide that CLIP would truncate
+        (the pre-flight asks, before anything is built)."""
+        try:  # a tokenizer that needs a download is checked at build
+            tokenizer = build_tokenizer(cfg.get('arch', 'ViT-B-32'),
+                                        cfg.get('model_cfg'))
+        except Exception:
+            return []
+        return truncated_class_texts(cfg.get('class_names') or (),
+                                     cfg.get('template', 'a photo of {}.'),
+                                     tokenizer)
+
     # ------------------------------------------------------------------
     # building
     @property
@@ -137,6 +151,10 @@ class FrozenCLIPGuide(nn.Module):
 
     def _derive_from(self, clip: nn.Module, tokenizer) -> None:
         """Everything that comes from the built CLIP: sizes, texts."""
+        too_long = truncated_class_texts(self.class_names, self.template,
+                                         tokenizer)
+        if too_long:
+            raise ValueError('; '.join(too_long))
         self._tokenizer = tokenizer
         size = clip.visual.image_size
         self._image_size = int(

@@ -21,7 +21,7 @@ def test_the_ablation_figure(tmp_path, monkeypatch):
                          seeds=list(range(5)),
                          diff=dict(low=-2., high=3.,
                                    mean=float(np.mean(diffs)), diffs=diffs)))
-    summary = dict(rows=rows, reference=LABELS[0], selection='greedy',
+    summary = dict(rows=rows, reference=LABELS[0], threshold_rule='greedy',
                    title='Table 4: loss combinations')
     plt, drawn = pyplot(), []
     monkeypatch.setattr(plt, 'close', drawn.append)  # keep it to check
