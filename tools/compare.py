@@ -10,7 +10,8 @@ For each side: CAMs over the config's evaluation split (multi-scale + flip,
 GT image labels), the seed mIoU over every background threshold (one pass)
 at the threshold the config's evaluator selects (``threshold_rule``: the
 reference's greedy stop by default), pseudo masks at the side's threshold
-(``--crf`` to refine them) scored against GT; images are read ahead by
+(``--crf`` to refine them, with ``--crf-preset`` or each config's
+``pseudo_mask_crf`` preset) scored against GT; images are read ahead by
 ``--workers`` DataLoader workers and masks written off the main thread.
 Prints a Markdown table side by side: seed mIoU, mask mIoU and per-class
 IoU with the SemPLeS - baseline delta; writes it to
@@ -20,6 +21,7 @@ projects/cooccur_demo). Both
 sides must evaluate the same split (checked before any CAM is computed).
 """
 import argparse
+import functools
 import os.path as osp
 
 # first: importing semples_mmseg sets the OpenMP thread policy before torch
@@ -37,6 +39,7 @@ from mmseg.utils import register_all_modules
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.apis import load_segmentor
 from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
+from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
 from semples_mmseg.pseudo_masks.export import cam_pass, score_dataset_masks
 from semples_mmseg.utils.atomic_files import write_text_atomically
 from semples_mmseg.utils.output_dirs import (OutputDirError,
@@ -98,9 +101,10 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
         **{k: evaluator[k] for k in SWEEP_KEYS if k in evaluator})
     metric.dataset_meta = dataset.metainfo
     crf = None
-    if args.crf:
-        from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
-        crf = crf_refine_labels
+    if args.crf or args.crf_preset:
+        preset = args.crf_preset or (cfg.get('pseudo_mask_crf')
+                                     or {}).get('preset', 'irnet')
+        crf = functools.partial(crf_refine_labels, preset=preset)
     threshold = float(model.test_cfg['bg_threshold'])
     workers = args.workers if args.workers is not None else int(
         cfg.test_dataloader.get('num_workers', 2))
@@ -157,6 +161,9 @@ def main():
     parser.add_argument('--data-root')
     parser.add_argument('--out-dir')
     parser.add_argument('--crf', action='store_true')
+    parser.add_argument('--crf-preset', choices=sorted(CRF_PRESETS),
+                        help="the CRF's parameters (implies --crf; default: "
+                        "each config's pseudo_mask_crf.preset, else irnet)")
     parser.add_argument('--workers', type=int, help='DataLoader workers '
                         "reading ahead (default: the config's "
                         'test_dataloader.num_workers, else 2; 0: serial)')

@@ -2,17 +2,21 @@
 
     python tools/make_pseudo_masks.py CONFIG CHECKPOINT --out-dir DIR \
         [--ann-file ImageSets/Segmentation/train_aug.txt] [--threshold 0.43] \
-        [--crf] [--resume | --overwrite] [--save-cams] [--workers 2] \
+        [--crf] [--crf-preset weaktr_voc] [--resume | --overwrite] \
+        [--save-cams] [--workers 2] \
         [--launcher pytorch]
 
 For each image of the config's ``test_dataloader`` dataset (``--ann-file``
 picks another id list of the same layout): CAMs at the model's test scales
 and flips, masked by the GT image labels, the background threshold
 (default: the model's ``test_cfg.bg_threshold``, 0.43 VOC / 0.42 COCO),
-optionally dense CRF on the label map, then ``DIR/{image id}.png`` (uint8:
-0 background, k + 1 class k). Only the CAM network is built: no CLIP weights
-are needed. Memory stays flat; every file (PNG, ``cams/*.npy``,
-``scores.json``) is written atomically, so an interrupted run continues with
+optionally dense CRF on the label map (background and the image's classes
+take part; parameters: ``--crf-preset``, else the config's
+``pseudo_mask_crf = dict(preset=...)``, else ``irnet``), then
+``DIR/{image id}.png`` (uint8: 0 background, k + 1 class k). Only the CAM
+network is built: no CLIP weights are needed. Memory stays flat; every file
+(PNG, ``cams/*.npy``, ``scores.json``) is written atomically, so an
+interrupted run continues with
 ``--resume`` without redoing finished images (an incomplete file left by an
 older version is redone). ``DIR/pseudo_mask_settings.json`` records what the
 masks were made with (checkpoint weights, threshold, scales, flip, CRF,
@@ -28,6 +32,7 @@ serial path (read, infer, write one after the other); the files are the same
 bytes either way.
 """
 import argparse
+import functools
 import hashlib
 import os.path as osp
 
@@ -46,6 +51,7 @@ from mmseg.utils import register_all_modules
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.apis import load_segmentor
 from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
 from semples_mmseg.pseudo_masks.export import (
     cam_pass, check_or_record_settings, checkpoint_num_classes, output_ids,
     pending_indices, remove_temporaries, save_scores, score_dataset_masks,
@@ -65,6 +71,9 @@ def parse_args():
     parser.add_argument('--threshold', type=float)
     parser.add_argument('--crf', action='store_true',
                         help='dense CRF on the thresholded label map')
+    parser.add_argument('--crf-preset', choices=sorted(CRF_PRESETS),
+                        help="the CRF's parameters (implies --crf; default: "
+                        "the config's pseudo_mask_crf.preset, else irnet)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--resume', action='store_true',
                       help='keep written masks, do the rest')
@@ -122,10 +131,11 @@ def main():
         cfg.test_dataloader.get('num_workers', 2))
     if workers < 0:
         raise SystemExit(f'--workers must be >= 0, got {workers}')
-    crf = None
-    if args.crf:
-        from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
-        crf = crf_refine_labels
+    crf = crf_preset = None
+    if args.crf or args.crf_preset:
+        crf_preset = args.crf_preset or (cfg.get('pseudo_mask_crf')
+                                         or {}).get('preset', 'irnet')
+        crf = functools.partial(crf_refine_labels, preset=crf_preset)
     model = load_segmentor(cfg.model, ckpt, source=args.checkpoint)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model.to(device).eval()
@@ -140,7 +150,7 @@ def main():
         threshold=threshold,
         scales=[float(x) for x in model.test_cfg['scales']],
         flip=bool(model.test_cfg['flip']),
-        crf=bool(args.crf),
+        crf=crf_preset or False,
         save_cams=bool(args.save_cams),
         dataset=type(dataset).__name__,
         ann_file=osp.basename(dataset.ann_file),
@@ -166,7 +176,8 @@ def main():
     shard = todo[rank::world]
     if rank == 0:
         print(f'{len(todo)} of {len(dataset)} masks to write '
-              f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
+              f'(threshold {threshold}, CRF '
+              f'{f"on ({crf_preset})" if crf_preset else "off"}, '
               f'{world} process(es), {workers} loader worker(s) each)',
               flush=True)
     with exit_on_full_disk(out):

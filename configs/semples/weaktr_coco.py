@@ -40,3 +40,4 @@ train_cfg = dict(stages=[
         dataloader=dict(batch_size=3)),
 ])
 custom_hooks = [dict(type='CAMVisualizationHook', num_images=4)]
+pseudo_mask_crf = dict(preset='weaktr_coco')  # (3, 3) + (50, 5, 10)

@@ -19,3 +19,4 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=5,
          end=60),
 ]
+pseudo_mask_crf = dict(preset='weaktr_coco')  # (3, 3) + (50, 5, 10)

@@ -1,2 +1,3 @@
-"""Training machinery: the stage loop, exact resume, hooks, optimizer."""
-from . import exact_resume, hooks, loops, optimizers  # noqa: F401
+"""Training machinery: the stage loop, exact resume, hooks, optimizer,
+schedulers."""
+from . import exact_resume, hooks, loops, optimizers, schedulers  # noqa: F401

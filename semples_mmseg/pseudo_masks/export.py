@@ -215,18 +215,22 @@ def save_scores(scores: Dict, out_dir: str) -> str:
 def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
                         img_path: str, *, out_dir: str,
                         crf: Optional[Callable] = None,
-                        img_id: Optional[str] = None) -> None:
+                        img_id: Optional[str] = None,
+                        label_set: Optional[np.ndarray] = None) -> None:
     """One image's files: ``cams/{id}.npy`` (the float16 (K, H, W) ``cams``,
     unless None) first, then the (H, W) ``label`` map (CRF-refined with the
-    image) as the mask PNG, so that a mask is only "done" with its CAM file
-    (``--resume``); ``img_id`` names them (:func:`mask_path`), in subfolders
-    where it has them. Any failure names the file being written. Only
-    numpy, PIL and the CRF run here (no torch: see :func:`cam_pass`)."""
+    image over ``label_set``, when given) as the mask PNG, so that a mask is
+    only "done" with its CAM file (``--resume``); ``img_id`` names them
+    (:func:`mask_path`), in subfolders where it has them. Any failure names
+    the file being written. Only numpy, PIL and the CRF run here (no torch:
+    see :func:`cam_pass`)."""
     target = mask_path(out_dir, img_path, img_id)
     try:
         if crf is not None:
-            image = mmcv.imread(img_path, channel_order='rgb')
-            label = crf(np.ascontiguousarray(image), label)
+            image = np.ascontiguousarray(
+                mmcv.imread(img_path, channel_order='rgb'))
+            label = crf(image, label) if label_set is None else crf(
+                image, label, label_set=label_set)
         if cams is not None:
             target = cam_path(out_dir, img_path, img_id)
             os.makedirs(osp.dirname(target), exist_ok=True)
@@ -240,6 +244,15 @@ def write_image_outputs(label: np.ndarray, cams: Optional[np.ndarray],
     except Exception as exc:
         raise RuntimeError(f'writing {target} failed: '
                            f'{type(exc).__name__}: {exc}') from exc
+
+
+def crf_label_set(sample) -> Optional[np.ndarray]:
+    """Background and every image-level class (``img_labels``) as label
+    values 0 / k + 1: the CRF's labels, as the references give them."""
+    labels = sample.metainfo.get('img_labels')
+    if labels is None:
+        return None
+    return np.concatenate([[0], np.flatnonzero(np.asarray(labels)) + 1])
 
 
 DEFAULT_WRITER_THREADS = 2
@@ -301,7 +314,8 @@ def cam_pass(model,
                           label.to(torch.uint8).cpu().numpy(),
                           cams.half().cpu().numpy() if save_cams else None,
                           sample.metainfo['img_path'], out_dir=out_dir,
-                          crf=crf, **({'img_id': img_id} if img_id else {}))
+                          crf=crf, label_set=crf_label_set(sample),
+                          **({'img_id': img_id} if img_id else {}))
             if on_sample is not None:
                 on_sample(sample)
             if bar is not None:

@@ -138,8 +138,17 @@ def test_crf_option_refines_and_writes(setup):
     proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--crf',
                 '--save-cams', *options(root, 'train'))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'CRF on' in proc.stdout
+    # the preset of the config (the WeakTr model base): WeakTr's VOC CRF
+    assert 'CRF on (weaktr_voc)' in proc.stdout
+    recorded = json.loads((out / 'pseudo_mask_settings.json').read_text())
+    assert recorded['crf'] == 'weaktr_voc'
     assert len(list(out.glob('*.png'))) == 3
+    # masks of another CRF would mix with these: refused
+    proc = tool(str(root / 'cam.pth'), '--out-dir', str(out), '--resume',
+                '--crf-preset', 'irnet', '--save-cams',
+                *options(root, 'train'))
+    assert proc.returncode != 0
+    assert "crf: 'weaktr_voc' (the written masks) vs 'irnet'" in proc.stderr
     cams = np.load(out / 'cams' / f"{written['ids'][0]}.npy")
     assert cams.shape == (20, 64, 80)
     # a .npy cut short (full disk, older version) is redone by --resume

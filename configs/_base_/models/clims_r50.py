@@ -51,3 +51,5 @@ model = dict(
         max_view_pixels=2048 * 2048,
         labels='gt',
         label_threshold=0.5))
+# tools/make_pseudo_masks.py --crf: IRNet's CRF (3, 3) + (50, 5, 10)
+pseudo_mask_crf = dict(preset='irnet')

@@ -34,3 +34,5 @@ model = dict(
     # multilabel soft-margin loss, so 0.5 is their decision boundary)
     test_cfg=dict(scales=(1.0, 1.2), flip=True, bg_threshold=0.43,
                   labels='gt', label_threshold=0.5))
+# tools/make_pseudo_masks.py --crf: WeakTr's VOC CRF (4, 3) + (83, 5, 3)
+pseudo_mask_crf = dict(preset='weaktr_voc')

@@ -1,4 +1,5 @@
 """Backbones: mmseg's, with the changes a reference needs."""
 from .resnet_ceil_pool import ResNetCeilPool
+from .strict_vit import StrictVisionTransformer
 
-__all__ = ['ResNetCeilPool']
+__all__ = ['ResNetCeilPool', 'StrictVisionTransformer']

@@ -1,4 +1,5 @@
 """Decode heads mmseg lacks."""
 from .aspp_v2_head import ASPPV2Head
+from .fused_segmenter_mask_head import FusedSegmenterMaskHead
 
-__all__ = ['ASPPV2Head']
+__all__ = ['ASPPV2Head', 'FusedSegmenterMaskHead']

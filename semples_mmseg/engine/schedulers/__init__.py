@@ -1,0 +1,4 @@
+"""Learning-rate schedules mmengine does not have."""
+from .relative_floor_poly_lr import RelativeFloorPolyLR
+
+__all__ = ['RelativeFloorPolyLR']
