@@ -22,7 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.config import Config
 
-from .experiment import (DemoFiles, Experiment, derived_config, say,
+from .experiment import (DemoFiles, Experiment, derived_config, log_line,
                          train_in_process)
 from .phases import Progress, fingerprint, finished
 from .seed_stats import mean_std, paired_difference
@@ -109,12 +109,12 @@ def small_stages(stages: Sequence[dict]) -> List[dict]:
     return [dict(s, max_epochs=SMALL_EPOCHS) for s in stages]
 
 
-def plain(value):
+def config_literal(value):
     """ConfigDict -> dict (recursively) for repr in a derived config."""
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: config_literal(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(plain(v) for v in value)
+        return type(value)(config_literal(v) for v in value)
     return value
 
 
@@ -188,7 +188,7 @@ class AblationRunner:
     def run_stage1(self, seed: int) -> str:
         """The shared stage-1 run of ``seed``; its folder."""
         stages = small_stages(self.stage1) if self.exp.small else self.stage1
-        text = f'train_cfg = dict(stages={plain(stages)!r})\n'
+        text = f'train_cfg = dict(stages={config_literal(stages)!r})\n'
         config = derived_config(
             osp.join(self.root, 'configs', f'stage1_seed{seed}.py'),
             self.config_path(STAGE1_ROW), text)
@@ -208,7 +208,7 @@ class AblationRunner:
             text += (f"load_from = '{osp.join(stage1_dir, 'best_stage1.pth')}'"
                      '\n')
             upstream.append(osp.basename(stage1_dir))
-        text += (f'train_cfg = dict(stages={plain(stages)!r}, '
+        text += (f'train_cfg = dict(stages={config_literal(stages)!r}, '
                  f"cam_init_checkpoint='{self.exp.baseline_ckpt}')\n")
         config = derived_config(
             osp.join(self.root, 'configs',
@@ -316,7 +316,7 @@ def summarise(table: Table, results: Dict[str, Dict[int, dict]],
                 rows=rows)
 
 
-def fmt(v: float, spec: str = '.1f') -> str:
+def format_or_na(v: float, spec: str = '.1f') -> str:
     return 'n/a' if v is None or not np.isfinite(v) else format(v, spec)
 
 
@@ -327,23 +327,25 @@ def to_markdown(summary: dict, class_names: Sequence[str]) -> str:
             'diff mean [95% CI]', 'FP home scene (mean)'] + [
                 f'FP {c}' for c in class_names]
     lines = [
-        f"### {summary['title']} (toy world, {len(summary['rows'][0]['seeds'])}"
-        f" seeds, {summary['threshold_rule']} threshold rule)", '',
+        f"### {summary['title']} (toy world, "
+        f"{len(summary['rows'][0]['seeds'])} seeds, "
+        f"{summary['threshold_rule']} threshold rule)", '',
         '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
     ]
     for r in summary['rows']:
         d = r['diff']
         is_ref = r['label'] == summary['reference']
         lines.append('| ' + ' | '.join([
-            r['label'], fmt(r['paper']),
-            ', '.join(fmt(v) for v in r['miou']), fmt(r['mean']),
-            fmt(r['std']),
-            'reference' if is_ref else ', '.join(
-                f'{v:+.1f}' for v in d['diffs']),
-            '' if is_ref else f"{d['mean']:+.1f} [{fmt(d['low'], '+.1f')}, "
-            f"{fmt(d['high'], '+.1f')}]",
-            fmt(r['fp_mean']) + '%'
-        ] + [fmt(v) + '%' for v in r['fp_per_class']]) + ' |')
+            r['label'],
+            format_or_na(r['paper']), ', '.join(
+                format_or_na(v) for v in r['miou']),
+            format_or_na(r['mean']),
+            format_or_na(r['std']), 'reference' if is_ref else ', '.join(
+                f'{v:+.1f}' for v in d['diffs']), '' if is_ref else
+            f"{d['mean']:+.1f} [{format_or_na(d['low'], '+.1f')}, "
+            f"{format_or_na(d['high'], '+.1f')}]",
+            format_or_na(r['fp_mean']) + '%'
+        ] + [format_or_na(v) + '%' for v in r['fp_per_class']]) + ' |')
     if summary.get('note'):
         lines += ['', summary['note']]
     return '\n'.join(lines)
@@ -378,7 +380,7 @@ def run_job(table_name: str,
             write: bool = True) -> dict:
     """The whole command: shared phases, the table's runs, the outputs
     (written to ``{work}/ablate/`` unless ``write`` is False)."""
-    log = log or say
+    log = log or log_line
     table = TABLES[table_name]
     progress = Progress({'world': 0.1, 'toy CLIP': 3., 'WeakTr baseline':
                          15.}, log=log)

@@ -59,7 +59,7 @@ class DemoFiles:
     train_tool: str
 
 
-def say(msg: str) -> None:
+def log_line(msg: str) -> None:
     print(f'[cooccur {time.strftime("%H:%M:%S")}] {msg}', flush=True)
 
 
@@ -79,8 +79,11 @@ def derived_config(path: str, base: str, text: str) -> str:
     return path
 
 
-def train_subprocess(config: str, work_dir: str, options: Sequence[str],
-                     log: Callable[[str], None] = say, *,
+def train_subprocess(config: str,
+                     work_dir: str,
+                     options: Sequence[str],
+                     log: Callable[[str], None] = log_line,
+                     *,
                      train_tool: str) -> None:
     """``train_tool config --work-dir work_dir --cfg-options ...``."""
     cmd = [sys.executable, train_tool, config, '--work-dir', work_dir]
@@ -90,8 +93,10 @@ def train_subprocess(config: str, work_dir: str, options: Sequence[str],
     subprocess.run(cmd, check=True)
 
 
-def train_in_process(config: str, work_dir: str, options: Sequence[str],
-                     log: Callable[[str], None] = say) -> None:
+def train_in_process(config: str,
+                     work_dir: str,
+                     options: Sequence[str],
+                     log: Callable[[str], None] = log_line) -> None:
     """What ``tools/train.py`` does, in this process (no interpreter start
     per run: the ablation runner's many short runs)."""
     from mmengine.config import DictAction
@@ -124,10 +129,13 @@ class Experiment:
         log: where messages go.
     """
 
-    def __init__(self, work_dir: str, *, files: DemoFiles,
+    def __init__(self,
+                 work_dir: str,
+                 *,
+                 files: DemoFiles,
                  small: bool = False,
                  progress: Optional[Progress] = None,
-                 log: Callable[[str], None] = say) -> None:
+                 log: Callable[[str], None] = log_line) -> None:
         self.work = osp.abspath(work_dir)
         self.files = files
         self.small = small
@@ -202,9 +210,11 @@ class Experiment:
         self.clip_path = out
         return out
 
-    def train_subprocess(self, config: str, work_dir: str,
+    def train_subprocess(self,
+                         config: str,
+                         work_dir: str,
                          options: Sequence[str],
-                         log: Callable[[str], None] = say) -> None:
+                         log: Callable[[str], None] = log_line) -> None:
         """``train_subprocess`` with this experiment's training tool."""
         train_subprocess(config, work_dir, options, log,
                          train_tool=self.files.train_tool)

@@ -45,7 +45,7 @@ from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 import numpy as np
 
 from cooccur_demo import world_eval
-from cooccur_demo.experiment import Experiment, derived_config, say
+from cooccur_demo.experiment import Experiment, derived_config, log_line
 from cooccur_demo.phases import Progress, fingerprint
 from cooccur_demo.world import OBJECT_NAMES
 from project_files import DEMO_FILES, IMAGE_DEMO
@@ -67,7 +67,7 @@ ROWS = (('WeakTr baseline', None), ('SemPLeS stage 1', 'best_stage1.pth'),
 
 
 def evaluate(model, dataset, layouts, thresholds, threshold_rule='max'):
-    """Seed mIoU (``threshold_rule`` of ``thresholds``), its threshold, the best
+    """Seed mIoU (``threshold_rule`` of ``thresholds``), its threshold, best
     of the VOC protocol's 0.40-0.59 alone, the per-class home-scene FP rate
     and the CAMs."""
     cams = world_eval.predict_cams(model, dataset)
@@ -131,7 +131,7 @@ def home_scene_image(layouts) -> int:
     return 0
 
 
-def shown(path: str) -> str:
+def relative_if_inside(path: str) -> str:
     """``path`` relative to the current folder when it is under it."""
     rel = osp.relpath(path)
     return path if rel.startswith('..') else rel
@@ -145,9 +145,10 @@ def image_demo_picture(image: str, checkpoint: str, out_file: str) -> str:
                                                   IMAGE_DEMO)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    say('image demo: python ' + ' '.join(
-        shown(p) for p in (IMAGE_DEMO, image, SEMPLES_CFG, checkpoint)) +
-        f' --device cpu --out-file {shown(out_file)}')
+    log_line('image demo: python ' + ' '.join(
+        relative_if_inside(p)
+        for p in (IMAGE_DEMO, image, SEMPLES_CFG, checkpoint)) +
+             f' --device cpu --out-file {relative_if_inside(out_file)}')
     module.image_demo(image, SEMPLES_CFG, checkpoint, out_file=out_file,
                       device='cpu')
     return out_file
@@ -166,14 +167,14 @@ def main():
     args = parser.parse_args()
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
-    progress = Progress(SMALL_COST if args.small else PHASE_COST, log=say)
+    progress = Progress(SMALL_COST if args.small else PHASE_COST, log=log_line)
     exp = Experiment(args.work_dir, files=DEMO_FILES, small=args.small,
                      progress=progress)
     exp.ensure_world()
     clip = exp.ensure_clip()
-    say(f'toy CLIP weights: {clip}')
+    log_line(f'toy CLIP weights: {clip}')
     baseline = exp.ensure_baseline()
-    say(f'WeakTr baseline: {baseline}')
+    log_line(f'WeakTr baseline: {baseline}')
     config = SEMPLES_CFG
     if args.small:
         config = derived_config(
@@ -232,8 +233,8 @@ def main():
                        osp.join(semples, 'best_stage3.pth'),
                        osp.join(exp.work, 'pictures', 'image_demo.png'))
     progress.end('pictures')
-    say(f"results in {osp.join(exp.work, 'results.md')}, pictures in "
-        f"{osp.join(exp.work, 'pictures')}")
+    log_line(f"results in {osp.join(exp.work, 'results.md')}, pictures in "
+             f"{osp.join(exp.work, 'pictures')}")
     print(f'\nTimes ({time.strftime("%Y-%m-%d %H:%M")}, '
           f'{os.cpu_count()} CPUs, load average '
           f'{", ".join(f"{v:.1f}" for v in os.getloadavg())}):\n' +

@@ -115,13 +115,13 @@ def results_markdown(results: dict, demo: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def say(msg: str) -> None:
+def log_line(msg: str) -> None:
     print(f'[plain folder {time.strftime("%H:%M:%S")}] {msg}', flush=True)
 
 
 def tool(*args: str) -> None:
     """Run a repository tool as a user would, from the repository root."""
-    say('running ' + ' '.join(args))
+    log_line('running ' + ' '.join(args))
     subprocess.run([sys.executable, *args], cwd=REPO, check=True)
 
 
@@ -134,14 +134,14 @@ class Steps:
 
     def run(self, name: str, output: str, fn) -> None:
         if osp.exists(output):
-            say(f'{name}: reusing {output}')
+            log_line(f'{name}: reusing {output}')
             return
         start = time.time()
         fn()
         self.times[name] = round(time.time() - start, 1)
         with open(self.path, 'w') as f:
             json.dump(self.times, f, indent=1)
-        say(f'{name}: {self.times[name]:.0f} s')
+        log_line(f'{name}: {self.times[name]:.0f} s')
 
 
 def data_options(root: str, splits=SPLITS) -> list:
@@ -172,8 +172,8 @@ def main():
     answers = osp.join(plain, 'answers')
     steps.run('export', osp.join(answers, 'names.csv'),
               lambda: export_plain_folder(world, plain))
-    clip = args.clip or ensure_toy_clip(model_cfg=clip_model_cfg(SEMPLES),
-                                        world=world, log=say)['path']
+    clip = args.clip or ensure_toy_clip(
+        model_cfg=clip_model_cfg(SEMPLES), world=world, log=log_line)['path']
 
     tool('tools/analysis_tools/verify_dataset.py', SEMPLES, '--cfg-options',
          *data_options(folder))
@@ -253,7 +253,7 @@ def main():
         args.demo_results, seeds['WeakTr baseline']['fixed_threshold']))
     with open(osp.join(work, 'results.md'), 'w') as f:
         f.write(text)
-    say(f'results in {work}/results.md, pictures in {pictures}\n{text}')
+    log_line(f'results in {work}/results.md, pictures in {pictures}\n{text}')
 
 
 if __name__ == '__main__':

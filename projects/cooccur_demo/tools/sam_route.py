@@ -39,7 +39,7 @@ import os
 import os.path as osp
 import time
 
-from cooccur_demo.experiment import say
+from cooccur_demo.experiment import log_line
 from cooccur_demo.sam_route import (DEFAULT_GAMMAS, DEFAULT_SLIC, VOC_GAMMA,
                                     SamRoute, demo_sides,
                                     route_input_problems, route_tables,
@@ -90,11 +90,16 @@ def main(argv=None):
         raise SystemExit(f'{len(problems)} input problem(s), nothing '
                          'written:\n  ' + '\n  '.join(problems))
     for side in sides:
-        say(f'{side.name}: {side.checkpoint}, threshold {side.threshold:.2f} '
+        log_line(
+            f'{side.name}: {side.checkpoint}, threshold {side.threshold:.2f} '
             f'({side.threshold_source})')
-    route = SamRoute(world=world, sides=sides, work_dir=work_dir,
-                     ann_file=args.ann_file, n_segments=args.slic,
-                     gammas=gammas, log=say)
+    route = SamRoute(world=world,
+                     sides=sides,
+                     work_dir=work_dir,
+                     ann_file=args.ann_file,
+                     n_segments=args.slic,
+                     gammas=gammas,
+                     log=log_line)
     results = route.run()
     tables = route_tables(results, gamma=args.gamma, n_segments=args.slic)
     load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
@@ -109,7 +114,7 @@ def main(argv=None):
     with open(stem + '.json', 'w') as f:
         json.dump(dict(results, slic=args.slic, gamma=args.gamma,
                        ann_file=args.ann_file), f, indent=1)
-    say(f'results in {stem}.md')
+    log_line(f'results in {stem}.md')
 
 
 if __name__ == '__main__':

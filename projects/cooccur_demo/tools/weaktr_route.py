@@ -42,7 +42,7 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from cooccur_demo import weaktr_route as route
-from cooccur_demo.experiment import say
+from cooccur_demo.experiment import log_line
 from cooccur_demo.phases import (Progress, config_fingerprint, fingerprint,
                                  finished, read_record, write_record)
 from project_files import CONFIGS, DEMO_FILES
@@ -111,7 +111,7 @@ def main():
     phases.update({f'{s.name} {loss} seed {seed}': 180.
                    for seed in args.seeds for s in SOURCES
                    for loss in route.LOSSES})
-    progress = Progress(phases, log=say)
+    progress = Progress(phases, log=log_line)
 
     masks, mask_keys = {}, {}
     for source in SOURCES:
@@ -131,7 +131,8 @@ def main():
         masks[source.name] = read_record(folder)['scores']
         mask_keys[source.name] = key
         progress.end(name, reused=reused)
-        say(f'{source.title}: pseudo masks mIoU '
+        log_line(
+            f'{source.title}: pseudo masks mIoU '
             f"{masks[source.name]['mIoU']:.2f} (threshold "
             f"{masks[source.name]['threshold']:.2f}, CRF {args.crf_preset})")
 
@@ -166,9 +167,9 @@ def main():
                     write_record(folder, key, result=result)
                 result = read_record(folder)['result']
                 progress.end(name, reused=reused)
-                say(f'{name}: val mIoU {result["mIoU"]:.2f}'
-                    + (f', GCD gate {result["gate"]}' if 'gate' in result
-                       else ''))
+                log_line(f'{name}: val mIoU {result["mIoU"]:.2f}' +
+                         (f', GCD gate {result["gate"]}' if 'gate' in
+                          result else ''))
                 seg.setdefault(source.name, {}).setdefault(
                     loss, []).append(result['mIoU'])
                 runs[name] = result
