@@ -1,13 +1,17 @@
 # The CLIMS baseline on the co-occurrence world, CPU-sized: CLIMS's ResNet-50
 # CAM network (output stride 16: 6 x 6 CAMs on the 96-pixel images) trained
-# from scratch (no ImageNet weights here) by CLIMS's own objective, judged by
-# the toy CLIP: 10 L_OTM + 24 L_BTM + 1 L_CBS + 0.2 L_REG. L_CBS's manual
+# by CLIMS's own objective, judged by the toy CLIP: 10 L_OTM + 24 L_BTM +
+# 1 L_CBS + 0.2 L_REG. As CLIMS (step/train_clims.py loads res50_cam.pth
+# before its first step), it starts from the baseline CAM, IRNet's
+# classification CAM: ./toy_cam_cooccur.py, which tools/clims_route.py trains
+# and copies to work_dirs/cooccur/clims_route/cam.pth. L_CBS's manual
 # background prompts are the world's eight scene names (CLIMS's manual list,
-# here complete). Learning rate and epochs are the toy's own, untuned
-# (SGD 1e-2 from scratch instead of 2.5e-4 from ImageNet). The compatibility
-# table's "CLIMS" side (the library's tools/compare.py with these configs);
-# SemPLeS on it: ../semples/clims_toy_cooccur.py. Weights: tools/run_demo.py
-# writes work_dirs/cooccur/toy_clip.pt.
+# here complete). Learning rate and epochs are the toy's own (SGD 1e-2,
+# classifier x10, 12 epochs; CLIMS: 2.5e-4 for 15 epochs of VOC), the lr
+# of the baseline CAM it starts from, as the WeakTr toy's SemPLeS stages
+# keep the lr of their baseline. The compatibility table's "CLIMS" side;
+# SemPLeS on it: ../semples/clims_toy_cooccur.py. The toy CLIP:
+# work_dirs/cooccur/toy_clip.pt (tools/run_demo.py or tools/clims_route.py).
 _base_ = [
     '../_base_/demo_runtime.py', '../_base_/datasets/cooccur_world.py',
     '../../../../configs/_base_/models/clims_r50.py',
@@ -16,7 +20,8 @@ _base_ = [
 ]
 model = dict(
     data_preprocessor=dict(size=(96, 96)),
-    cam_net=dict(num_classes=6, pretrained=None),
+    cam_net=dict(
+        num_classes=6, pretrained='work_dirs/cooccur/clims_route/cam.pth'),
     clip_guide=dict(
         _delete_=True,
         type='FrozenCLIPGuide',
