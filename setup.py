@@ -73,9 +73,14 @@ setup(
         'classic': CLASSIC,
         'crf': ['pydensecrf2'],
         'coco': ['pycocotools'],  # tools/dataset_converters/coco2014_weak.py
+        'sam': ['segment-anything'],  # tools/sam/make_sam_masks.py
+        'superpixels': ['scikit-image'],  # pseudo_masks/superpixel_regions
         'tensorboard': ['tensorboard'],  # vis_backends TensorboardVisBackend
         'wandb': ['wandb'],  # vis_backends WandbVisBackend
-        'tests': ['pytest', 'imgviz', 'pydensecrf2', 'pycocotools'],
+        'tests': [
+            'pytest', 'imgviz', 'pydensecrf2', 'pycocotools',
+            'segment-anything', 'scikit-image'
+        ],
     },
     cmdclass={'build_py': BuildPyWithMim},
     zip_safe=False,

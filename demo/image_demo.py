@@ -14,6 +14,10 @@ with a colour bar; without ``--out-file`` it is shown in a window.
 from argparse import ArgumentParser
 from typing import Optional, Sequence
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import mmcv
 import numpy as np
 import torch
@@ -72,6 +76,7 @@ def image_demo(img: str, config: str, checkpoint: str, *,
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     picture = image_demo(args.img, args.config, args.checkpoint,
                          labels=args.labels, out_file=args.out_file,
                          device=args.device, title=args.title)

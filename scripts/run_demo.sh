@@ -6,5 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
+# OpenMP threads = the usable cores, passive waiting: unless set
+# (OMP_NUM_THREADS / OMP_WAIT_POLICY override; tools/thread_policy.sh)
+source tools/thread_policy.sh
+semples_thread_policy 1
 VENV=${VENV:-.venv}
 exec "$VENV/bin/python" projects/cooccur_demo/tools/run_demo.py "$@"

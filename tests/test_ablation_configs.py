@@ -3,7 +3,7 @@
 Each row of Tables 4-6 is read back through the train loop's own stage
 resolution and the loss modules' constructors, and compared with the row's
 definition in the paper. (The co-occurrence demo's toy rows are checked
-against the same ``ROWS`` in tests/cooccur_demo.)
+against the same ``ROWS`` in tests/projects/cooccur_demo.)
 """
 from pathlib import Path
 

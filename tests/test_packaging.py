@@ -101,6 +101,9 @@ def test_wheel_mim_train_tool_trains_a_config(wheel, tmp_path):
     fixtures = mim / 'tests/data/configs'
     fixtures.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / 'tests/data/configs/semples_tiny_fixture.py', fixtures)
+    # ... and the tiny CLIP base it inherits ('../../fixtures/tiny_clip.py')
+    (mim / 'tests/fixtures').mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / 'tests/fixtures/tiny_clip.py', mim / 'tests/fixtures')
     (fixtures / 'stage1_only.py').write_text(
         "_base_ = ['./semples_tiny_fixture.py']\n"
         'custom_hooks = []\n'

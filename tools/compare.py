@@ -22,11 +22,14 @@ sides must evaluate the same split (checked before any CAM is computed).
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import CheckpointLoader
-from mmengine.utils import mkdir_or_exist
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
@@ -36,6 +39,8 @@ from semples_mmseg.apis import load_segmentor
 from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
 from semples_mmseg.pseudo_masks.export import cam_pass, gt_pairs, score_masks
 from semples_mmseg.utils.atomic_files import write_text_atomically
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))  # configs of PAIRS
 
@@ -96,7 +101,6 @@ def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     if args.crf:
         from semples_mmseg.pseudo_masks.dense_crf import crf_refine_labels
         crf = crf_refine_labels
-    mkdir_or_exist(out_dir)
     threshold = float(model.test_cfg['bg_threshold'])
     workers = args.workers if args.workers is not None else int(
         cfg.test_dataloader.get('num_workers', 2))
@@ -142,6 +146,7 @@ def comparison_markdown(name: str, base: dict, ours: dict) -> str:
 
 
 def main():
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('name', help=f'one of {sorted(PAIRS)} (or any label '
                         'with --baseline-config / --semples-config)')
@@ -173,10 +178,14 @@ def main():
     check_same_split(load_config(base_cfg, args), load_config(ours_cfg, args),
                      base_cfg, ours_cfg)
     out = args.out_dir or osp.join('work_dirs', f'compare_{args.name}')
-    base = evaluate_side(base_cfg, args.baseline_ckpt,
-                         osp.join(out, 'baseline_masks'), args)
-    ours = evaluate_side(ours_cfg, args.semples_ckpt,
-                         osp.join(out, 'semples_masks'), args)
+    mask_dirs = [osp.join(out, side) for side in ('baseline_masks',
+                                                  'semples_masks')]
+    try:
+        prepare_output_dirs(*mask_dirs)
+    except OutputDirError as exc:
+        raise SystemExit(str(exc)) from None
+    base = evaluate_side(base_cfg, args.baseline_ckpt, mask_dirs[0], args)
+    ours = evaluate_side(ours_cfg, args.semples_ckpt, mask_dirs[1], args)
     table = comparison_markdown(args.name, base, ours)
     print('\n' + table)
     write_text_atomically(table + '\n', osp.join(out, 'comparison.md'))

@@ -32,11 +32,14 @@ import hashlib
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner import CheckpointLoader
-from mmengine.utils import mkdir_or_exist
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
@@ -48,8 +51,10 @@ from semples_mmseg.pseudo_masks.export import (
     TEMPORARY, cam_pass, check_or_record_settings, checkpoint_num_classes,
     gt_pairs, pending_indices, remove_temporaries, save_scores, score_masks,
     scores_markdown)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 
 def parse_args():
@@ -81,6 +86,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -143,17 +149,19 @@ def main():
         image_ids_sha256=hashlib.sha256('\n'.join(
             osp.basename(p) for p in img_paths).encode()).hexdigest(),
         num_classes=num_classes)
-    if rank == 0:
-        mkdir_or_exist(out)
-        if args.save_cams:
-            mkdir_or_exist(osp.join(out, 'cams'))
-        try:
-            check_or_record_settings(out, settings, resume=args.resume)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
+
+    def record_settings():  # rank 0, once the folders exist on every rank
+        check_or_record_settings(out, settings, resume=args.resume)
         for path in remove_temporaries(out):  # left by a killed run
             print(f'removed the unfinished {path}', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(
+            out, osp.join(out, 'cams') if args.save_cams else None,
+            main_process_step=record_settings)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     todo = list(range(len(dataset))) if args.overwrite else \
         pending_indices(img_paths, out, save_cams=args.save_cams)
     shard = todo[rank::world]
@@ -162,7 +170,7 @@ def main():
               f'(threshold {threshold}, CRF {"on" if crf else "off"}, '
               f'{world} process(es), {workers} loader worker(s) each)',
               flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         cam_pass(model, dataset, shard, out_dir=out, threshold=threshold,
                  crf=crf, save_cams=args.save_cams, progress=rank == 0,
                  workers=workers, seed=int(cfg.get('randomness', {}).get(

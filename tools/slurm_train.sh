@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
 # GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS come from the environment;
-# PYTHON picks the interpreter (default: the project's .venv when it
-# exists, else python from PATH; see tools/find_python.sh).
+# OMP_NUM_THREADS / OMP_WAIT_POLICY override the thread policy
+# (tools/thread_policy.sh); PYTHON picks the interpreter (default: the
+# project's .venv when it exists, else python from PATH; see
+# tools/find_python.sh).
 source "$(dirname "$0")/find_python.sh"
+source "$(dirname "$0")/thread_policy.sh"
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -12,6 +15,8 @@ GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
+# OpenMP threads per task (CPUS_PER_TASK) and passive waiting, unless set
+semples_thread_policy 1 "$CPUS_PER_TASK"
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 srun -p "${PARTITION}" \

@@ -12,14 +12,22 @@ import argparse
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  start_process_group)
 from semples_mmseg.models.segmentors.checkpoint_compat import \
     IncompatibleCheckpointError
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 from semples_mmseg.utils.preflight import (MissingInputsError,
                                            check_config_inputs)
 
@@ -75,8 +83,17 @@ def trigger_visualization_hook(cfg: Config, args) -> Config:
     return cfg
 
 
+def evaluator_output_dirs(evaluator) -> list:
+    """The ``output_dir`` of each metric of a ``test_evaluator`` (a dict or
+    a list of dicts)."""
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) else [
+        evaluator]
+    return [m.get('output_dir') for m in metrics if isinstance(m, dict)]
+
+
 def main():
     args = parse_args()
+    apply_thread_policy()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -120,6 +137,14 @@ def main():
     except MissingInputsError as exc:
         raise SystemExit(str(exc)) from None
     prepare_launch(cfg, cfg.launcher)
+    start_process_group(cfg)
+    try:  # on every rank before any rank writes (metrics make them on rank 0)
+        prepare_output_dirs(
+            args.out, args.show_dir,
+            *evaluator_output_dirs(cfg.get('test_evaluator', {})))
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     runner = Runner.from_cfg(cfg)
     try:
         runner.test()

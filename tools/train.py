@@ -4,6 +4,10 @@ import logging
 import os
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
@@ -54,6 +58,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    apply_thread_policy()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

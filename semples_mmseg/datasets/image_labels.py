@@ -68,7 +68,8 @@ def read_label_file(path: str, num_classes: int,
 
     Keys may carry ``.jpg``; integer keys (``np.int64`` or ``int``) are
     matched to ``ids`` (see :func:`_match_integer_keys`). Every vector must
-    have length K; a corrupt or non-dict file is an error naming it.
+    have length K and hold 0 and 1 only (a 0 / 255 file would otherwise
+    train as multi-hot); a corrupt or non-dict file is an error naming it.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'label file {path} does not exist')
@@ -92,7 +93,7 @@ def read_label_file(path: str, num_classes: int,
             raise ValueError(f'label file {path} is keyed by integers; the '
                              'id list is needed to match them')
         raw = _match_integer_keys(raw, ids, path)
-    labels = {}
+    labels, not_binary = {}, {}
     for key, vec in raw.items():
         try:
             vec = np.asarray(vec, dtype=np.float32).reshape(-1)
@@ -105,7 +106,18 @@ def read_label_file(path: str, num_classes: int,
                              f'of length {vec.shape[0]}, expected '
                              f'{num_classes} (a multi-hot vector: 0 / 1 per '
                              'class, background excluded)')
+        other = vec[(vec != 0) & (vec != 1)]
+        if other.size:
+            not_binary[img_id] = other
         labels[img_id] = vec
+    if not_binary:
+        values = np.unique(np.concatenate(list(not_binary.values())))
+        shown = ', '.join(f'{v:g}' for v in values[:8])
+        raise ValueError(
+            f'label file {path}: the vectors must hold 0 and 1 only (one '
+            f'multi-hot vector per image); {len(not_binary)} of '
+            f'{len(labels)} hold {shown}{" ..." if len(values) > 8 else ""} '
+            f'(e.g. id {next(iter(not_binary))})')
     return labels
 
 

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
+from mmengine.dist import init_dist
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
@@ -117,6 +118,20 @@ def prepare_launch(cfg: Config, launcher: str) -> Config:
         + (', cfg.sync_bn ignored' if dropped_sync_bn else ''),
         logger='current')
     return cfg
+
+
+def start_process_group(cfg: Config) -> None:
+    """Initialise the process group of ``cfg.launcher`` now, as the Runner
+    would (mmengine's ``init_dist`` with ``env_cfg.dist_cfg``), so that a
+    tool can agree across ranks before the Runner is built; the Runner then
+    skips its own ``init_dist``. Call after :func:`prepare_launch` (which
+    already starts gloo on a CPU host). A no-op for ``launcher='none'`` or
+    an initialised group."""
+    launcher = cfg.get('launcher', 'none')
+    if launcher == 'none' or dist.is_initialized():
+        return
+    init_dist(launcher,
+              **(cfg.get('env_cfg') or {}).get('dist_cfg', None) or {})
 
 
 def finish_launch(runner: Optional[Any] = None) -> None:

@@ -5,16 +5,15 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
-from mmengine.utils import mkdir_or_exist
 from PIL import Image
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
 from ..models.segmentors.cam_inference import cams_to_label_map
 from ..utils.atomic_files import write_json_atomically
+from ..utils.output_dirs import prepare_output_dirs
 
 #: one image's sparse histogram: (flat indices, counts, K)
 ImageHistogram = Tuple[np.ndarray, np.ndarray, int]
@@ -105,6 +104,8 @@ class CAMSeedMetric(BaseMetric):
             label map is written there as ``{image name}.png`` (uint8), and
             ``label_maps.json`` says at which background threshold (and,
             with GT, the files' own mIoU next to the selected threshold's).
+            Every rank creates it when the metric is built (all ranks build
+            it together: ``prepare_output_dirs``).
         output_threshold: the background threshold of the written label
             maps. None (default): the model's, i.e. its ``pred_sem_seg``
             (``model.test_cfg.bg_threshold`` for SemPLeS models).
@@ -144,8 +145,6 @@ class CAMSeedMetric(BaseMetric):
         self.output_threshold = output_threshold
         self.format_only = format_only
         self._file_threshold: Optional[float] = None
-        if output_dir is not None and is_main_process():
-            mkdir_or_exist(output_dir)
         if thresholds is not None and threshold_range is not None:
             raise ValueError('give thresholds or threshold_range, not both '
                              f'(got {thresholds} and {threshold_range})')
@@ -162,6 +161,8 @@ class CAMSeedMetric(BaseMetric):
                              f'sequence without repeats, got {thresholds}')
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.ignore_index = ignore_index
+        if output_dir is not None:  # every rank writes its samples' maps
+            prepare_output_dirs(output_dir)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Reduce each sample to its sparse histogram (kept in ``results``)."""

@@ -3,7 +3,8 @@
 Every file this project writes goes to a temporary name in the same folder
 and is renamed over the target (``os.replace`` is atomic on POSIX), so a
 kill, a crash or a full disk never leaves a half-written file under the
-real name. A full disk is reported with the file that did not fit.
+real name. A full disk is reported with the file that did not fit, that
+the disk is full and what to do.
 """
 import errno
 import json
@@ -17,15 +18,23 @@ import torch
 
 
 class DiskFullError(OSError):
-    """``No space left on device`` while writing a named file."""
+    """``No space left on device`` while writing a named file (its
+    ``filename``; it travels through pickling, e.g. from worker
+    processes)."""
 
 
-def full_disk_error(exc: OSError, path: str) -> DiskFullError:
-    """The ``OSError`` of a full disk, reworded to name ``path``."""
+#: what a full-disk message says to do when the caller says nothing more
+RERUN = 'rerun, with --resume where the tool has it'
+
+
+def full_disk_error(exc: OSError, path: str,
+                    rerun: str = RERUN) -> DiskFullError:
+    """The ``OSError`` of a full disk, reworded to name ``path``, say that
+    the disk is full and what to do (``rerun``)."""
     return DiskFullError(
-        errno.ENOSPC, f'No space left on device while writing {path} '
-        f'(free some space in {osp.dirname(osp.abspath(path))} and rerun, '
-        'with --resume where the tool has it)')
+        errno.ENOSPC, f'No space left on device while writing {path}: the '
+        f'disk is full. Free some space in '
+        f'{osp.dirname(osp.abspath(path))}, then {rerun}', path)
 
 
 @contextmanager
@@ -97,15 +106,38 @@ def file_named_in(exc: BaseException) -> Optional[str]:
 
 
 @contextmanager
-def naming_full_disk(where: str = '') -> Iterator[None]:
+def naming_full_disk(where: str = '',
+                     rerun: Optional[str] = None) -> Iterator[None]:
     """Reword a ``No space left on device`` raised inside the block so that
-    it names the file being written (or at least ``where``)."""
+    it names the file being written (or at least ``where``); ``rerun``: what
+    the message says to do (e.g. a tool's ``--resume``), also for a
+    :class:`DiskFullError` raised inside."""
     try:
         yield
-    except DiskFullError:
-        raise
+    except DiskFullError as exc:
+        if rerun is None:
+            raise
+        raise full_disk_error(exc, exc.filename or where, rerun) from exc
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
         path = file_named_in(exc) or where or 'an output file'
-        raise full_disk_error(exc, path) from exc
+        raise full_disk_error(exc, path, rerun or RERUN) from exc
+
+
+#: what an export tool's full-disk message says
+RESUME = ('run the same command again with --resume: the files written '
+          'so far are kept')
+
+
+@contextmanager
+def exit_on_full_disk(where: str, rerun: str = RESUME) -> Iterator[None]:
+    """For a tool's loop of writes: a full disk inside the block ends the
+    process with one message and no traceback (``SystemExit``): the file,
+    that the disk is full, and ``rerun`` (by default: ``--resume``
+    continues)."""
+    try:
+        with naming_full_disk(where, rerun=rerun):
+            yield
+    except DiskFullError as exc:
+        raise SystemExit(exc.strerror) from None

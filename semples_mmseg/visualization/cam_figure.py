@@ -6,6 +6,7 @@ prompt's similarity map. Each row shares one colour scale, shown by a
 colour bar: CAM rows use 0-1 so that stages compare by strength, not each
 map min-max scaled on its own.
 """
+import textwrap
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -44,13 +45,18 @@ def cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
                label_title: str = 'GT') -> np.ndarray:
     """Draw the grid (``build_cam_figure``); returns it as (H, W, 3) uint8
     and writes ``path`` when given."""
-    plt = pyplot()
-    fig = build_cam_figure(image, gt, palette, class_names, present, rows,
-                           title, label_title=label_title)
+    return render_figure(
+        build_cam_figure(image, gt, palette, class_names, present, rows,
+                         title, label_title=label_title), path)
+
+
+def render_figure(fig, path: Optional[str] = None) -> np.ndarray:
+    """Draw and close ``fig``: (H, W, 3) uint8 RGB, also written to
+    ``path`` when given."""
     array = figure_to_array(fig)
     if path is not None:
         fig.savefig(path, dpi=fig.dpi)
-    plt.close(fig)
+    pyplot().close(fig)
     return array
 
 
@@ -76,9 +82,14 @@ def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
     present = [int(k) for k in present]
     lead = 2 if gt is not None else 1
     ncols = lead + max(1, len(present))
+    # the constrained layout keeps the title, the column titles, the row
+    # labels and the colour bars apart (a plain grid draws a one-row
+    # figure's title over its column titles)
     fig, axes = plt.subplots(len(rows), ncols,
                              figsize=(2.2 * ncols + 1.0, 2.3 * len(rows)),
-                             squeeze=False)
+                             squeeze=False, layout='constrained')
+    # room for the colour bars' end labels at the figure's edges
+    fig.get_layout_engine().set(h_pad=0.1, w_pad=0.06)
     for r, (row_title, maps, vmin, vmax, cmap) in enumerate(rows):
         maps = np.asarray(maps, np.float32)
         chosen = maps[present] if present else maps[:0]
@@ -118,5 +129,19 @@ def build_cam_figure(image: np.ndarray, gt: Optional[np.ndarray], palette,
             fig.colorbar(handle, ax=list(axes[r]), fraction=0.025,
                          pad=0.01)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fit_title(fig, title, fontsize=10)
     return fig
+
+
+def fit_title(fig, title: str, fontsize: float = 10):
+    """``fig.suptitle(title)``, wrapped into lines no wider than the figure
+    (a long title is otherwise cut at the figure's edges)."""
+    text = fig.suptitle(title, fontsize=fontsize)
+    renderer = fig.canvas.get_renderer()
+    room = 0.96 * fig.bbox.width
+    chars = len(title)
+    while chars > 10 and text.get_window_extent(renderer).width > room:
+        widest = max(text.get_window_extent(renderer).width, 1.)
+        chars = min(chars - 1, int(chars * room / widest))
+        text.set_text(textwrap.fill(title, chars))
+    return text

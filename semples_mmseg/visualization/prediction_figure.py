@@ -3,7 +3,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .cam_figure import cam_figure
+from .cam_figure import build_cam_figure, render_figure
 
 
 def prediction_figure(image: np.ndarray,
@@ -14,7 +14,23 @@ def prediction_figure(image: np.ndarray,
                       bg_threshold: Optional[float] = None,
                       title: Optional[str] = None,
                       path: Optional[str] = None) -> np.ndarray:
-    """Image | seed label map | one CAM per class the CAMs were computed for.
+    """Draw :func:`build_prediction_figure`; returns the picture as
+    (h, w, 3) RGB uint8 and writes ``path`` when given."""
+    return render_figure(
+        build_prediction_figure(image, sample, classes, palette,
+                                bg_threshold=bg_threshold, title=title),
+        path)
+
+
+def build_prediction_figure(image: np.ndarray,
+                            sample,
+                            classes: Sequence[str],
+                            palette: Sequence[Sequence[int]],
+                            *,
+                            bg_threshold: Optional[float] = None,
+                            title: Optional[str] = None):
+    """Image | seed label map | one CAM per class the CAMs were computed for
+    (the matplotlib figure; the caller closes it).
 
     The labelled grid of ``cam_figure`` with one row: the seed label map
     (the argmax of ``seg_logits``: background where every CAM <= the
@@ -30,10 +46,6 @@ def prediction_figure(image: np.ndarray,
         palette: K + 1 RGB colours.
         bg_threshold: shown in the seed column's title.
         title: the figure title (default: the label source and classes).
-        path: also write the picture there.
-
-    Returns:
-        The picture, (h, w, 3) RGB uint8.
     """
     cams = sample.pred_cams.data.float().cpu().numpy()
     seed = sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
@@ -56,7 +68,7 @@ def prediction_figure(image: np.ndarray,
                  f"{', '.join(meta.get('label_names', [])) or 'none'}")
     seed_title = 'seed labels' if bg_threshold is None else \
         f'seed labels (t = {bg_threshold:g})'
-    return cam_figure(
+    return build_cam_figure(
         image, seed, palette, names, present,
         [('CAM', cams, 0., 1., 'jet')],
-        title=title, path=path, label_title=seed_title)
+        title=title, label_title=seed_title)

@@ -29,6 +29,17 @@ def test_corrupt_label_file_is_named(tmp_path):
         read_label_file(str(path), 3)
 
 
+def test_label_vectors_must_be_multi_hot(tmp_path):
+    path = tmp_path / 'cls_labels.npy'
+    np.save(path, {'a': np.array([0, 1, 0]), 'b': np.array([0.5, 0, 2]),
+                   'c': np.array([1, 1, 0])})
+    with pytest.raises(ValueError) as info:
+        read_label_file(str(path), 3)
+    message = str(info.value)
+    assert 'cls_labels.npy' in message and 'hold 0.5, 2 ' in message
+    assert '1 of 3' in message and 'id b' in message
+
+
 def test_integer_keyed_label_files(tmp_path):
     path = tmp_path / 'labels.npy'
     vec = np.array([0, 1, 0], np.float32)

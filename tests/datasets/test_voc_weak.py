@@ -111,6 +111,18 @@ def test_label_vector_of_wrong_length(tmp_path):
         voc(tmp_path, split='train_aug', label_file='short.npy')
 
 
+def test_label_values_other_than_0_and_1_are_named(tmp_path):
+    written = make_voc_fixture(str(tmp_path), num_images=3)
+    # a label file saved as 0 / 255 (e.g. from a mask-like uint8 export)
+    np.save(tmp_path / 'uint8.npy', {i: (v * 255).astype(np.uint8) for i, v
+                                     in zip(written['ids'],
+                                            written['labels'])})
+    with pytest.raises(ValueError) as info:
+        voc(tmp_path, split='train_aug', label_file='uint8.npy')
+    assert 'uint8.npy' in str(info.value) and 'hold 255 ' in str(info.value)
+    assert '3 of 3' in str(info.value)
+
+
 def test_truncated_and_unreadable_images_are_named(tmp_path):
     written = make_voc_fixture(str(tmp_path), num_images=2)
     path = tmp_path / 'JPEGImages' / (written['ids'][0] + '.jpg')

@@ -3,6 +3,7 @@ import errno
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -161,7 +162,12 @@ def test_writer_queue_bound_blocks_the_producer():
 
     producer = threading.Thread(target=produce)
     producer.start()
-    producer.join(0.5)
+    # no job can finish before `release`: once 3 are handed over and both
+    # threads run one, the producer waits for a slot whatever the timing
+    give_up = time.monotonic() + 60
+    while (len(submitted) < 3 or len(started) < 2) and \
+            time.monotonic() < give_up:
+        time.sleep(0.01)
     assert producer.is_alive()  # waiting for a slot
     assert submitted == [0, 1, 2] and writer.pending == 3
     assert sorted(started) == [0, 1]  # 2 threads: one job queued

@@ -43,8 +43,8 @@ def test_benchmark_prints_the_three_formulations_and_ratios(stage):
     assert re.search(r'floor / ours: [\d.]+x \(wall\), [\d.]+x \(CPU\), '
                      r'[\d.]+x \(fastest steps\)', out)
     assert re.search(r'reference / ours: [\d.]+x \(wall\)', out)
-    rate = re.search(r'([\d.]+) GFLOP/s achieved; a 2048\^3 matrix product '
-                     r'in the same run: ([\d.]+) GFLOP/s', out)
+    rate = re.search(r'([\d.e+-]+) GFLOP/s achieved; a 2048\^3 matrix product '
+                     r'in the same run: ([\d.e+-]+) GFLOP/s', out)
     assert rate and float(rate.group(1)) > 0 and float(rate.group(2)) > 0
     assert 'load average' in out
 

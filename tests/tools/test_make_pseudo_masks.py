@@ -230,6 +230,41 @@ def test_resume_after_a_kill_mid_stream_is_byte_identical(setup,
     assert folder_bytes(out) == serial_masks
 
 
+# the tool with the disk full from the 3rd mask PNG on (a writer thread's
+# save raises ENOSPC, as a full disk does)
+FULL_DISK_RUN = '''
+import errno, runpy, sys
+from PIL import Image
+save, saved = Image.Image.save, []
+
+def filling(self, fp, *args, **kwargs):
+    if str(fp).endswith('.png'):
+        saved.append(fp)
+        if len(saved) >= 3:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+    return save(self, fp, *args, **kwargs)
+
+Image.Image.save = filling
+sys.argv = ['tools/make_pseudo_masks.py'] + sys.argv[1:]
+runpy.run_path('tools/make_pseudo_masks.py', run_name='__main__')
+'''
+
+
+def test_a_full_disk_ends_naming_the_file_and_resume(setup):
+    root, written = setup
+    out = root / 'full_disk'
+    proc = subprocess.run(
+        [sys.executable, '-c', FULL_DISK_RUN, TINY, str(root / 'cam.pth'),
+         '--out-dir', str(out), '--workers', '2', *options(root)], cwd=REPO,
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f'No space left on device while writing {out}/')
+    assert 'the disk is full' in last and '--resume' in last
+    assert 'Traceback' not in proc.stderr
+    assert not [p for p in out.iterdir() if '.tmp' in p.name]
+
+
 def test_unwritable_mask_fails_naming_it(setup):
     root, written = setup
     out = root / 'unwritable'

@@ -1,6 +1,7 @@
 """Training still reports a missing CLIP / CAM weight file, before the first
 iteration: the modules read them in init_weights(), which the Runner calls
 at the start of train() (building the model reads nothing)."""
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fixtures import make_voc_fixture
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = str(REPO / 'tests/data/configs/semples_tiny_fixture.py')
+pytestmark = pytest.mark.slow  # builds runners of the real tiny config
 
 
 @pytest.mark.parametrize('part,name', [('clip_guide', 'ViT-B-32.pt'),
@@ -26,7 +28,7 @@ def test_missing_weight_file_stops_training_before_the_first_iteration(
     cfg.model[part].pretrained = str(absent)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)  # builds the model: reads no file
-    with pytest.raises(FileNotFoundError, match=f'{absent} .*does not exist'):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(absent))):
         runner.train()
     assert runner.iter == 0
     assert not list((tmp_path / 'work').glob('*.pth'))

@@ -33,8 +33,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_tool(args, log_file: Path, **env) -> str:
-    """Run a tool from the repo root; return its output, fail on exit != 0.
+def run_tool(args, log_file: Path, *, fails: bool = False, **env) -> str:
+    """Run a tool from the repo root; return its output, fail on exit != 0
+    (``fails``: on exit 0).
 
     The whole output (every rank) is also written to ``log_file``.
     """
@@ -44,7 +45,8 @@ def run_tool(args, log_file: Path, **env) -> str:
                  **env))
     out = proc.stdout + proc.stderr
     log_file.write_text(out)
-    assert proc.returncode == 0, f'full log: {log_file}\n' + out[-4000:]
+    assert (proc.returncode != 0) == fails, \
+        f'exit {proc.returncode}, full log: {log_file}\n' + out[-4000:]
     return out
 
 
@@ -118,6 +120,74 @@ def test_two_cpu_processes_test_and_write_predictions(two_process_run,
     assert 'rank 0 of 2' in log and 'mIoU' in log
     val_ids = (root / 'data/ImageSets/Segmentation/val.txt').read_text().split()
     assert sorted(p.stem for p in out.glob('*.png')) == sorted(val_ids)
+
+
+def test_an_out_folder_that_cannot_be_made_stops_every_rank(two_process_run,
+                                                           tmp_path):
+    root, work, _ = two_process_run
+    blocked = tmp_path / 'pred'
+    blocked.write_text('a file where the folder must go')
+    log = run_tool(['bash', 'tools/dist_test.sh', CONFIG,
+                    str(work / 'iter_4.pth'), '2', '--out', str(blocked),
+                    '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                    *data_root_options(root / 'data')],
+                   tmp_path / 'test.log', fails=True, PORT=str(free_port()))
+    # each rank names the folder and exits, before the model is built
+    assert log.count(f'cannot create the output folder {blocked}: '
+                     'a file is in its place') == 2
+    assert '(rank 0, 1)' in log
+    assert 'Load checkpoint' not in log
+
+
+# tools/test.py with rank 0's own folder creation in IoUMetric (the only one
+# mmseg does, on the main process) held back until another rank has written
+# a prediction into the folder: without a folder made on every rank first,
+# rank 1's first write has no folder, whatever the timing
+LATE_MAIN_PROCESS_FOLDER = '''
+import os, runpy, sys, time
+from mmseg.evaluation.metrics import iou_metric
+make = iou_metric.mkdir_or_exist
+
+def late(path, *args, **kwargs):
+    if os.environ.get('RANK') == '0':
+        give_up = time.monotonic() + 120  # never reached when it works
+        while time.monotonic() < give_up and not (
+                os.path.isdir(path) and os.listdir(path)):
+            time.sleep(0.05)
+    make(path, *args, **kwargs)
+
+iou_metric.mkdir_or_exist = late
+sys.argv = ['tools/test.py'] + sys.argv[1:]
+runpy.run_path('tools/test.py', run_name='__main__')
+'''
+
+
+def two_process_test(script: str, args, folder: Path):
+    """``script`` (a tools/test.py wrapper) on 2 CPU processes (torchrun,
+    gloo); the finished process, its output also in ``folder/run.log``."""
+    path = folder / 'wrapped_test_tool.py'
+    path.write_text(script)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(free_port()), str(path), *args],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    (folder / 'run.log').write_text(proc.stdout + proc.stderr)
+    return proc
+
+
+def test_every_rank_has_the_out_folder_before_its_first_write(
+        two_process_run, tmp_path):
+    root, work, _ = two_process_run
+    out = tmp_path / 'pred'
+    proc = two_process_test(
+        LATE_MAIN_PROCESS_FOLDER,
+        [CONFIG, str(work / 'iter_4.pth'), '--launcher', 'pytorch', '--out',
+         str(out), '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+         *data_root_options(root / 'data')], tmp_path)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    val_ids = (root / 'data/ImageSets/Segmentation/val.txt').read_text()
+    assert sorted(p.stem for p in out.glob('*.png')) == sorted(val_ids.split())
 
 
 def test_mmseg_own_train_tool_registers_our_modules(tmp_path):

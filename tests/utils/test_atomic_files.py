@@ -7,7 +7,9 @@ import torch
 
 from semples_mmseg.utils import atomic_files
 from semples_mmseg.utils.atomic_files import (DiskFullError, atomic_path,
+                                              exit_on_full_disk,
                                               naming_full_disk,
+                                              np_save_atomically,
                                               torch_save_atomically)
 
 
@@ -42,3 +44,23 @@ def test_naming_full_disk_finds_the_path_in_the_writer(tmp_path):
     with pytest.raises(OSError, match='Permission'):  # other errors pass
         with naming_full_disk(str(tmp_path)):
             raise PermissionError(errno.EACCES, 'Permission denied')
+
+
+def test_a_tool_ends_on_a_full_disk_saying_what_to_do(tmp_path,
+                                                       monkeypatch):
+    def full(f, array):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(atomic_files.np, 'save', full)
+    target = tmp_path / 'cams' / 'a.npy'
+    target.parent.mkdir()
+    with pytest.raises(SystemExit) as info:
+        with exit_on_full_disk(str(tmp_path)):
+            np_save_atomically([1], str(target))
+    message = str(info.value.code)
+    assert message.startswith(f'No space left on device while writing '
+                              f'{target}: the disk is full.')
+    assert f'Free some space in {target.parent}' in message
+    assert 'run the same command again with --resume' in message
+    assert not list(target.parent.iterdir())
+

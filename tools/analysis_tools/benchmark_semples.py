@@ -455,8 +455,8 @@ def main():
         peak = statistics.median(matmul)
         print(f'CLIP image encoder (ours): '
               f'{statistics.median(flops) / 1e9:.2f} GFLOP per step, '
-              f'{rate:.2f} GFLOP/s achieved; a {MATMUL_SIDE}^3 matrix '
-              f'product in the same run: {peak:.1f} GFLOP/s '
+              f'{rate:.3g} GFLOP/s achieved; a {MATMUL_SIDE}^3 matrix '
+              f'product in the same run: {peak:.3g} GFLOP/s '
               f'(encoder at {100 * rate / peak:.0f}% of it)')
     for name in names:
         print(f'rounds {name} (s): ' +

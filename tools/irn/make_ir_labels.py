@@ -15,6 +15,10 @@ steps (``DIR/pseudo_mask_settings.json``).
 """
 import argparse
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.config import Config, DictAction
 
 from mmseg.registry import DATASETS
@@ -27,7 +31,9 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
                                                       read_cam_settings)
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 IR_LABEL_KEYS = ('fg_threshold', 'bg_threshold', 'crf_iterations')
 
@@ -53,6 +59,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -74,19 +81,23 @@ def main(argv=None):
                  for i in range(len(dataset))]
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: mask_path(out, p), png_complete)
-    try:
+
+    def open_out_dir():
         removed = open_step_dir(
             out, dict(rule, cams=read_cam_settings(cam_dir),
                       image_ids_sha256=image_ids_sha256(img_paths)),
             ext='.png', resume=args.resume, overwrite=args.overwrite)
         check_irn_cam_files(dataset, todo, cam_dir)
-    except (ValueError, FileNotFoundError) as exc:
+        for path in removed:
+            print(f'removed the unfinished {path}', flush=True)
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
         raise SystemExit(str(exc)) from None
-    for path in removed:
-        print(f'removed the unfinished {path}', flush=True)
     print(f'{len(todo)} of {len(dataset)} IR labels to write ({rule}, '
           f'{args.workers} worker(s))', flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         ir_label_pass(dataset, todo, cam_dir=cam_dir, out_dir=out,
                       workers=args.workers, **rule)
 

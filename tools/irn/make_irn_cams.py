@@ -18,6 +18,10 @@ it before they start.
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
@@ -36,8 +40,10 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (irn_cam_path,
 from semples_mmseg.pseudo_masks.irn_cams import irn_cam_pass
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 
 def parse_args(argv=None):
@@ -63,6 +69,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -112,23 +119,25 @@ def main(argv=None):
         image_ids_sha256=image_ids_sha256(img_paths),
         classes=classes)
     out = args.out_dir
-    if rank == 0:
-        try:
-            removed = open_step_dir(out, settings, ext='.npz',
-                                    resume=args.resume,
-                                    overwrite=args.overwrite)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
-        for path in removed:
+
+    def open_out_dir():  # rank 0, once the folder exists on every rank
+        for path in open_step_dir(out, settings, ext='.npz',
+                                  resume=args.resume,
+                                  overwrite=args.overwrite):
             print(f'removed the unfinished {path}', flush=True)
-    barrier()
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: irn_cam_path(out, p), npz_complete)
     if rank == 0:
         print(f'{len(todo)} of {len(dataset)} CAM files to write (scales '
               f'{list(views.scales)}, flip {views.flip}, {world} '
               f'process(es), {workers} loader worker(s) each)', flush=True)
-    with naming_full_disk(out):
+    with exit_on_full_disk(out):
         irn_cam_pass(model, dataset, todo[rank::world], out_dir=out,
                      progress=rank == 0, workers=workers,
                      seed=int(cfg.get('randomness', {}).get('seed') or 0))

@@ -19,6 +19,10 @@ like the other steps.
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dist import barrier, get_dist_info
@@ -38,8 +42,10 @@ from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
 from semples_mmseg.pseudo_masks.irn_sem_seg import WalkSettings, sem_seg_pass
 from semples_mmseg.pseudo_masks.step_dirs import (image_ids_sha256,
                                                   open_step_dir, pending)
-from semples_mmseg.utils.atomic_files import naming_full_disk
+from semples_mmseg.utils.atomic_files import exit_on_full_disk
 from semples_mmseg.utils.fingerprint import tensor_fingerprint
+from semples_mmseg.utils.output_dirs import (OutputDirError,
+                                             prepare_output_dirs)
 
 MAX_LISTED = 20
 
@@ -93,6 +99,7 @@ def score(cfg, out: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -131,21 +138,23 @@ def main(argv=None):
         image_ids_sha256=image_ids_sha256(img_paths))
     todo = list(range(len(dataset))) if args.overwrite else pending(
         img_paths, lambda p: mask_path(out, p), png_complete)
-    if rank == 0:
-        try:
-            removed = open_step_dir(out, settings, ext='.png',
-                                    resume=args.resume,
-                                    overwrite=args.overwrite)
-            check_irn_cam_files(dataset, todo, cam_dir)
-        except (ValueError, FileNotFoundError) as exc:
-            raise SystemExit(str(exc)) from None
+
+    def open_out_dir():  # rank 0, once the folder exists on every rank
+        removed = open_step_dir(out, settings, ext='.png',
+                                resume=args.resume, overwrite=args.overwrite)
+        check_irn_cam_files(dataset, todo, cam_dir)
         for path in removed:
             print(f'removed the unfinished {path}', flush=True)
         print(f'{len(todo)} of {len(dataset)} masks to write ({walk}, '
               f'{world} process(es), {args.workers} loader worker(s) '
               'each)', flush=True)
-    barrier()
-    with naming_full_disk(out):
+
+    try:
+        prepare_output_dirs(out, main_process_step=open_out_dir)
+    except OutputDirError as exc:
+        finish_launch()
+        raise SystemExit(str(exc)) from None
+    with exit_on_full_disk(out):
         sem_seg_pass(model, dataset, todo[rank::world], cam_dir=cam_dir,
                      out_dir=out, settings=walk, progress=rank == 0,
                      workers=args.workers,

@@ -28,3 +28,6 @@ default_hooks = dict(
     rng_state=dict(type='RNGStateHook'))  # exact --resume
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
+# the reference's rate is for its batch of 32 on one GPU:
+# --cfg-options auto_scale_lr.enable=True scales it by the total batch / 32
+auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -39,7 +39,8 @@ def ablation_figure(summary: dict, path: str) -> str:
         d = r['diff']
         if r['label'] == summary['reference']:
             ax2.text(0, yi, 'reference', ha='center', va='center',
-                     fontsize=9, color='grey')
+                     fontsize=9, color='grey', zorder=4,  # over the 0 line
+                     bbox=dict(facecolor='white', edgecolor='none', pad=1))
             continue
         if np.isfinite(d['low']):
             ax2.plot([d['low'], d['high']], [yi, yi], color='#c0504d', lw=2)

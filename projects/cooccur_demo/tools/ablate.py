@@ -25,6 +25,10 @@ import os.path as osp
 import subprocess
 import sys
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from cooccur_demo.ablation import TABLES, run_job
 from cooccur_demo.experiment import Experiment
 from project_files import DEMO_FILES
@@ -73,6 +77,7 @@ def train_seeds_in_parallel(args, seeds) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))

@@ -39,6 +39,10 @@ import subprocess
 import sys
 import time
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from cooccur_demo.clims_route import (LABELS, UPTO, ClimsRoute,
                                       planned_phases, results_markdown)
 from cooccur_demo.experiment import Experiment, say
@@ -70,6 +74,7 @@ def run_sides_apart(args, folder: str) -> None:
 
 
 def main(argv=None):
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/cooccur')
     parser.add_argument('--seed', type=int, default=0,

@@ -7,6 +7,10 @@
 import argparse
 import time
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from mmengine.utils import ProgressBar
 
 from cooccur_demo.world import write_world
@@ -25,6 +29,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     bar = ProgressBar(args.num_train + args.num_val)
     start = time.time()
     info = write_world(

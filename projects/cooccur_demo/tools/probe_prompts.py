@@ -23,6 +23,10 @@ foreground away from it.
 import argparse
 import os.path as osp
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -117,6 +121,7 @@ def val_table(model, prompts: torch.Tensor, texts: torch.Tensor,
 
 
 def main():
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint')
     parser.add_argument('--clip', required=True, help='toy CLIP weights')

@@ -38,6 +38,10 @@ import os
 import os.path as osp
 import time
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 import numpy as np
 
 from cooccur_demo import world_eval
@@ -147,6 +151,7 @@ def image_demo_picture(image: str, checkpoint: str, out_file: str) -> str:
 
 
 def main():
+    apply_thread_policy()
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/cooccur')
     parser.add_argument('--small', action='store_true')

@@ -12,6 +12,10 @@ prints its path and zero-shot metrics as JSON.
 import argparse
 import json
 
+# first: importing semples_mmseg sets the OpenMP thread policy before torch
+# loads OpenMP (semples_mmseg/utils/thread_policy.py)
+from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
+
 from cooccur_demo.toy_clip import clip_model_cfg
 from cooccur_demo.toy_clip_training import DEFAULT_TRAIN, ensure_toy_clip
 from project_files import DEMO_FILES
@@ -49,6 +53,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    apply_thread_policy()
     overrides = {
         k: getattr(args, k)
         for k in ('epochs', 'steps', 'batch_size', 'num_layouts',

@@ -13,7 +13,7 @@ from semples_mmseg.engine.loops.stage_schedule import best_checkpoint_names
 from test_ablation_configs import (ROWS, check_row, check_stage_variables,
                                    resolved)
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'projects/cooccur_demo/configs'
+CONFIGS = Path(__file__).resolve().parents[3] / 'projects/cooccur_demo/configs'
 ABL = CONFIGS / 'semples' / 'ablations'
 
 

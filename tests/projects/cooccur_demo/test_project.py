@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 CONFIGS = PROJECT / 'configs'
 
@@ -27,13 +27,13 @@ def test_demo_configs_import_the_librarys_modules_and_the_demo():
     assert demo.custom_imports.allow_failed_imports is False
 
 
-def test_toy_configs_have_their_own_threshold_and_explicit_selection():
+def test_toy_configs_have_their_own_threshold_and_explicit_threshold_rule():
     for config, threshold in (('weaktr/toy_cooccur.py', 0.36),
                               ('semples/toy_cooccur.py', 0.30)):
         cfg = Config.fromfile(str(CONFIGS / config))
         assert cfg.model.test_cfg.bg_threshold == threshold  # not VOC's 0.43
         for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
-            assert evaluator.selection == 'max'
+            assert evaluator.threshold_rule == 'max'
             assert tuple(evaluator.threshold_range) == (0.05, 0.96, 0.01)
 
 

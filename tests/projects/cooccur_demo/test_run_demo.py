@@ -21,7 +21,7 @@ from mmseg.registry import DATASETS, MODELS
 
 pytestmark = pytest.mark.slow  # trains models in processes of their own
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 TOOLS, CONFIGS = PROJECT / 'tools', PROJECT / 'configs'
 sys.path.insert(0, str(TOOLS))
@@ -278,7 +278,7 @@ def test_clims_toy_configs_train_on_the_demo_world(demo):
         "    dict(stage=3, max_epochs=1, losses=['match', 'cam', 'refine'],\n"
         "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly')])\n")
     # from random weights: the baseline CAM they start from is the CLIMS
-    # route's (tests/cooccur_demo/test_clims_route.py)
+    # route's (tests/projects/cooccur_demo/test_clims_route.py)
     subset = ['--cfg-options', 'train_dataloader.dataset.indices=16',
               'train_dataloader.batch_size=8',
               'val_dataloader.dataset.indices=4',

@@ -14,7 +14,7 @@ from cooccur_demo.world import write_world
 from fixtures import tiny_clip_cfg
 from semples_mmseg.models.clip import FrozenCLIPGuide
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONFIGS = REPO / 'projects' / 'cooccur_demo' / 'configs'
 TINY_MODEL = tiny_clip_cfg(image_size=16)
 TINY_TRAIN = dict(steps=6, batch_size=32, lr=3e-3, warmup=1, num_layouts=24,

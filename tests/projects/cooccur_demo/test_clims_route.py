@@ -15,7 +15,7 @@ from PIL import Image
 from cooccur_demo.clims_route import (SIDES, ir_label_quality,
                                       planned_phases, results_markdown)
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 TOOL = PROJECT / 'tools' / 'clims_route.py'
 
