@@ -22,7 +22,9 @@ reused when it finished before with the same inputs (``phases.py``)::
 
 in ``{work}/clims_route/`` (seed 0; another seed: ``clims_route/seed{N}``).
 The baseline CAM is copied to ``clims_route/cam.pth``, the toy CLIMS
-configs' default initial weights. The configs and tools are files of a
+configs' default initial weights. A training interrupted by a stop
+continues from its newest checkpoint when the route is run again with the
+same inputs (``phases.started``). The configs and tools are files of a
 checkout: the demo's ``tools/clims_route.py`` passes them in.
 """
 import importlib.util
@@ -40,7 +42,8 @@ from PIL import Image
 
 from .experiment import (Experiment, atomic_copy, derived_config, say,
                          train_in_process)
-from .phases import config_fingerprint, fingerprint
+from .phases import (config_fingerprint, fingerprint, mark_started,
+                     started)
 from . import world_eval
 
 SIDES = (('CLIMS', 'clims'), ('SemPLeS on CLIMS', 'semples'))
@@ -265,13 +268,22 @@ class ClimsRoute:
                     'train_dataloader.batch_size=8']
         return out
 
-    def train(self, config: str, folder: str, options: Sequence[str]
-              ) -> None:
+    def train(self, config: str, folder: str, options: Sequence[str],
+              key: str) -> None:
+        """Train ``config`` in ``folder``; a training of the same phase
+        fingerprint ``key`` that was interrupted there continues from its
+        newest checkpoint."""
+        resume = started(folder, key)
+        if resume:
+            self.exp.log(f'{folder}: continuing the interrupted training')
+        else:
+            mark_started(folder, key)
         if self.in_process:
-            train_in_process(config, folder, options, log=self.exp.log)
+            train_in_process(config, folder, options, log=self.exp.log,
+                             resume=resume)
         else:
             self.exp.train_subprocess(config, folder, options,
-                                      log=self.exp.log)
+                                      log=self.exp.log, resume=resume)
 
     def shortened(self, config: str, name: str, text: str) -> str:
         """The small variant's one-epoch copy of ``config`` (else it)."""
@@ -306,7 +318,7 @@ class ClimsRoute:
         epochs = Config.fromfile(config).train_cfg.max_epochs
 
         def run():
-            self.train(config, folder, options)
+            self.train(config, folder, options, key)
             atomic_copy(osp.join(folder, f'epoch_{epochs}.pth'),
                         self.cam_ckpt)
 
@@ -331,7 +343,7 @@ class ClimsRoute:
             ckpt = osp.join(folder, 'best.pth')
 
             def run():
-                self.train(config, folder, options)
+                self.train(config, folder, options, key)
                 chosen = sorted(f for f in os.listdir(folder)
                                 if f.startswith('best_mIoU_') and
                                 f.endswith('.pth'))
@@ -345,7 +357,7 @@ class ClimsRoute:
             ckpt = osp.join(folder, 'best_stage3.pth')
 
             def run():
-                self.train(config, folder, options)
+                self.train(config, folder, options, key)
 
         self.exp.phase(LABELS[side], folder, key, [ckpt], run)
         self.keys[side], self.ckpts[side] = key, ckpt
@@ -422,7 +434,7 @@ class ClimsRoute:
         key = fingerprint('boundary', key, self.keys['cam'],
                           config_fingerprint(irn_cfg, train_options))
         self.exp.phase(f'{label}: boundary branch', irn, key, [boundary],
-                       lambda: self.train(irn_cfg, irn, train_options))
+                       lambda: self.train(irn_cfg, irn, train_options, key))
 
         scores = osp.join(sem_seg, 'scores.json')
         key = fingerprint('walk', key)
@@ -468,7 +480,7 @@ class ClimsRoute:
                           config_fingerprint(config, options))
 
         def run():
-            self.train(config, folder, options)
+            self.train(config, folder, options, key)
             cfg = Config.fromfile(config)
             from mmengine.config import DictAction
             cfg.merge_from_dict({

@@ -6,6 +6,11 @@ evaluate) writes ``{folder}/phase.json`` once it has finished, holding its
 config, the seed, the fingerprints of the phases it reads from). A rerun
 with the same fingerprint and the phase's outputs present reuses the result
 instead of recomputing it; anything else runs the phase again.
+
+A training phase also writes ``{folder}/phase_started.json`` (its
+fingerprint) before it trains: a rerun of an interrupted phase with the same
+fingerprint continues its training from the newest checkpoint
+(``--resume``) instead of starting afresh.
 """
 import hashlib
 import json
@@ -15,6 +20,7 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 RECORD = 'phase.json'
+STARTED = 'phase_started.json'
 
 
 def fingerprint(*parts) -> str:
@@ -69,6 +75,34 @@ def finished(folder: str, key: str, outputs: Sequence[str] = ()) -> bool:
     record = read_record(folder)
     return (record is not None and record.get('fingerprint') == key
             and all(osp.exists(p) for p in outputs))
+
+
+def started(folder: str, key: str) -> bool:
+    """True when ``folder`` holds an unfinished training of ``key``: its
+    start was recorded (``mark_started``) and it has saved a checkpoint
+    since (older checkpoints are another training's)."""
+    from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+        newest_numbered_checkpoint
+    path = osp.join(folder, STARTED)
+    if not osp.isfile(path):
+        return False
+    try:
+        with open(path) as f:
+            same = json.load(f).get('fingerprint') == key
+    except (OSError, ValueError):
+        return False
+    newest = newest_numbered_checkpoint(folder)
+    return (same and newest is not None
+            and osp.getmtime(newest) >= osp.getmtime(path))
+
+
+def mark_started(folder: str, key: str) -> None:
+    """Record that the training of ``key`` in ``folder`` has started."""
+    os.makedirs(folder, exist_ok=True)
+    path = osp.join(folder, STARTED)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(dict(fingerprint=key), f)
+    os.replace(path + '.tmp', path)
 
 
 def write_record(folder: str, key: str, **info) -> None:

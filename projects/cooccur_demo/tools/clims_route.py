@@ -25,7 +25,8 @@ does), with the repository's own tools and this project's configs:
 
 Prints the table and writes ``{work}/clims_route[/seed{N}]/results.md``
 and ``results.json``. Every phase is reused on a rerun when it finished
-before with the same inputs; one progress line per phase shows the ETA, a
+before with the same inputs, and a training that was interrupted continues
+from its newest checkpoint; one progress line per phase shows the ETA, a
 timing table closes the run. ``--jobs 2`` runs the two sides (steps 2-5)
 in two processes of their own, each logging to
 ``clims_route[/seed{N}]/{side}.log`` (``--side`` runs one side alone).

@@ -12,8 +12,9 @@ import pytest
 import torch
 from PIL import Image
 
-from cooccur_demo.clims_route import (SIDES, ir_label_quality,
+from cooccur_demo.clims_route import (SIDES, ClimsRoute, ir_label_quality,
                                       planned_phases, results_markdown)
+from cooccur_demo.phases import STARTED, started
 
 REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
@@ -120,3 +121,38 @@ def test_rerun_with_a_process_per_side_reuses_every_phase(route):
             planned_phases('deeplab', [side])) + 2
         assert 'running ' not in side_log and 'training ' not in side_log
     assert (folder / 'results.md').read_text() == table
+
+
+def test_an_interrupted_training_continues_only_with_its_fingerprint(
+        tmp_path):
+    calls = []
+
+    class Exp:  # the experiment's training tool, recorded
+        work, small = str(tmp_path), False
+        log = staticmethod(lambda line: None)
+
+        @staticmethod
+        def train_subprocess(config, folder, options, log, resume):
+            calls.append(resume)
+
+    route = ClimsRoute(Exp(), files=None)
+    folder = tmp_path / 'clims'
+    route.train('c.py', str(folder), [], 'key-a')  # first start
+    assert calls == [False]
+    assert json.loads((folder / STARTED).read_text()) == dict(
+        fingerprint='key-a')
+    route.train('c.py', str(folder), [], 'key-a')  # no checkpoint yet
+    assert calls == [False, False]
+    checkpoint = folder / 'epoch_3.pth'
+    checkpoint.write_bytes(b'')
+    route.train('c.py', str(folder), [], 'key-a')  # same inputs: resume
+    assert calls[-1] is True
+    route.train('c.py', str(folder), [], 'key-b')  # other inputs: afresh
+    assert calls[-1] is False
+    # key-a's checkpoint is older than key-b's start: not key-b's to resume
+    marker = os.path.getmtime(folder / STARTED)
+    os.utime(checkpoint, (marker - 10, marker - 10))
+    assert not started(str(folder), 'key-a')
+    assert not started(str(folder), 'key-b')
+    os.utime(checkpoint, (marker + 10, marker + 10))
+    assert started(str(folder), 'key-b')
