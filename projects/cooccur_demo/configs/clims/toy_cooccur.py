@@ -6,10 +6,14 @@
 # classification CAM: ./toy_cam_cooccur.py, which tools/clims_route.py trains
 # and copies to work_dirs/cooccur/clims_route/cam.pth. L_CBS's manual
 # background prompts are the world's eight scene names (CLIMS's manual list,
-# here complete). Learning rate and epochs are the toy's own (SGD 1e-2,
-# classifier x10, 12 epochs; CLIMS: 2.5e-4 for 15 epochs of VOC), the lr
-# of the baseline CAM it starts from, as the WeakTr toy's SemPLeS stages
-# keep the lr of their baseline. The compatibility table's "CLIMS" side;
+# here complete). Learning rate: CLIMS's ratio to the baseline CAM's, not
+# the CAM's own: CLIMS fine-tunes at 2.5e-4 the CAM IRNet trained at 0.1
+# (1/400), so here 2.5e-5 (classifier x10) after the toy CAM's 1e-2. At
+# 1e-2 one step drives the CAM logits from |1.5| to |160|: sigmoid(CAM) is
+# 0 or 1 at every pixel, CLIMS's losses (all through that sigmoid) have no
+# gradient left and a class left off everywhere scores 0 IoU
+# (../../docs/route_clims.md). 12 epochs (CLIMS: 15 of VOC). The
+# compatibility table's "CLIMS" side;
 # SemPLeS on it: ../semples/clims_toy_cooccur.py. The toy CLIP:
 # work_dirs/cooccur/toy_clip.pt (tools/run_demo.py or tools/clims_route.py).
 _base_ = [
@@ -36,7 +40,7 @@ model = dict(
         'a photo of wooden floor.', 'a photo of road.'
     ]),
     test_cfg=dict(scales=(1.0, 1.25), flip=True))
-optim_wrapper = dict(optimizer=dict(lr=1e-2))
+optim_wrapper = dict(optimizer=dict(lr=2.5e-5))
 max_epochs = 12
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=True, begin=0,
