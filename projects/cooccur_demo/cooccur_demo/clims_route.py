@@ -31,6 +31,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import re
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -135,6 +136,16 @@ def tool_step(folder: str, name: str, argv: Sequence[str],
         tool_main(folder, name)(list(argv))
 
     return run
+
+
+def best_checkpoint(folder: str) -> str:
+    """The ``best_mIoU_epoch_N.pth`` of ``folder`` (the highest N if
+    there are several)."""
+    found = [(int(m.group(1)), name) for name in os.listdir(folder)
+             for m in [re.match(r'^best_mIoU_epoch_(\d+)\.pth$', name)] if m]
+    if not found:
+        raise FileNotFoundError(f'no best_mIoU_epoch_N.pth in {folder}')
+    return osp.join(folder, max(found)[1])
 
 
 def write_json(value, path: str) -> None:
@@ -277,7 +288,10 @@ class ClimsRoute:
         if resume:
             self.exp.log(f'{folder}: continuing the interrupted training')
         else:
-            mark_started(folder, key)
+            removed = mark_started(folder, key)
+            if removed:
+                self.exp.log(f'{folder}: removed the checkpoints of another '
+                             f'training: {", ".join(removed)}')
         if self.in_process:
             train_in_process(config, folder, options, log=self.exp.log,
                              resume=resume)
@@ -344,10 +358,7 @@ class ClimsRoute:
 
             def run():
                 self.train(config, folder, options, key)
-                chosen = sorted(f for f in os.listdir(folder)
-                                if f.startswith('best_mIoU_') and
-                                f.endswith('.pth'))
-                atomic_copy(osp.join(folder, chosen[-1]), ckpt)
+                atomic_copy(best_checkpoint(folder), ckpt)
         else:
             config = self.shortened(self.files.semples_config,
                                     'semples_clims_toy_cooccur', SMALL_STAGES)

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import re
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -96,13 +97,27 @@ def started(folder: str, key: str) -> bool:
             and osp.getmtime(newest) >= osp.getmtime(path))
 
 
-def mark_started(folder: str, key: str) -> None:
-    """Record that the training of ``key`` in ``folder`` has started."""
+#: the files of a training's checkpoints in its work dir
+CHECKPOINT_FILE = re.compile(r'^((epoch|iter)_\d+|best_.*)\.pth$')
+
+
+def mark_started(folder: str, key: str) -> List[str]:
+    """Record that the training of ``key`` in ``folder`` starts afresh:
+    the checkpoints another training left there (``epoch_N`` / ``iter_N``
+    / ``best_*.pth``, ``last_checkpoint``) are removed, so that neither
+    this training's resume nor the choice of its best checkpoint can pick
+    them up. Returns the names removed."""
     os.makedirs(folder, exist_ok=True)
+    removed = sorted(name for name in os.listdir(folder)
+                     if CHECKPOINT_FILE.match(name)
+                     or name == 'last_checkpoint')
+    for name in removed:
+        os.remove(osp.join(folder, name))
     path = osp.join(folder, STARTED)
     with open(path + '.tmp', 'w') as f:
         json.dump(dict(fingerprint=key), f)
     os.replace(path + '.tmp', path)
+    return removed
 
 
 def write_record(folder: str, key: str, **info) -> None:

@@ -12,8 +12,9 @@ import pytest
 import torch
 from PIL import Image
 
-from cooccur_demo.clims_route import (SIDES, ClimsRoute, ir_label_quality,
-                                      planned_phases, results_markdown)
+from cooccur_demo.clims_route import (SIDES, ClimsRoute, best_checkpoint,
+                                      ir_label_quality, planned_phases,
+                                      results_markdown)
 from cooccur_demo.phases import STARTED, started
 
 REPO = Path(__file__).resolve().parents[3]
@@ -137,22 +138,40 @@ def test_an_interrupted_training_continues_only_with_its_fingerprint(
 
     route = ClimsRoute(Exp(), files=None)
     folder = tmp_path / 'clims'
+    folder.mkdir()
+    stale = ['epoch_7.pth', 'best_mIoU_epoch_4.pth', 'last_checkpoint']
+    for name in stale + ['cam.pth']:
+        (folder / name).write_bytes(b'')
     route.train('c.py', str(folder), [], 'key-a')  # first start
     assert calls == [False]
     assert json.loads((folder / STARTED).read_text()) == dict(
         fingerprint='key-a')
+    # another training's checkpoints are gone, other files stay
+    assert sorted(p.name for p in folder.iterdir()) == ['cam.pth', STARTED]
     route.train('c.py', str(folder), [], 'key-a')  # no checkpoint yet
     assert calls == [False, False]
     checkpoint = folder / 'epoch_3.pth'
     checkpoint.write_bytes(b'')
     route.train('c.py', str(folder), [], 'key-a')  # same inputs: resume
-    assert calls[-1] is True
-    route.train('c.py', str(folder), [], 'key-b')  # other inputs: afresh
-    assert calls[-1] is False
-    # key-a's checkpoint is older than key-b's start: not key-b's to resume
+    assert calls[-1] is True and checkpoint.is_file()
+    # a checkpoint older than the recorded start is not this training's
     marker = os.path.getmtime(folder / STARTED)
     os.utime(checkpoint, (marker - 10, marker - 10))
     assert not started(str(folder), 'key-a')
-    assert not started(str(folder), 'key-b')
     os.utime(checkpoint, (marker + 10, marker + 10))
-    assert started(str(folder), 'key-b')
+    assert started(str(folder), 'key-a')
+    route.train('c.py', str(folder), [], 'key-b')  # other inputs: afresh
+    assert calls[-1] is False and not checkpoint.exists()
+    assert not started(str(folder), 'key-a')
+
+
+def test_the_best_checkpoint_is_the_highest_epoch(tmp_path):
+    for name in ('best_mIoU_epoch_4.pth', 'best_mIoU_epoch_12.pth',
+                 'epoch_20.pth'):
+        (tmp_path / name).write_bytes(b'')
+    assert best_checkpoint(str(tmp_path)) == str(
+        tmp_path / 'best_mIoU_epoch_12.pth')
+    (tmp_path / 'best_mIoU_epoch_4.pth').unlink()
+    (tmp_path / 'best_mIoU_epoch_12.pth').unlink()
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        best_checkpoint(str(tmp_path))
