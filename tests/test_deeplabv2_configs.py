@@ -98,6 +98,20 @@ def test_parameter_groups_lr_and_decay_multipliers():
     assert all(g['momentum'] == 0.9 for g in wrapper.optimizer.param_groups)
 
 
+def test_unconverted_init_file_is_refused_before_training(tmp_path):
+    # deeplab-pytorch's names (deeplabv1_resnet101-coco.pth unconverted)
+    raw = tmp_path / 'deeplabv1_resnet101-coco.pth'
+    torch.save({'layer1.conv1.conv.weight': torch.zeros(8, 3, 7, 7),
+                'layer2.block1.reduce.conv.weight': torch.zeros(8, 8, 1, 1),
+                'aspp.c0.weight': torch.zeros(21, 2048, 3, 3)}, raw)
+    cfg = load(COCO_INIT)
+    cfg.merge_from_dict(dict(TINY_MODEL, **{'model.pretrained': str(raw)}))
+    model = MODELS.build(cfg.model)
+    with pytest.raises(ValueError, match=r'deeplabv1_resnet101-coco\.pth.*'
+                       r'missing.*unexpected.*layer1\.conv1\.conv\.weight'):
+        model.init_weights()  # the Runner's step before the first iteration
+
+
 def tiny_run(config: str, data_root: Path, work_dir: Path) -> Config:
     """The config at toy width, batch 2, 2 iterations (one update)."""
     cfg = load(config)

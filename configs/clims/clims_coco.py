@@ -7,7 +7,8 @@ _base_ = [
     '../_base_/models/clims_r50.py', '../_base_/schedules/clims_15e.py'
 ]
 model = dict(
-    cam_net=dict(num_classes=80),
+    # CLIMS's COCO baseline CAM (cam-baseline-coco/res50_cam.pth, converted)
+    cam_net=dict(num_classes=80, pretrained='checkpoints/clims_coco_cam.pth'),
     clip_guide=dict(class_names={{_base_.coco_prompt_names}}),
     match_loss=dict(lambda_b=7.0, loss_weight=2.0),  # 2 L_OTM + 14 L_BTM
     background_text_loss=dict(

@@ -40,7 +40,9 @@ WEIGHT_HINTS = {
     '(deit_small_patch16_224-cd65a155.pth) for the WeakTr baseline, the '
     'official WeakTr checkpoint converted by '
     'tools/model_converters/weaktr2semples.py (or your baseline run\'s '
-    'checkpoint) for SemPLeS (docs/WEIGHTS.md)',
+    'checkpoint) for SemPLeS; for CLIMS and SemPLeS on CLIMS, CLIMS\'s '
+    'baseline CAM res50_cam.pth converted by '
+    'tools/model_converters/clims2semples.py (docs/WEIGHTS.md)',
     'clip_guide':
     'the frozen CLIP: an OpenAI .pt / open_clip state dict, or an open_clip '
     'tag (docs/WEIGHTS.md)',

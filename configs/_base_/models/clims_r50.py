@@ -24,8 +24,13 @@ model = dict(
     cam_net=dict(
         type='CLIMSResNet50CAM',
         num_classes=20,
-        # torchvision's ImageNet ResNet-50 (IMAGENET1K_V1) state dict
-        pretrained='checkpoints/resnet50-0676ba61.pth'),
+        # CLIMS's CAM training starts from its baseline CAM, IRNet's
+        # classification CAM (step/train_clims.py loads res50_cam.pth before
+        # its first step), converted by tools/model_converters/
+        # clims2semples.py (docs/WEIGHTS.md). torchvision's ImageNet
+        # ResNet-50 (checkpoints/resnet50-0676ba61.pth) is what that CAM
+        # itself starts from, not CLIMS's start.
+        pretrained='checkpoints/clims_voc_cam.pth'),
     clip_guide=dict(
         type='FrozenCLIPGuide',
         arch='ViT-B-32',

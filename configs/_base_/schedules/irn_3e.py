@@ -6,6 +6,9 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.1, momentum=1e-4, weight_decay=1e-4))
+# IRNet's rate at its batch of 32 as it is; --cfg-options
+# auto_scale_lr.enable=True scales it by the total batch / 32
+auto_scale_lr = dict(enable=False, base_batch_size=32)
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=True, begin=0, end=3,
          convert_to_iter_based=True)

@@ -79,26 +79,26 @@ def derived_config(path: str, base: str, text: str) -> str:
     return path
 
 
-def train_subprocess(config: str,
-                     work_dir: str,
-                     options: Sequence[str],
-                     log: Callable[[str], None] = log_line,
-                     *,
-                     train_tool: str) -> None:
-    """``train_tool config --work-dir work_dir --cfg-options ...``."""
+def train_subprocess(config: str, work_dir: str, options: Sequence[str],
+                     log: Callable[[str], None] = log_line, *,
+                     train_tool: str, resume: bool = False) -> None:
+    """``train_tool config --work-dir work_dir [--resume] --cfg-options
+    ...`` (``resume``: continue from the newest checkpoint of
+    ``work_dir``)."""
     cmd = [sys.executable, train_tool, config, '--work-dir', work_dir]
+    if resume:
+        cmd.append('--resume')
     if options:
         cmd += ['--cfg-options', *options]
     log('running ' + ' '.join(cmd[1:]))
     subprocess.run(cmd, check=True)
 
 
-def train_in_process(config: str,
-                     work_dir: str,
-                     options: Sequence[str],
-                     log: Callable[[str], None] = log_line) -> None:
-    """What ``tools/train.py`` does, in this process (no interpreter start
-    per run: the ablation runner's many short runs)."""
+def train_in_process(config: str, work_dir: str, options: Sequence[str],
+                     log: Callable[[str], None] = log_line, *,
+                     resume: bool = False) -> None:
+    """What ``tools/train.py [--resume]`` does, in this process (no
+    interpreter start per run: the ablation runner's many short runs)."""
     from mmengine.config import DictAction
     from mmengine.runner import Runner
     from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
@@ -109,7 +109,13 @@ def train_in_process(config: str,
         for k, v in (o.split('=', 1) for o in options)
     })
     cfg.work_dir = work_dir
-    log(f'training {config} in {work_dir}')
+    if resume:
+        from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+            resolve_resume_checkpoint
+        cfg.load_from = resolve_resume_checkpoint(work_dir)
+        cfg.resume = cfg.load_from is not None
+    log(f'training {config} in {work_dir}' +
+        (f' from {cfg.load_from}' if resume else ''))
     prepare_launch(cfg, 'none')
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -214,10 +220,11 @@ class Experiment:
                          config: str,
                          work_dir: str,
                          options: Sequence[str],
-                         log: Callable[[str], None] = log_line) -> None:
+                         log: Callable[[str], None] = log_line, *,
+                         resume: bool = False) -> None:
         """``train_subprocess`` with this experiment's training tool."""
         train_subprocess(config, work_dir, options, log,
-                         train_tool=self.files.train_tool)
+                         train_tool=self.files.train_tool, resume=resume)
 
     def baseline_config(self) -> str:
         if not self.small:

@@ -6,15 +6,22 @@ evaluate) writes ``{folder}/phase.json`` once it has finished, holding its
 config, the seed, the fingerprints of the phases it reads from). A rerun
 with the same fingerprint and the phase's outputs present reuses the result
 instead of recomputing it; anything else runs the phase again.
+
+A training phase also writes ``{folder}/phase_started.json`` (its
+fingerprint) before it trains: a rerun of an interrupted phase with the same
+fingerprint continues its training from the newest checkpoint
+(``--resume``) instead of starting afresh.
 """
 import hashlib
 import json
 import os
 import os.path as osp
+import re
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 RECORD = 'phase.json'
+STARTED = 'phase_started.json'
 
 
 def fingerprint(*parts) -> str:
@@ -69,6 +76,48 @@ def finished(folder: str, key: str, outputs: Sequence[str] = ()) -> bool:
     record = read_record(folder)
     return (record is not None and record.get('fingerprint') == key
             and all(osp.exists(p) for p in outputs))
+
+
+def started(folder: str, key: str) -> bool:
+    """True when ``folder`` holds an unfinished training of ``key``: its
+    start was recorded (``mark_started``) and it has saved a checkpoint
+    since (older checkpoints are another training's)."""
+    from semples_mmseg.engine.exact_resume.resume_checkpoint import \
+        newest_numbered_checkpoint
+    path = osp.join(folder, STARTED)
+    if not osp.isfile(path):
+        return False
+    try:
+        with open(path) as f:
+            same = json.load(f).get('fingerprint') == key
+    except (OSError, ValueError):
+        return False
+    newest = newest_numbered_checkpoint(folder)
+    return (same and newest is not None
+            and osp.getmtime(newest) >= osp.getmtime(path))
+
+
+#: the files of a training's checkpoints in its work dir
+CHECKPOINT_FILE = re.compile(r'^((epoch|iter)_\d+|best_.*)\.pth$')
+
+
+def mark_started(folder: str, key: str) -> List[str]:
+    """Record that the training of ``key`` in ``folder`` starts afresh:
+    the checkpoints another training left there (``epoch_N`` / ``iter_N``
+    / ``best_*.pth``, ``last_checkpoint``) are removed, so that neither
+    this training's resume nor the choice of its best checkpoint can pick
+    them up. Returns the names removed."""
+    os.makedirs(folder, exist_ok=True)
+    removed = sorted(name for name in os.listdir(folder)
+                     if CHECKPOINT_FILE.match(name)
+                     or name == 'last_checkpoint')
+    for name in removed:
+        os.remove(osp.join(folder, name))
+    path = osp.join(folder, STARTED)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(dict(fingerprint=key), f)
+    os.replace(path + '.tmp', path)
+    return removed
 
 
 def write_record(folder: str, key: str, **info) -> None:

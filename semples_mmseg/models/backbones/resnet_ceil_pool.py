@@ -1,6 +1,10 @@
 """mmseg's ResNet with the stem max-pool of the MSRA / Caffe DeepLab."""
 from mmseg.models.backbones import ResNet
 from mmseg.registry import MODELS
+from ..utils.checkpoint_state import check_init_state
+
+CONVERT_HINT = ('DeepLab\'s caffe-converted init files take mmseg\'s names '
+                'with tools/model_converters/deeplab_caffe2mmseg.py')
 
 
 @MODELS.register_module()
@@ -15,9 +19,22 @@ class ResNetCeilPool(ResNet):
     logits instead of 20 x 20). Everything else, the weights' names
     included, is mmseg's ``ResNet``; every argument is passed to it.
 
+    Its initial weights (``pretrained`` / ``init_cfg`` of type
+    ``Pretrained``) must fit: a file with other keys or shapes (an
+    unconverted DeepLab init file) is refused by :meth:`init_weights`,
+    naming the file and the keys, where mmengine would only log them.
+
     Shapes: (B, 3, H, W) -> the ``out_indices`` feature maps, as ``ResNet``.
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.maxpool.ceil_mode = True
+
+    def init_weights(self) -> None:
+        init = self.init_cfg
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            check_init_state(self, init['checkpoint'],
+                             prefix=init.get('prefix') or '',
+                             hint=CONVERT_HINT)
+        super().init_weights()

@@ -1,6 +1,7 @@
 """Losses: one per file, each a ``NamedLoss`` registered in mmseg's MODELS."""
 from .balanced_cross_entropy import BalancedCrossEntropyLoss
 from .cam_area import CAMAreaLoss
+from .cam_classification import CAMClassificationLoss
 from .clims_background_suppression import CLIMSBackgroundSuppressionLoss
 from .contrastive_prompt import ContrastivePromptLoss
 from .gradient_clipping_loss import GradientClippingLoss
@@ -11,5 +12,6 @@ from .weaktr_classification import WeakTrClassificationLoss
 __all__ = [
     'SegmentLabelMatchingLoss', 'ContrastivePromptLoss', 'PromptRefinementLoss',
     'WeakTrClassificationLoss', 'CLIMSBackgroundSuppressionLoss',
-    'CAMAreaLoss', 'BalancedCrossEntropyLoss', 'GradientClippingLoss'
+    'CAMAreaLoss', 'CAMClassificationLoss', 'BalancedCrossEntropyLoss',
+    'GradientClippingLoss'
 ]

@@ -277,10 +277,13 @@ def test_clims_toy_configs_train_on_the_demo_world(demo):
         "    dict(stage=2, max_epochs=1, lr=dict(prompt_learner=2.5e-2)),\n"
         "    dict(stage=3, max_epochs=1, losses=['match', 'cam', 'refine'],\n"
         "         lr=dict(cam_net=1e-2, classifier=1e-1), schedule='poly')])\n")
+    # from random weights: the baseline CAM they start from is the CLIMS
+    # route's (tests/projects/cooccur_demo/test_clims_route.py)
     subset = ['--cfg-options', 'train_dataloader.dataset.indices=16',
               'train_dataloader.batch_size=8',
               'val_dataloader.dataset.indices=4',
-              'test_dataloader.dataset.indices=4']
+              'test_dataloader.dataset.indices=4',
+              'model.cam_net.pretrained=None']
     train = [sys.executable, str(REPO / 'tools/train.py')]
     run_in(root, train + [str(CONFIGS / 'clims/toy_cooccur.py'),
                           '--work-dir', 'work_dirs/clims_toy',
