@@ -24,7 +24,7 @@ from mmengine.config import Config
 
 from .experiment import (DemoFiles, Experiment, derived_config, log_line,
                          train_in_process)
-from .phases import Progress, fingerprint, finished
+from .phase_records import Progress, fingerprint, finished
 from .seed_stats import mean_std, paired_difference
 from .world import OBJECT_NAMES
 
@@ -219,7 +219,7 @@ class AblationRunner:
 
     def _train(self, name: str, config: str, seed: int, output: str,
                upstream: Sequence[str] = ()) -> str:
-        from .phases import config_fingerprint
+        from .phase_records import config_fingerprint
         options = self.exp.weight_options() + [f'randomness.seed={seed}']
         if self.exp.small:
             options += [f'train_dataloader.dataset.indices={SMALL_TRAIN}',

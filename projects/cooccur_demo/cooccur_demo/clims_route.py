@@ -1,7 +1,7 @@
 """The CLIMS pair carried through CLIMS's own pipeline on the world.
 
 ``ClimsRoute(experiment, files=RouteFiles(...))`` runs, each step a phase
-reused when it finished before with the same inputs (``phases.py``)::
+reused when it finished before with the same inputs (``phase_records.py``)::
 
     baseline CAM (classification)   configs/clims/toy_cam_cooccur.py
       -> CLIMS                      configs/clims/toy_cooccur.py
@@ -24,7 +24,7 @@ in ``{work}/clims_route/`` (seed 0; another seed: ``clims_route/seed{N}``).
 The baseline CAM is copied to ``clims_route/cam.pth``, the toy CLIMS
 configs' default initial weights. A training interrupted by a stop
 continues from its newest checkpoint when the route is run again with the
-same inputs (``phases.started``). The configs and tools are files of a
+same inputs (``phase_records.started``). The configs and tools are files of a
 checkout: the demo's ``tools/clims_route.py`` passes them in.
 """
 import importlib.util
@@ -43,8 +43,8 @@ from PIL import Image
 
 from .experiment import (Experiment, atomic_copy, derived_config, log_line,
                          train_in_process)
-from .phases import (config_fingerprint, fingerprint, mark_started,
-                     started)
+from .phase_records import (config_fingerprint, fingerprint, mark_started,
+                            started)
 from . import world_eval
 
 SIDES = (('CLIMS', 'clims'), ('SemPLeS on CLIMS', 'semples'))

@@ -12,7 +12,8 @@ the demo and the ablation runner::
 ``work_dirs/cooccur/weaktr/baseline.pth`` and ``work_dirs/cooccur/toy_clip.pt``
 are the toy configs' default weight paths, so after the demo every tool runs
 on the toy configs with no option. Every phase records its fingerprint
-(``phases.py``); a rerun with the same world, CLIP, config and seed reuses it.
+(``phase_records.py``); a rerun with the same world, CLIP, config and seed
+reuses it.
 The configs and the training tool are files of a checkout, not of this
 package: the demo's tools pass them in a ``DemoFiles``.
 """
@@ -27,8 +28,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
-from .phases import (Progress, config_fingerprint, fingerprint, finished,
-                     read_record, write_record)
+from .phase_records import (Progress, config_fingerprint, fingerprint,
+                            finished, read_record, write_record)
 from .toy_clip import clip_model_cfg
 from .toy_clip_training import ensure_toy_clip
 from .world import write_world

@@ -20,8 +20,8 @@ after stage 3) on one split of the world:
    :func:`~semples_mmseg.pseudo_masks.export.score_masks` (mIoU over the
    background and the 6 objects).
 
-Each step is a phase (``phases.py``): its folder's ``phase.json`` records a
-fingerprint of its inputs (world, id list, config, checkpoint bytes,
+Each step is a phase (``phase_records.py``): its folder's ``phase.json``
+records a fingerprint of its inputs (world, id list, config, checkpoint bytes,
 threshold, SLIC scales, gamma), so a rerun reuses every finished step.
 """
 import hashlib
@@ -34,7 +34,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .phases import config_fingerprint, finished, fingerprint, write_record
+from .phase_records import (config_fingerprint, finished, fingerprint,
+                            write_record)
 
 #: FMA-WSSS's background exponent of its fine VOC seeds (coarse: 0.6)
 VOC_GAMMA = 0.7

@@ -4,7 +4,7 @@ small Segmenter trained on them with or without the gradient-clipping loss
 -> mIoU on the world's val split with its real masks.
 
 Each step is a function of its inputs; ``tools/weaktr_route.py`` runs them
-as phases (``phases.py``) and writes the table.
+as phases (``phase_records.py``) and writes the table.
 """
 import functools
 import json

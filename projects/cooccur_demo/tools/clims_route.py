@@ -47,7 +47,7 @@ from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 from cooccur_demo.clims_route import (LABELS, UPTO, ClimsRoute,
                                       planned_phases, results_markdown)
 from cooccur_demo.experiment import Experiment, log_line
-from cooccur_demo.phases import Progress
+from cooccur_demo.phase_records import Progress
 from project_files import DEMO_FILES, ROUTE_FILES
 
 #: the world and the toy CLIP come first (estimated seconds, as run_demo)

@@ -46,7 +46,7 @@ import numpy as np
 
 from cooccur_demo import world_eval
 from cooccur_demo.experiment import Experiment, derived_config, log_line
-from cooccur_demo.phases import Progress, fingerprint
+from cooccur_demo.phase_records import Progress, fingerprint
 from cooccur_demo.world import OBJECT_NAMES
 from project_files import DEMO_FILES, IMAGE_DEMO
 

@@ -43,8 +43,9 @@ from mmseg.utils import register_all_modules
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from cooccur_demo import weaktr_route as route
 from cooccur_demo.experiment import log_line
-from cooccur_demo.phases import (Progress, config_fingerprint, fingerprint,
-                                 finished, read_record, write_record)
+from cooccur_demo.phase_records import (Progress, config_fingerprint,
+                                        fingerprint, finished, read_record,
+                                        write_record)
 from project_files import CONFIGS, DEMO_FILES
 from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS
 from semples_mmseg.utils.output_dirs import (OutputDirError,

@@ -15,7 +15,7 @@ from PIL import Image
 from cooccur_demo.clims_route import (SIDES, ClimsRoute, best_checkpoint,
                                       ir_label_quality, planned_phases,
                                       results_markdown)
-from cooccur_demo.phases import STARTED, started
+from cooccur_demo.phase_records import STARTED, started
 
 REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from cooccur_demo.phases import (Progress, fingerprint, finished,
+from cooccur_demo.phase_records import (Progress, fingerprint, finished,
                                  format_seconds, write_record)
 from cooccur_demo.seed_stats import mean_std, paired_difference
 
@@ -43,7 +43,7 @@ def test_phase_record_is_reused_only_with_same_key_and_outputs(tmp_path):
 
 def test_progress_eta_rescales_estimates_by_measured_speed(monkeypatch):
     clock = [0.]
-    monkeypatch.setattr('cooccur_demo.phases.time.time',
+    monkeypatch.setattr('cooccur_demo.phase_records.time.time',
                         lambda: clock[0])
     lines = []
     p = Progress(dict(a=10., b=10., c=20.), log=lines.append)
@@ -60,7 +60,7 @@ def test_progress_eta_rescales_estimates_by_measured_speed(monkeypatch):
 
 
 def test_config_fingerprint_ignores_worker_settings_only(tmp_path):
-    from cooccur_demo.phases import config_fingerprint
+    from cooccur_demo.phase_records import config_fingerprint
     config = tmp_path / 'cfg.py'
     config.write_text(
         "train_dataloader = dict(batch_size=2, num_workers=2, "
