@@ -6,10 +6,11 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 from .image_labels import read_id_list
 from .scan import ScanItem, scan_files
+from .seeded_samples import SeededSamplesMixin
 
 
 @DATASETS.register_module()
-class PseudoMaskDataset(BaseSegDataset):
+class PseudoMaskDataset(SeededSamplesMixin, BaseSegDataset):
     """Ids of ``ann_file``; image ``{img_path}/{id}{img_suffix}``, mask
     ``{seg_map_path}/{id}{seg_map_suffix}`` (``data_prefix``, under
     ``data_root``), as mmseg's own datasets.
@@ -93,12 +94,3 @@ class PseudoMaskDataset(BaseSegDataset):
                    workers=options.get('workers'),
                    source=source)
         return data_list
-
-    def __getitem__(self, idx: int) -> dict:
-        """A sample; an index with ``seeded_rng`` (``SeededSampler``'s) runs
-        the pipeline with the generators seeded by that sample's seed."""
-        seeded_rng = getattr(idx, 'seeded_rng', None)
-        if seeded_rng is None:
-            return super().__getitem__(idx)
-        with seeded_rng():
-            return super().__getitem__(int(idx))

@@ -11,9 +11,10 @@ from ..utils.preflight import (InputPath, join_root, pipeline_reads_masks,
                                seg_dataset_inputs)
 from .image_labels import read_id_list, read_label_file
 from .scan import ScanItem, scan_files
+from .seeded_samples import SeededSamplesMixin
 
 
-class WeakLabelSegDataset(BaseSegDataset):
+class WeakLabelSegDataset(SeededSamplesMixin, BaseSegDataset):
     """Ids from ``ann_file``; each sample carries ``img_labels`` (K,) float32.
 
     Labels come from ``label_file`` (a pickled dict id -> (K,) multi-hot, the
@@ -179,15 +180,6 @@ class WeakLabelSegDataset(BaseSegDataset):
             f'{self.ann_file} in {time.perf_counter() - start:.1f} s'
             f'{" (scan=False skips it)" if enabled else ""}',
             logger='current')
-
-    def __getitem__(self, idx: int) -> dict:
-        """A sample; an index with ``seeded_rng`` (``SeededSampler``'s) runs
-        the pipeline with the generators seeded by that sample's seed."""
-        seeded_rng = getattr(idx, 'seeded_rng', None)
-        if seeded_rng is None:
-            return super().__getitem__(idx)
-        with seeded_rng():
-            return super().__getitem__(int(idx))
 
     def load_label_table(self,
                          ids: List[str]) -> Optional[Dict[str, np.ndarray]]:
