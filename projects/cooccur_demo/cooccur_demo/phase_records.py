@@ -197,3 +197,11 @@ class Progress:
                         f"{'reused' if reused else format_seconds(seconds)} |")
         rows.append(f'| all | {format_seconds(time.time() - self.start)} |')
         return '\n'.join(rows)
+
+    def timing_report(self) -> str:
+        """The summary under a line with the date, CPU count and load
+        average: what a run prints at its end."""
+        load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
+        return (f'\nTimes ({time.strftime("%Y-%m-%d %H:%M")}, '
+                f'{os.cpu_count()} CPUs, load average {load}):\n' +
+                self.summary())

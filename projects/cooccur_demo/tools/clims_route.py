@@ -38,7 +38,6 @@ import os
 import os.path as osp
 import subprocess
 import sys
-import time
 
 # first: importing semples_mmseg sets the OpenMP thread policy before torch
 # loads OpenMP (semples_mmseg/utils/thread_policy.py)
@@ -113,10 +112,7 @@ def main(argv=None):
         with open(osp.join(route.folder, 'results.md'), 'w') as f:
             f.write(table + '\n')
         log_line(f"results in {osp.join(route.folder, 'results.md')}")
-    print(f'\nTimes ({time.strftime("%Y-%m-%d %H:%M")}, '
-          f'{os.cpu_count()} CPUs, load average '
-          f'{", ".join(f"{v:.1f}" for v in os.getloadavg())}):\n' +
-          progress.summary())
+    print(progress.timing_report())
 
 
 if __name__ == '__main__':

@@ -36,7 +36,6 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import time
 
 # first: importing semples_mmseg sets the OpenMP thread policy before torch
 # loads OpenMP (semples_mmseg/utils/thread_policy.py)
@@ -235,10 +234,7 @@ def main():
     progress.end('pictures')
     log_line(f"results in {osp.join(exp.work, 'results.md')}, pictures in "
              f"{osp.join(exp.work, 'pictures')}")
-    print(f'\nTimes ({time.strftime("%Y-%m-%d %H:%M")}, '
-          f'{os.cpu_count()} CPUs, load average '
-          f'{", ".join(f"{v:.1f}" for v in os.getloadavg())}):\n' +
-          progress.summary())
+    print(progress.timing_report())
 
 
 if __name__ == '__main__':

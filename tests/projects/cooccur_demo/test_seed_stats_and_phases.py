@@ -57,6 +57,12 @@ def test_progress_eta_rescales_estimates_by_measured_speed(monkeypatch):
     assert lines[1] == '[2/3] b: elapsed 30 s, ETA 1 min 30 s'
     assert '| b | reused |' in p.summary()
     assert format_seconds(3725) == '1 h 02 min'
+    monkeypatch.setattr('cooccur_demo.phase_records.os.getloadavg',
+                        lambda: (1.25, 2.0, 3.0))
+    monkeypatch.setattr('cooccur_demo.phase_records.os.cpu_count', lambda: 2)
+    head, table = p.timing_report().lstrip('\n').split('\n', 1)
+    assert head.endswith(', 2 CPUs, load average 1.2, 2.0, 3.0):')
+    assert table == p.summary()
 
 
 def test_config_fingerprint_ignores_worker_settings_only(tmp_path):
