@@ -50,7 +50,9 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
 from semples_mmseg.apis import load_segmentor
-from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  start_process_group)
 from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
 from semples_mmseg.pseudo_masks.export import (
     cam_pass, check_or_record_settings, checkpoint_num_classes, output_ids,
@@ -100,9 +102,7 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     prepare_launch(cfg, args.launcher)
-    if args.launcher != 'none' and not torch.distributed.is_initialized():
-        from mmengine.dist import init_dist
-        init_dist(args.launcher)
+    start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
     # ---- everything that can be wrong is checked before the first image

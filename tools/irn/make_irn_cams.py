@@ -32,7 +32,9 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.apis import load_segmentor
-from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  start_process_group)
 from semples_mmseg.models.segmentors.cam_inference import CAMInferenceSettings
 from semples_mmseg.pseudo_masks.export import checkpoint_num_classes
 from semples_mmseg.pseudo_masks.irn_cam_files import (irn_cam_path,
@@ -75,9 +77,7 @@ def main(argv=None):
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     prepare_launch(cfg, args.launcher)
-    if args.launcher != 'none' and not torch.distributed.is_initialized():
-        from mmengine.dist import init_dist
-        init_dist(args.launcher)
+    start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
     # ---- everything that can be wrong is checked before the first image

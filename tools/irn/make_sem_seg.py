@@ -33,7 +33,9 @@ from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
 from semples_mmseg.apis import load_segmentor
-from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  start_process_group)
 from semples_mmseg.pseudo_masks.export import (gt_pairs, mask_path,
                                                png_complete, save_scores,
                                                score_masks, scores_markdown)
@@ -111,9 +113,7 @@ def main(argv=None):
     if args.workers < 0:
         raise SystemExit(f'--workers must be >= 0, got {args.workers}')
     prepare_launch(cfg, args.launcher)
-    if args.launcher != 'none' and not torch.distributed.is_initialized():
-        from mmengine.dist import init_dist
-        init_dist(args.launcher)
+    start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
     # ---- everything that can be wrong is checked before the first image

@@ -33,13 +33,15 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dist import barrier, get_dist_info, init_dist
+from mmengine.dist import barrier, get_dist_info
 
 from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
-from semples_mmseg.engine.cpu_distributed import finish_launch, prepare_launch
+from semples_mmseg.engine.cpu_distributed import (finish_launch,
+                                                  prepare_launch,
+                                                  start_process_group)
 from semples_mmseg.pseudo_masks.export import (TEMPORARY,
                                                check_or_record_settings,
                                                remove_temporaries)
@@ -125,8 +127,7 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     prepare_launch(cfg, args.launcher)
-    if args.launcher != 'none' and not torch.distributed.is_initialized():
-        init_dist(args.launcher)
+    start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
     dataset_cfg = dict(cfg.test_dataloader.dataset)
