@@ -19,6 +19,9 @@ reused when it finished before with the same inputs (``phase_records.py``)::
                 (tools/irn/make_sem_seg.py)
       deeplab   DeepLab-V2 trained on them, mIoU on the val split
                 (tools/train.py configs/deeplabv2/toy_deeplabv2_cooccur.py)
+      scaled/   ir_label, irn, sem_seg and deeplab again with CLIMS's
+                IR-label and walk thresholds mapped to the side's CAMs
+                (``scaled_thresholds``)
 
 in ``{work}/clims_route/`` (seed 0; another seed: ``clims_route/seed{N}``).
 The baseline CAM is copied to ``clims_route/cam.pth``, the toy CLIMS
@@ -29,6 +32,7 @@ checkout: the demo's ``tools/clims_route.py`` passes them in.
 """
 import importlib.util
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -48,6 +52,16 @@ from .phase_records import (config_fingerprint, fingerprint, mark_started,
 from . import world_eval
 
 SIDES = (('CLIMS', 'clims'), ('SemPLeS on CLIMS', 'semples'))
+#: the IRNet steps' thresholds: ``clims`` CLIMS's constants as the VOC
+#: configs run them, ``scaled`` the same constants mapped to the side's
+#: CAMs (``scaled_thresholds``), in ``{side}/scaled/``
+IR_THRESHOLDS = ('clims', 'scaled')
+#: the seed threshold of the CAMs CLIMS's constants were set for (IRNet's
+#: and CLIMS's ``cam_eval_thres``)
+CLIMS_SEED_THRESHOLD = 0.15
+#: the IRNet config's thresholds that ``scaled`` maps
+SCALED_KEYS = ('ir_labels.fg_threshold', 'ir_labels.bg_threshold',
+               'random_walk.bg_threshold')
 LABELS = {side: name for name, side in SIDES}
 TRAIN_LIST = 'ImageSets/Segmentation/train.txt'
 #: where each stop of --upto ends
@@ -76,19 +90,58 @@ STEP_COST = {'seeds': 240, 'IRNet CAMs': 180, 'IR labels': 60,
 #: the steps each --upto stop runs per side
 UPTO_STEPS = {'pair': ('seeds', ), 'walk': tuple(STEP_COST)[:-1],
               'deeplab': tuple(STEP_COST)}
+#: the steps that run once per --ir-thresholds choice
+THRESHOLD_STEPS = ('IR labels', 'boundary branch', 'random walk',
+                   'DeepLab-V2')
 
 
-def planned_phases(upto: str, sides: Sequence[str] = tuple(LABELS)
+def step_name(step: str, thresholds: str = 'clims') -> str:
+    """A side's step as the progress lines name it."""
+    return step if thresholds == 'clims' else f'{step} ({thresholds})'
+
+
+def planned_phases(upto: str, sides: Sequence[str] = tuple(LABELS),
+                   ir_thresholds: Sequence[str] = IR_THRESHOLDS
                    ) -> Dict[str, float]:
     """Phase name -> estimated seconds of a run of ``sides`` up to
     ``upto``, in the order ``ClimsRoute.run`` runs them."""
     out = {'baseline CAM': TRAINING_COST['baseline CAM']}
     for side in sides:
         out[LABELS[side]] = TRAINING_COST[LABELS[side]]
+        steps = UPTO_STEPS[upto]
         out.update({f'{LABELS[side]}: {step}': STEP_COST[step]
-                    for step in UPTO_STEPS[upto]})
+                    for step in steps if step not in THRESHOLD_STEPS})
+        for thresholds in ir_thresholds:
+            out.update({
+                f'{LABELS[side]}: {step_name(step, thresholds)}':
+                STEP_COST[step]
+                for step in steps if step in THRESHOLD_STEPS})
     if set(sides) == set(LABELS):
         out['baseline CAM: seeds'] = 60
+    return out
+
+
+def scaled_thresholds(config: str, seed_threshold: float, *,
+                      reference: float = CLIMS_SEED_THRESHOLD
+                      ) -> Dict[str, float]:
+    """``config``'s IR-label and walk thresholds (``SCALED_KEYS``) for CAMs
+    whose seed threshold is ``seed_threshold`` rather than ``reference``.
+
+    Each constant x becomes x ** (ln seed_threshold / ln reference), the
+    power that takes ``reference`` to ``seed_threshold``: 0 and 1 stay, so
+    does the order of the constants and where they sit around the seed
+    threshold. CLIMS's 0.30 / 0.10 / 0.2 for CAMs whose seed threshold is
+    0.70: 0.797 / 0.649 / 0.739 (rounded to 4 digits).
+    """
+    if not 0 < seed_threshold < 1:
+        raise ValueError(f'seed_threshold must be in (0, 1), got '
+                         f'{seed_threshold}')
+    cfg = Config.fromfile(config)
+    power = math.log(seed_threshold) / math.log(reference)
+    out = {}
+    for key in SCALED_KEYS:
+        section, name = key.split('.')
+        out[key] = round(float(cfg[section][name])**power, 4)
     return out
 
 
@@ -239,14 +292,22 @@ class ClimsRoute:
         in_process: run the trainings in this process (the small variant)
             rather than through the experiment's ``tools/train.py`` in a
             process of their own.
+        ir_thresholds: which of ``IR_THRESHOLDS`` the IRNet steps run
+            with, each in its own folders.
     """
 
     def __init__(self, exp: Experiment, *, files: RouteFiles, seed: int = 0,
-                 in_process: bool = False) -> None:
+                 in_process: bool = False,
+                 ir_thresholds: Sequence[str] = IR_THRESHOLDS) -> None:
+        unknown = set(ir_thresholds) - set(IR_THRESHOLDS)
+        if unknown or not ir_thresholds:
+            raise ValueError(f'ir_thresholds must be some of {IR_THRESHOLDS}'
+                             f', got {list(ir_thresholds)}')
         self.exp = exp
         self.files = files
         self.seed = seed
         self.in_process = in_process
+        self.ir_thresholds = tuple(ir_thresholds)
         self.folder = osp.join(exp.work, 'clims_route',
                                *([f'seed{seed}'] if seed else []))
         self.cam_ckpt = osp.join(self.folder, 'cam.pth')
@@ -402,11 +463,46 @@ class ClimsRoute:
                 for key, value in (('data_root', self.exp.world),
                                    ('ann_file', self.train_list))]
 
-    def walk(self, side: str) -> Dict:
-        """CAM files -> IR labels -> boundary branch -> random walk."""
+    def threshold_folder(self, side: str, thresholds: str) -> str:
+        """Where the IRNet steps of ``side`` with ``thresholds`` write."""
+        base = osp.join(self.folder, side)
+        return base if thresholds == 'clims' else osp.join(base, thresholds)
+
+    def threshold_options(self, side: str, thresholds: str) -> List[str]:
+        """``--cfg-options`` of the IRNet steps for ``thresholds``: none
+        for CLIMS's constants, else ``scaled_thresholds`` at the side's
+        seed threshold (chosen on the val split by ``score_seeds``)."""
+        if thresholds == 'clims':
+            return []
+        scaled = scaled_thresholds(self.files.irn_config,
+                                   self.results[side]['threshold'])
+        return [f'{key}={value}' for key, value in scaled.items()]
+
+    def irn_cams(self, side: str) -> str:
+        """The side's IRNet CAM files of the train split (one phase for
+        every choice of thresholds); returns the phase's fingerprint."""
+        cams = osp.join(self.folder, side, 'cams')
+        key = fingerprint('irn cams', self.keys[side], self.train_list)
+        if self.keys.get(f'{side} cams') == key:
+            return key
+        self.exp.phase(
+            f'{LABELS[side]}: IRNet CAMs', cams, key, [cams],
+            tool_step(self.files.irn_tools, 'make_irn_cams', [
+                self.side_config(side), self.ckpts[side], '--out-dir', cams,
+                '--ann-file', self.train_list, '--overwrite', '--workers',
+                '0', '--cfg-options',
+                f'test_dataloader.dataset.data_root={self.exp.world}']))
+        self.keys[f'{side} cams'] = key
+        return key
+
+    def walk(self, side: str, thresholds: str = 'clims') -> Dict:
+        """CAM files -> IR labels -> boundary branch -> random walk, the
+        IR labels and the walk with ``thresholds`` (``IR_THRESHOLDS``)."""
         base, label = osp.join(self.folder, side), LABELS[side]
-        cams, labels = osp.join(base, 'cams'), osp.join(base, 'ir_label')
-        irn, sem_seg = osp.join(base, 'irn'), osp.join(base, 'sem_seg')
+        name = partial(step_name, thresholds=thresholds)
+        out = self.threshold_folder(side, thresholds)
+        cams, labels = osp.join(base, 'cams'), osp.join(out, 'ir_label')
+        irn, sem_seg = osp.join(out, 'irn'), osp.join(out, 'sem_seg')
         irn_cfg = self.shortened(
             self.files.irn_config, 'toy_irn_cooccur',
             'train_cfg = dict(max_epochs=1)\n'
@@ -414,21 +510,13 @@ class ClimsRoute:
             'by_epoch=True, begin=0, end=1, convert_to_iter_based=True)]\n'
             'train_dataloader = dict(batch_size=8)\n')
         step = partial(tool_step, self.files.irn_tools)
-        options = self.irn_options()
+        options = self.irn_options() + self.threshold_options(
+            side, thresholds)
 
-        key = fingerprint('irn cams', self.keys[side], self.train_list)
-        self.exp.phase(
-            f'{label}: IRNet CAMs', cams, key, [cams],
-            step('make_irn_cams', [
-                self.side_config(side), self.ckpts[side], '--out-dir', cams,
-                '--ann-file', self.train_list, '--overwrite', '--workers',
-                '0', '--cfg-options',
-                f'test_dataloader.dataset.data_root={self.exp.world}']))
-
-        key = fingerprint('ir labels', key,
+        key = fingerprint('ir labels', self.irn_cams(side),
                           config_fingerprint(irn_cfg, options))
         self.exp.phase(
-            f'{label}: IR labels', labels, key, [labels],
+            f'{label}: {name("IR labels")}', labels, key, [labels],
             step('make_ir_labels', [
                 irn_cfg, '--cam-dir', cams, '--out-dir', labels,
                 '--overwrite', '--workers', '0', '--cfg-options', *options]))
@@ -444,17 +532,18 @@ class ClimsRoute:
         boundary = osp.join(irn, f'epoch_{epochs}.pth')
         key = fingerprint('boundary', key, self.keys['cam'],
                           config_fingerprint(irn_cfg, train_options))
-        self.exp.phase(f'{label}: boundary branch', irn, key, [boundary],
+        self.exp.phase(f'{label}: {name("boundary branch")}', irn, key,
+                       [boundary],
                        lambda: self.train(irn_cfg, irn, train_options, key))
 
         scores = osp.join(sem_seg, 'scores.json')
         key = fingerprint('walk', key)
         self.exp.phase(
-            f'{label}: random walk', sem_seg, key, [scores],
+            f'{label}: {name("random walk")}', sem_seg, key, [scores],
             step('make_sem_seg', [
                 irn_cfg, boundary, '--cam-dir', cams, '--out-dir', sem_seg,
                 '--overwrite', '--workers', '0', '--cfg-options', *options]))
-        self.keys[f'{side} walk'] = key
+        self.keys[f'{side} walk {thresholds}'] = key
         from semples_mmseg.pseudo_masks.export import gt_pairs
         from mmseg.registry import DATASETS
         score_set = DATASETS.build(dict(
@@ -463,10 +552,12 @@ class ClimsRoute:
         return dict(walk=read_json(scores),
                     ir_labels=ir_label_quality(labels, gt_pairs(score_set)))
 
-    def deeplab(self, side: str) -> Dict:
-        """DeepLab-V2 on the side's walk masks; mIoU on the val split."""
+    def deeplab(self, side: str, thresholds: str = 'clims') -> Dict:
+        """DeepLab-V2 on the side's walk masks (those of ``thresholds``);
+        mIoU on the val split."""
         from mmengine.runner import Runner
-        folder = osp.join(self.folder, side, 'deeplab')
+        out = self.threshold_folder(side, thresholds)
+        folder = osp.join(out, 'deeplab')
         config = self.shortened(
             self.files.deeplab_config, 'toy_deeplabv2_cooccur',
             f'iterations = {SMALL_DEEPLAB_ITERS}\n'
@@ -476,7 +567,7 @@ class ClimsRoute:
             f'val_interval={SMALL_DEEPLAB_ITERS})\n'
             f'default_hooks = dict(checkpoint=dict('
             f'interval={SMALL_DEEPLAB_ITERS}))\n')
-        masks = osp.join(self.folder, side, 'sem_seg')
+        masks = osp.join(out, 'sem_seg')
         options = [
             f'train_dataloader.dataset.data_root={self.exp.world}',
             f'val_dataloader.dataset.data_root={self.exp.world}',
@@ -486,8 +577,8 @@ class ClimsRoute:
         ] + self.subset_options(('train', 'val', 'test'))
         iters = Config.fromfile(config).train_cfg.max_iters
         ckpt = osp.join(folder, f'iter_{iters}.pth')
-        out = osp.join(folder, 'test.json')
-        key = fingerprint('deeplab', self.keys[f'{side} walk'],
+        result = osp.join(folder, 'test.json')
+        key = fingerprint('deeplab', self.keys[f'{side} walk {thresholds}'],
                           config_fingerprint(config, options))
 
         def run():
@@ -500,10 +591,13 @@ class ClimsRoute:
             cfg.work_dir = osp.join(folder, 'test')
             cfg.load_from = ckpt
             metrics = Runner.from_cfg(cfg).test()
-            write_json({k: float(v) for k, v in metrics.items()}, out)
+            write_json({k: float(v) for k, v in metrics.items()},
+                       result)
 
-        self.exp.phase(f'{LABELS[side]}: DeepLab-V2', folder, key, [out], run)
-        return read_json(out)
+        self.exp.phase(
+            f'{LABELS[side]}: {step_name("DeepLab-V2", thresholds)}', folder,
+            key, [result], run)
+        return read_json(result)
 
     # ------------------------------------------------------------------
     def run(self, upto: str = 'deeplab',
@@ -520,9 +614,17 @@ class ClimsRoute:
                 **self.score_seeds(side, masks=upto != 'pair'))
             if upto == 'pair':
                 continue
-            self.results[side].update(self.walk(side))
-            if upto == 'deeplab':
-                self.results[side]['deeplab'] = self.deeplab(side)
+            for thresholds in self.ir_thresholds:
+                scores = self.walk(side, thresholds)
+                if upto == 'deeplab':
+                    scores['deeplab'] = self.deeplab(side, thresholds)
+                if thresholds == 'clims':
+                    self.results[side].update(scores)
+                else:
+                    self.results[side][thresholds] = dict(
+                        scores, thresholds=scaled_thresholds(
+                            self.files.irn_config,
+                            self.results[side]['threshold']))
         if set(sides) != set(LABELS):
             return self.results
         self.results['cam'] = dict(
@@ -550,7 +652,9 @@ class ClimsRoute:
 
 
 def results_markdown(results: Dict) -> str:
-    """The route's table: the two sides, their difference."""
+    """The route's table: the two sides, their difference; the IRNet rows
+    once for CLIMS's thresholds and once for each other choice of
+    ``IR_THRESHOLDS`` that ran."""
     a, b = results['clims'], results['semples']
 
     def row(label: str, get: Callable, fmt: str = '{:.1f}') -> str:
@@ -561,6 +665,26 @@ def results_markdown(results: Dict) -> str:
         return (f'| {label} | {fmt.format(x)} | {fmt.format(y)} | '
                 f'{y - x:+.1f} |')
 
+    def irnet_rows(scores: Callable, suffix: str = '') -> List[str]:
+        out = [
+            row(f'IR labels{suffix}: share of pixels labelled, train (%)',
+                lambda s: scores(s)['ir_labels']['coverage']),
+            row(f'IR labels{suffix}: accuracy of the labelled pixels (%)',
+                lambda s: scores(s)['ir_labels']['accuracy']),
+            row(f'IRNet random-walk masks{suffix}, train',
+                lambda s: scores(s)['walk']['mIoU']),
+            row(f'DeepLab-V2 on the walk masks{suffix}, val',
+                lambda s: scores(s)['deeplab']['mIoU']),
+        ]
+        try:
+            classes = list(scores(a)['walk']['per_class'])
+        except (KeyError, TypeError):
+            classes = []
+        return out + [
+            row(f'walk masks{suffix} IoU {cls}',
+                lambda s, c=cls: scores(s)['walk']['per_class'][c])
+            for cls in classes]
+
     rows = ['| CLIMS pair on the world | CLIMS | SemPLeS on CLIMS | delta |',
             '|---|---|---|---|']
     rows += [
@@ -569,18 +693,16 @@ def results_markdown(results: Dict) -> str:
         row('home-scene FP, val (mean %)', lambda s: s['fp_mean']),
         row('seed mIoU, train (that threshold)', lambda s: s['seed_train']),
         row('threshold + CRF masks, train', lambda s: s['crf_masks']),
-        row('IR labels: share of pixels labelled, train (%)',
-            lambda s: s['ir_labels']['coverage']),
-        row('IR labels: accuracy of the labelled pixels (%)',
-            lambda s: s['ir_labels']['accuracy']),
-        row('IRNet random-walk masks, train', lambda s: s['walk']['mIoU']),
-        row('DeepLab-V2 on the walk masks, val', lambda s: s['deeplab'][
-            'mIoU']),
     ]
-    classes = list((a.get('walk') or {}).get('per_class') or {})
-    for cls in classes:
-        rows.append(row(f'walk masks IoU {cls}',
-                        lambda s, c=cls: s['walk']['per_class'][c]))
+    rows += irnet_rows(lambda s: s)
+    for thresholds in IR_THRESHOLDS[1:]:
+        if thresholds not in a or thresholds not in b:
+            continue
+        values = [' / '.join(f'{v:.3f}' for v in side[thresholds][
+            'thresholds'].values()) for side in (a, b)]
+        rows.append(f'| {thresholds} thresholds (IR fg / IR bg / walk bg) | '
+                    f'{values[0]} | {values[1]} | |')
+        rows += irnet_rows(lambda s, t=thresholds: s[t], f' ({thresholds})')
     cam = results.get('cam')
     note = ('' if not cam else
             f"\nBoth sides start from the baseline CAM (classification): "

@@ -2,7 +2,8 @@
 
     python projects/cooccur_demo/tools/clims_route.py \
         [--work-dir work_dirs/cooccur] [--seed 0] \
-        [--upto pair|walk|deeplab] [--jobs 1|2] [--small]
+        [--upto pair|walk|deeplab] [--jobs 1|2] [--small] \
+        [--ir-thresholds clims scaled]
 
 On the demo's world and toy CLIP (written or reused as tools/run_demo.py
 does), with the repository's own tools and this project's configs:
@@ -22,6 +23,12 @@ does), with the repository's own tools and this project's configs:
    stops here);
 5. per side, DeepLab-V2 (configs/deeplabv2/toy_deeplabv2_cooccur.py)
    trained on the walk's masks, mIoU on the 120 val images.
+
+Steps 4 (from the IR labels) and 5 run once per ``--ir-thresholds``
+choice: ``clims``, CLIMS's IR-label and walk thresholds (0.30 / 0.10, 0.2)
+as the VOC configs run them; ``scaled``, the same constants mapped to the
+side's CAMs, whose seed threshold (chosen on val) is not CLIMS's 0.15
+(``cooccur_demo.clims_route.scaled_thresholds``). Default: both.
 
 Prints the table and writes ``{work}/clims_route[/seed{N}]/results.md``
 and ``results.json``. Every phase is reused on a rerun when it finished
@@ -43,8 +50,9 @@ import sys
 # loads OpenMP (semples_mmseg/utils/thread_policy.py)
 from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
-from cooccur_demo.clims_route import (LABELS, UPTO, ClimsRoute,
-                                      planned_phases, results_markdown)
+from cooccur_demo.clims_route import (IR_THRESHOLDS, LABELS, UPTO,
+                                      ClimsRoute, planned_phases,
+                                      results_markdown)
 from cooccur_demo.experiment import Experiment, log_line
 from cooccur_demo.phase_records import Progress
 from project_files import DEMO_FILES, ROUTE_FILES
@@ -57,7 +65,8 @@ def run_sides_apart(args, folder: str) -> None:
     """``--jobs 2``: this command with ``--side`` for each side, in two
     processes at once; stop naming the log of a side that failed."""
     command = [sys.executable, osp.abspath(__file__), '--work-dir',
-               args.work_dir, '--seed', str(args.seed), '--upto', args.upto
+               args.work_dir, '--seed', str(args.seed), '--upto', args.upto,
+               '--ir-thresholds', *args.ir_thresholds
                ] + (['--small'] if args.small else [])
     running = []
     for side in LABELS:
@@ -86,6 +95,11 @@ def main(argv=None):
     parser.add_argument('--side', choices=tuple(LABELS),
                         help='run this side only (no table)')
     parser.add_argument('--small', action='store_true')
+    parser.add_argument(
+        '--ir-thresholds', nargs='+', choices=IR_THRESHOLDS,
+        default=list(IR_THRESHOLDS),
+        help='the IRNet steps\' thresholds: CLIMS\'s, scaled to the '
+        'side\'s CAMs, or both (the default)')
     args = parser.parse_args(argv)
     if args.seed < 0:
         raise SystemExit(f'--seed must be >= 0, got {args.seed}')
@@ -93,13 +107,16 @@ def main(argv=None):
     register_all_modules(init_default_scope=True)
     sides = (args.side, ) if args.side else tuple(LABELS)
     progress = Progress(
-        dict(SETUP_COST, **planned_phases(args.upto, sides)), log=log_line)
+        dict(SETUP_COST, **planned_phases(args.upto, sides,
+                                          args.ir_thresholds)),
+        log=log_line)
     exp = Experiment(args.work_dir, files=DEMO_FILES, small=args.small,
                      progress=progress)
     exp.ensure_world()
     exp.ensure_clip()
     route = ClimsRoute(exp, files=ROUTE_FILES, seed=args.seed,
-                       in_process=args.small)
+                       in_process=args.small,
+                       ir_thresholds=args.ir_thresholds)
     if args.jobs == 2 and not args.side:
         route.ensure_cam()
         run_sides_apart(args, route.folder)

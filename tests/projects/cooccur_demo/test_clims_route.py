@@ -14,12 +14,13 @@ from PIL import Image
 
 from cooccur_demo.clims_route import (SIDES, ClimsRoute, best_checkpoint,
                                       ir_label_quality, planned_phases,
-                                      results_markdown)
+                                      results_markdown, scaled_thresholds)
 from cooccur_demo.phase_records import STARTED, started
 
 REPO = Path(__file__).resolve().parents[3]
 PROJECT = REPO / 'projects' / 'cooccur_demo'
 TOOL = PROJECT / 'tools' / 'clims_route.py'
+IRN_CONFIG = PROJECT / 'configs' / 'irn' / 'toy_irn_cooccur.py'
 
 
 def test_ir_label_quality_by_hand(tmp_path):
@@ -44,10 +45,55 @@ def test_planned_phases_follow_the_stop():
     assert list(planned_phases('pair', ['semples'])) == [
         'baseline CAM', 'SemPLeS on CLIMS', 'SemPLeS on CLIMS: seeds']
     full = planned_phases('deeplab')
+    clims_only = planned_phases('deeplab', ir_thresholds=['clims'])
     for name, _ in SIDES:
         for step in ('IRNet CAMs', 'IR labels', 'boundary branch',
                      'random walk', 'DeepLab-V2'):
             assert f'{name}: {step}' in full
+            assert f'{name}: {step}' in clims_only
+        # the CAM files serve both thresholds; the steps after them run
+        # once more with the scaled ones, after CLIMS's
+        for step in ('IR labels', 'boundary branch', 'random walk',
+                     'DeepLab-V2'):
+            assert f'{name}: {step} (scaled)' in full
+            assert f'{name}: {step} (scaled)' not in clims_only
+        names = list(full)
+        assert (names.index(f'{name}: DeepLab-V2') <
+                names.index(f'{name}: IR labels (scaled)'))
+    assert f'{name}: IRNet CAMs (scaled)' not in full
+    assert len(full) == len(clims_only) + 8
+
+
+def test_scaled_thresholds_by_hand():
+    # power ln 0.70 / ln 0.15 = 0.18802: 0.30 -> 0.7974, 0.10 -> 0.6486,
+    # 0.2 -> 0.7389 (CLIMS's IR labels and walk background)
+    assert scaled_thresholds(str(IRN_CONFIG), 0.70) == {
+        'ir_labels.fg_threshold': 0.7974,
+        'ir_labels.bg_threshold': 0.6486,
+        'random_walk.bg_threshold': 0.7389}
+    # CAMs at CLIMS's own seed threshold keep CLIMS's constants
+    assert scaled_thresholds(str(IRN_CONFIG), 0.15) == {
+        'ir_labels.fg_threshold': 0.3, 'ir_labels.bg_threshold': 0.1,
+        'random_walk.bg_threshold': 0.2}
+    # a lower seed threshold lowers them: 0.05 ** (ln 0.05 / ln 0.15)...
+    low = scaled_thresholds(str(IRN_CONFIG), 0.05)
+    assert low['ir_labels.fg_threshold'] == pytest.approx(
+        0.3**(np.log(0.05) / np.log(0.15)), abs=1e-4)
+    assert low['ir_labels.bg_threshold'] < 0.05 < low[
+        'ir_labels.fg_threshold']
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match='seed_threshold'):
+            scaled_thresholds(str(IRN_CONFIG), bad)
+
+
+def test_unknown_ir_thresholds_are_refused(tmp_path):
+
+    class Exp:
+        work, small = str(tmp_path), False
+
+    for bad in (['clims', 'percentile'], []):
+        with pytest.raises(ValueError, match='ir_thresholds'):
+            ClimsRoute(Exp(), files=None, ir_thresholds=bad)
 
 
 def run_in(cwd, args):
@@ -87,10 +133,14 @@ def test_route_writes_every_step_and_the_table(route):
             assert masks == sorted(train_ids), step
         label = np.array(Image.open(base / 'ir_label' / f'{train_ids[0]}.png'))
         assert set(np.unique(label)) <= {0, 1, 2, 3, 4, 5, 6, 255}
-        walk = json.loads((base / 'sem_seg' / 'scores.json').read_text())
-        assert walk['images'] == 8 and 0 <= walk['mIoU'] <= 100
-        deeplab = json.loads((base / 'deeplab' / 'test.json').read_text())
-        assert 0 <= deeplab['mIoU'] <= 100
+        for out in (base, base / 'scaled'):
+            walk = json.loads((out / 'sem_seg' / 'scores.json').read_text())
+            assert walk['images'] == 8 and 0 <= walk['mIoU'] <= 100
+            deeplab = json.loads((out / 'deeplab' / 'test.json').read_text())
+            assert 0 <= deeplab['mIoU'] <= 100
+            for step in ('ir_label', 'sem_seg'):
+                masks = sorted(p.stem for p in (out / step).glob('*.png'))
+                assert masks == sorted(train_ids), (out, step)
     results = json.loads((folder / 'results.json').read_text())
     assert results['upto'] == 'deeplab'
     for _, side in SIDES:
@@ -98,11 +148,18 @@ def test_route_writes_every_step_and_the_table(route):
         assert 0.05 <= side_scores['threshold'] <= 0.95
         assert 0 <= side_scores['crf_masks'] <= 100
         assert 0 <= side_scores['ir_labels']['accuracy'] <= 100
+        # the scaled run used the side's own seed threshold
+        assert side_scores['scaled']['thresholds'] == scaled_thresholds(
+            str(IRN_CONFIG), side_scores['threshold'])
+        assert 0 <= side_scores['scaled']['walk']['mIoU'] <= 100
     table = (folder / 'results.md').read_text()
     assert table == results_markdown(results) + '\n'
     for row in ('seed mIoU, val', 'threshold + CRF masks, train',
                 'IRNet random-walk masks, train',
-                'DeepLab-V2 on the walk masks, val'):
+                'DeepLab-V2 on the walk masks, val',
+                'IRNet random-walk masks (scaled), train',
+                'DeepLab-V2 on the walk masks (scaled), val',
+                'scaled thresholds (IR fg / IR bg / walk bg)'):
         assert f'| {row}' in table
     assert 'running ' in log and 'make_sem_seg.py' in log
 
