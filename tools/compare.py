@@ -33,11 +33,11 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import CheckpointLoader
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.apis import load_segmentor
+from semples_mmseg.apis import (build_list_dataset, load_config,
+                                load_segmentor)
 from semples_mmseg.evaluation import CAMSeedMetric, select_threshold
 from semples_mmseg.pseudo_masks.dense_crf import CRF_PRESETS, crf_refine_labels
 from semples_mmseg.pseudo_masks.export import cam_pass, score_dataset_masks
@@ -66,13 +66,6 @@ SAME_SPLIT_KEYS = ('type', 'data_root', 'ann_file', 'data_prefix', 'img_dir',
                    'seg_dir', 'label_file', 'id_space')
 
 
-def load_config(path: str, args) -> Config:
-    cfg = Config.fromfile(path)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
-
-
 def check_same_split(base_cfg: Config, ours_cfg: Config, base_path: str,
                      ours_path: str) -> None:
     """Both sides must be scored on one split: stop before any CAM if not."""
@@ -88,11 +81,9 @@ def check_same_split(base_cfg: Config, ours_cfg: Config, base_path: str,
 
 def evaluate_side(config: str, ckpt: str, out_dir: str, args) -> dict:
     """Seed and mask scores of one checkpoint (one pass over the split)."""
-    cfg = load_config(config, args)
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    if args.data_root:
-        dataset_cfg['data_root'] = args.data_root
-    dataset = DATASETS.build(dataset_cfg)
+    cfg = load_config(config, args.cfg_options)
+    dataset = build_list_dataset(cfg.test_dataloader.dataset,
+                                 data_root=args.data_root)
     state = CheckpointLoader.load_checkpoint(ckpt, 'cpu')
     model = load_segmentor(cfg.model, state, source=ckpt)
     model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
@@ -182,7 +173,8 @@ def main():
     for path in (args.baseline_ckpt, args.semples_ckpt):
         if not osp.isfile(path):
             raise SystemExit(f'no such checkpoint: {path}')
-    check_same_split(load_config(base_cfg, args), load_config(ours_cfg, args),
+    check_same_split(load_config(base_cfg, args.cfg_options),
+                     load_config(ours_cfg, args.cfg_options),
                      base_cfg, ours_cfg)
     out = args.out_dir or osp.join('work_dirs', f'compare_{args.name}')
     mask_dirs = [osp.join(out, side) for side in ('baseline_masks',

@@ -41,15 +41,15 @@ import os.path as osp
 from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner import CheckpointLoader
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
-from semples_mmseg.apis import load_segmentor
+from semples_mmseg.apis import (build_list_dataset, load_config,
+                                load_segmentor)
 from semples_mmseg.engine.cpu_distributed import (finish_launch,
                                                   prepare_launch,
                                                   start_process_group)
@@ -98,23 +98,16 @@ def main():
     args = parse_args()
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     prepare_launch(cfg, args.launcher)
     start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
     # ---- everything that can be wrong is checked before the first image
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    if args.ann_file:
-        dataset_cfg['ann_file'] = args.ann_file
-    dataset = DATASETS.build(dataset_cfg)
+    dataset = build_list_dataset(cfg.test_dataloader.dataset,
+                                 ann_file=args.ann_file,
+                                 image_labels_for='pseudo masks')
     num_classes = len(dataset.metainfo['classes']) - 1
-    if 'img_labels' not in dataset.get_data_info(0):
-        raise SystemExit(f'{dataset_cfg.get("ann_file")}: the dataset gives '
-                         'no image labels (img_labels); pseudo masks need the '
-                         'GT image-level labels')
     ckpt = CheckpointLoader.load_checkpoint(args.checkpoint, 'cpu')
     state = ckpt.get('state_dict', ckpt)
     ckpt_classes = checkpoint_num_classes(state)

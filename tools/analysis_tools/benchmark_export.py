@@ -38,12 +38,13 @@ import time
 from typing import Dict, List
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
-from mmseg.registry import DATASETS, MODELS
+from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import build_list_dataset, load_config
 from semples_mmseg.pseudo_masks import export as pseudo_masks
 from voc_fixture import make_voc_fixture
 
@@ -119,13 +120,10 @@ def parse_args():
 
 
 def build(args, data_root: str):
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    dataset_cfg.update(data_root=data_root,
-                       ann_file='ImageSets/Segmentation/train_aug.txt')
-    dataset = DATASETS.build(dataset_cfg)
+    cfg = load_config(args.config, args.cfg_options)
+    dataset = build_list_dataset(
+        cfg.test_dataloader.dataset, data_root=data_root,
+        ann_file='ImageSets/Segmentation/train_aug.txt')
     torch.manual_seed(0)
     # real shapes, random weights: building reads no weight file (the CAM
     # network's is read by init_weights(), never called here); CLIP is

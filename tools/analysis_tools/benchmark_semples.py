@@ -54,6 +54,7 @@ from mmseg.utils import register_all_modules
 from torch.utils.flop_counter import FlopCounterMode
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.apis import load_config
 from semples_mmseg.engine.loops.stage_schedule import STAGE_DEFAULTS
 from training_step_formulations import (FORMULATIONS, formulation_context,
                                         step_losses)
@@ -313,9 +314,7 @@ def main():
         parser.error('--formulations must include ours (ratios are to it)')
 
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     activation = resolve_quick_gelu(cfg.model)
     torch.manual_seed(0)
     # real shapes, random weights: building reads no weight file (the CAM

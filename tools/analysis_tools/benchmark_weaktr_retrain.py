@@ -36,7 +36,7 @@ from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
@@ -48,6 +48,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers into mmseg's registries)
+from semples_mmseg.apis import load_config
 from semples_mmseg.models.segmentors.weaktr_encoder_decoder import (
     raise_short_side, window_anchors)
 
@@ -221,9 +222,7 @@ def main():
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
     MMLogger.get_instance('benchmark', log_level='WARNING')  # quiet build
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(args.device)  # random weights
     rows = ['| part | median | ratio |', '|---|---|---|']

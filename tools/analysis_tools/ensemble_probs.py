@@ -27,13 +27,13 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import ProgressBar, mkdir_or_exist
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.apis import build_list_dataset, load_config
 from semples_mmseg.apis.probability_ensemble import (ensemble_labels,
                                                      load_probabilities)
 from semples_mmseg.pseudo_masks.export import (gt_pairs, mask_path,
@@ -73,13 +73,9 @@ def main():
     pairs = []
     if args.config:
         register_all_modules(init_default_scope=True)
-        cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
-        dataset_cfg = dict(cfg.test_dataloader.dataset)
-        if args.ann_file:
-            dataset_cfg['ann_file'] = args.ann_file
-        dataset = DATASETS.build(dataset_cfg)
+        cfg = load_config(args.config, args.cfg_options)
+        dataset = build_list_dataset(cfg.test_dataloader.dataset,
+                                     ann_file=args.ann_file)
         pairs = gt_pairs(dataset)
         absent = [p for p, _ in pairs if osp.splitext(osp.basename(p))[0]
                   + '.npz' not in set(names)]

@@ -15,11 +15,12 @@ Prints a one-screen summary; exits 1 naming every missing or bad file.
 import argparse
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import semples_mmseg  # noqa: F401  (registers the datasets)
+from semples_mmseg.apis import load_config
 from semples_mmseg.datasets.tree_check import (SPLITS, format_reports,
                                                verify_tree)
 
@@ -46,9 +47,7 @@ def main(argv=None) -> int:
                         help='scan threads (default: 4 x CPUs, at most 32)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     # the datasets' own progress lines would push the summary off screen
     MMLogger.get_instance('verify_dataset', log_level='WARNING')

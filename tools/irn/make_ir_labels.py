@@ -19,12 +19,12 @@ import argparse
 # loads OpenMP (semples_mmseg/utils/thread_policy.py)
 from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.apis import build_list_dataset, load_config
 from semples_mmseg.pseudo_masks.export import mask_path, png_complete
 from semples_mmseg.pseudo_masks.ir_labels import ir_label_pass
 from semples_mmseg.pseudo_masks.irn_cam_files import (check_irn_cam_files,
@@ -61,9 +61,7 @@ def main(argv=None):
     args = parse_args(argv)
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     rule = dict(cfg.ir_labels)
     unknown = set(rule) - set(IR_LABEL_KEYS)
     if unknown:
@@ -73,10 +71,8 @@ def main(argv=None):
         raise SystemExit(f'--workers must be >= 0, got {args.workers}')
     cam_dir = args.cam_dir or cfg.cam_dir
     out = args.out_dir or cfg.ir_label_dir
-    dataset_cfg = dict(cfg.pseudo_mask_dataset)
-    if args.ann_file:
-        dataset_cfg['ann_file'] = args.ann_file
-    dataset = DATASETS.build(dataset_cfg)
+    dataset = build_list_dataset(cfg.pseudo_mask_dataset,
+                                 ann_file=args.ann_file)
     img_paths = [dataset.get_data_info(i)['img_path']
                  for i in range(len(dataset))]
     todo = list(range(len(dataset))) if args.overwrite else pending(

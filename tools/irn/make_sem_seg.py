@@ -24,15 +24,15 @@ import os.path as osp
 from semples_mmseg.utils.thread_policy import apply_thread_policy  # isort:skip
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import barrier, get_dist_info
 from mmengine.runner import CheckpointLoader
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
-from semples_mmseg.apis import load_segmentor
+from semples_mmseg.apis import (build_list_dataset, load_config,
+                                load_segmentor)
 from semples_mmseg.engine.cpu_distributed import (finish_launch,
                                                   prepare_launch,
                                                   start_process_group)
@@ -86,7 +86,7 @@ def score(cfg, out: str) -> None:
     """Score the written masks of ``cfg.score_dataset`` (if any)."""
     if not cfg.get('score_dataset'):
         return
-    dataset = DATASETS.build(dict(cfg.score_dataset))
+    dataset = build_list_dataset(cfg.score_dataset)
     pairs = gt_pairs(dataset)
     missing = [p for p, _ in pairs if not png_complete(mask_path(out, p))]
     if missing:
@@ -103,9 +103,7 @@ def main(argv=None):
     args = parse_args(argv)
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     try:
         walk = WalkSettings(**cfg.random_walk)
     except TypeError as exc:
@@ -119,10 +117,8 @@ def main(argv=None):
     # ---- everything that can be wrong is checked before the first image
     cam_dir = args.cam_dir or cfg.cam_dir
     out = args.out_dir or cfg.sem_seg_dir
-    dataset_cfg = dict(cfg.pseudo_mask_dataset)
-    if args.ann_file:
-        dataset_cfg['ann_file'] = args.ann_file
-    dataset = DATASETS.build(dataset_cfg)
+    dataset = build_list_dataset(cfg.pseudo_mask_dataset,
+                                 ann_file=args.ann_file)
     ckpt = CheckpointLoader.load_checkpoint(args.checkpoint, 'cpu')
     model = load_segmentor(cfg.model, ckpt, source=args.checkpoint)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'

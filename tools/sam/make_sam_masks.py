@@ -32,13 +32,13 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import barrier, get_dist_info
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.apis import build_list_dataset, load_config
 from semples_mmseg.engine.cpu_distributed import (finish_launch,
                                                   prepare_launch,
                                                   start_process_group)
@@ -123,17 +123,13 @@ def main():
     args = parse_args()
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     prepare_launch(cfg, args.launcher)
     start_process_group(cfg)  # as the Runner would: env_cfg.dist_cfg
     rank, world = get_dist_info()
 
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    if args.ann_file:
-        dataset_cfg['ann_file'] = args.ann_file
-    dataset = DATASETS.build(dataset_cfg)
+    dataset = build_list_dataset(cfg.test_dataloader.dataset,
+                                 ann_file=args.ann_file)
     img_paths = [dataset.get_data_info(i)['img_path']
                  for i in range(len(dataset))]
     out = args.out_dir

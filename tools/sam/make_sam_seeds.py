@@ -30,13 +30,13 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import mkdir_or_exist
 
-from mmseg.registry import DATASETS
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401
+from semples_mmseg.apis import build_list_dataset, load_config
 from semples_mmseg.pseudo_masks.export import (
     TEMPORARY, check_or_record_settings, gt_pairs, pending_indices,
     remove_temporaries, save_scores, score_masks, scores_markdown)
@@ -76,18 +76,11 @@ def main():
     args = parse_args()
     apply_thread_policy()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    if args.ann_file:
-        dataset_cfg['ann_file'] = args.ann_file
-    dataset = DATASETS.build(dataset_cfg)
+    cfg = load_config(args.config, args.cfg_options)
+    dataset = build_list_dataset(cfg.test_dataloader.dataset,
+                                 ann_file=args.ann_file,
+                                 image_labels_for='seeds')
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    if any(info.get('img_labels') is None for info in infos):
-        raise SystemExit(f'{dataset_cfg.get("ann_file")}: the dataset gives '
-                         'no image labels (img_labels); seeds need the '
-                         'image-level labels')
     if args.workers < 0:
         raise SystemExit(f'--workers must be >= 0, got {args.workers}')
     img_paths = [info['img_path'] for info in infos]
