@@ -468,15 +468,15 @@ class ClimsRoute:
         base = osp.join(self.folder, side)
         return base if thresholds == 'clims' else osp.join(base, thresholds)
 
-    def threshold_options(self, side: str, thresholds: str) -> List[str]:
-        """``--cfg-options`` of the IRNet steps for ``thresholds``: none
+    def threshold_settings(self, side: str, thresholds: str
+                           ) -> Dict[str, float]:
+        """The config keys the IRNet steps change for ``thresholds``: none
         for CLIMS's constants, else ``scaled_thresholds`` at the side's
         seed threshold (chosen on the val split by ``score_seeds``)."""
         if thresholds == 'clims':
-            return []
-        scaled = scaled_thresholds(self.files.irn_config,
-                                   self.results[side]['threshold'])
-        return [f'{key}={value}' for key, value in scaled.items()]
+            return {}
+        return scaled_thresholds(self.files.irn_config,
+                                 self.results[side]['threshold'])
 
     def irn_cams(self, side: str) -> str:
         """The side's IRNet CAM files of the train split (one phase for
@@ -510,8 +510,9 @@ class ClimsRoute:
             'by_epoch=True, begin=0, end=1, convert_to_iter_based=True)]\n'
             'train_dataloader = dict(batch_size=8)\n')
         step = partial(tool_step, self.files.irn_tools)
-        options = self.irn_options() + self.threshold_options(
-            side, thresholds)
+        settings = self.threshold_settings(side, thresholds)
+        options = self.irn_options() + [
+            f'{key}={value}' for key, value in settings.items()]
 
         key = fingerprint('ir labels', self.irn_cams(side),
                           config_fingerprint(irn_cfg, options))
@@ -550,7 +551,8 @@ class ClimsRoute:
             Config.fromfile(irn_cfg).score_dataset, data_root=self.exp.world,
             ann_file=self.train_list))
         return dict(walk=read_json(scores),
-                    ir_labels=ir_label_quality(labels, gt_pairs(score_set)))
+                    ir_labels=ir_label_quality(labels, gt_pairs(score_set)),
+                    **({'thresholds': settings} if settings else {}))
 
     def deeplab(self, side: str, thresholds: str = 'clims') -> Dict:
         """DeepLab-V2 on the side's walk masks (those of ``thresholds``);
@@ -621,10 +623,7 @@ class ClimsRoute:
                 if thresholds == 'clims':
                     self.results[side].update(scores)
                 else:
-                    self.results[side][thresholds] = dict(
-                        scores, thresholds=scaled_thresholds(
-                            self.files.irn_config,
-                            self.results[side]['threshold']))
+                    self.results[side][thresholds] = scores
         if set(sides) != set(LABELS):
             return self.results
         self.results['cam'] = dict(

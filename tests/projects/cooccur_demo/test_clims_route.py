@@ -60,7 +60,7 @@ def test_planned_phases_follow_the_stop():
         names = list(full)
         assert (names.index(f'{name}: DeepLab-V2') <
                 names.index(f'{name}: IR labels (scaled)'))
-    assert f'{name}: IRNet CAMs (scaled)' not in full
+        assert f'{name}: IRNet CAMs (scaled)' not in full
     assert len(full) == len(clims_only) + 8
 
 
