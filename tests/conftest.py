@@ -1,5 +1,8 @@
 """Suite-wide setup: mmseg's default registry scope, as its own tools set it,
-and the ``device`` fixture that runs a test on every device present."""
+the ``device`` fixture that runs a test on every device present, and the
+removal of a module's temporary folders once all its tests passed."""
+import shutil
+
 import pytest
 import torch
 from mmseg.utils import register_all_modules
@@ -43,3 +46,32 @@ def pytest_report_header(config):
 def device(request) -> torch.device:
     """The device a test runs on: 'cpu' always, 'cuda' where present."""
     return torch.device(request.param)
+
+
+# The suite trains real-size networks (ResNet-50 / 101) for a step or two and
+# their checkpoints take about 9 GB over a run. ``pytest.ini`` asks pytest to
+# remove a passed test's ``tmp_path``; the folders that module-scoped fixtures
+# make with ``tmp_path_factory`` go when their module ends with no failure.
+# A failed module keeps everything for the post-mortem.
+_FAILED_MODULES: set = set()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if outcome.get_result().failed:
+        _FAILED_MODULES.add(item.module.__name__)
+
+
+@pytest.fixture(scope='module', autouse=True)
+def _remove_module_tmp_folders(request, tmp_path_factory):
+    """Delete the folders made under pytest's base temp during a module that
+    passed (module fixtures' roots; a failed test's ``tmp_path`` stays)."""
+    base = tmp_path_factory.getbasetemp()
+    before = set(base.iterdir())
+    yield
+    if request.module.__name__ in _FAILED_MODULES:
+        return
+    for path in set(base.iterdir()) - before:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
