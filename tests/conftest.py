@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import torch
+from mmengine.visualization import Visualizer
 from mmseg.utils import register_all_modules
 
 import semples_mmseg  # noqa: F401  (registers our modules)
@@ -75,3 +76,18 @@ def _remove_module_tmp_folders(request, tmp_path_factory):
     for path in set(base.iterdir()) - before:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_visualizer():
+    """mmengine keeps one Visualizer per name for the process, and mmseg's
+    configs all name theirs 'visualizer': a second Runner in one process would
+    reuse the first one's, writing into that (by now removed) work dir.
+    mmengine's own ``RunnerTestCase`` clears them after each test too (here
+    for every subclass: each keeps its own, e.g. ``SegLocalVisualizer``)."""
+    yield
+    classes = [Visualizer]
+    while classes:
+        cls = classes.pop()
+        cls._instance_dict.clear()
+        classes.extend(cls.__subclasses__())

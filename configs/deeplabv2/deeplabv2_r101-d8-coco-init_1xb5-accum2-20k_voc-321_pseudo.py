@@ -70,7 +70,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='PascalVOCDataset',
+        type='PseudoMaskDataset',  # checks every listed mask before training
+        classes_of='PascalVOCDataset',
         data_root=voc_root,
         data_prefix=dict(img_path='JPEGImages', seg_map_path='pseudo_masks'),
         ann_file='ImageSets/Segmentation/trainaug.txt',

@@ -53,3 +53,32 @@ def test_seg_config_trains_on_pseudo_masks(tmp_path, config):
                tiny_variant(tmp_path, config, data), '--work-dir', str(work)])
     assert 'Iter(train) [2/2]' in log
     assert (work / 'iter_2.pth').is_file()
+
+
+VOC_MASK_TRAINING = sorted(
+    str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*voc*.py')
+    if p.stem.endswith(('_pseudo', '_sam-seeds')))
+
+
+def test_the_voc_mask_training_configs_are_found():
+    assert len(VOC_MASK_TRAINING) == 7, VOC_MASK_TRAINING
+
+
+@pytest.mark.parametrize('config', VOC_MASK_TRAINING)
+def test_a_missing_pseudo_mask_is_named_when_the_dataset_is_built(
+        tmp_path, config):
+    """Every VOC config that trains on a mask folder checks it at start."""
+    from mmengine.config import Config
+    from mmseg.registry import DATASETS
+    data = tmp_path / 'data'
+    make_voc_fixture(str(data), num_images=4, height=32, width=40,
+                     seg_dir='pseudo_masks', voc_seg_dir=None)
+    settings = Config.fromfile(str(REPO / config)).train_dataloader.dataset
+    settings.data_root = str(data)
+    settings.data_prefix.seg_map_path = 'pseudo_masks'
+    assert len(DATASETS.build(settings)) == 4
+    missing = sorted((data / 'pseudo_masks').glob('*.png'))[1]
+    missing.unlink()
+    with pytest.raises(ValueError, match=f'pseudo_masks/{missing.name} '
+                       'does not exist'):
+        DATASETS.build(settings)
