@@ -42,7 +42,7 @@ def test_every_seg_config_reads_once_semples_mmseg_is_imported():
         cfg = Config.fromfile(path)
         assert cfg.custom_imports.imports == ['semples_mmseg'], path
         assert cfg.train_dataloader.dataset.type in (
-            'PascalVOCDataset', 'COCOWeakDataset'), path
+            'PseudoMaskDataset', 'COCOWeakDataset'), path
 
 
 @pytest.mark.slow
