@@ -61,7 +61,7 @@ _FAILED_MODULES: set = set()
 def pytest_runtest_makereport(item, call):
     outcome = yield
     if outcome.get_result().failed:
-        _FAILED_MODULES.add(item.module.__name__)
+        _FAILED_MODULES.add(item.path)
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -71,7 +71,7 @@ def _remove_module_tmp_folders(request, tmp_path_factory):
     base = tmp_path_factory.getbasetemp()
     before = set(base.iterdir())
     yield
-    if request.module.__name__ in _FAILED_MODULES:
+    if request.path in _FAILED_MODULES:
         return
     for path in set(base.iterdir()) - before:
         if path.is_dir() and not path.is_symlink():
