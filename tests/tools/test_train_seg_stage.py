@@ -1,11 +1,14 @@
-"""The segmentation-stage configs train stock mmseg models on pseudo masks."""
+"""The segmentation-stage configs train stock mmseg models on pseudo masks,
+and check the mask folder when their train set is built."""
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
 from fixtures import make_voc_fixture
+from mmseg.registry import DATASETS
 from test_train_semples import run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,8 +71,6 @@ def test_the_voc_mask_training_configs_are_found():
 def test_a_missing_pseudo_mask_is_named_when_the_dataset_is_built(
         tmp_path, config):
     """Every VOC config that trains on a mask folder checks it at start."""
-    from mmengine.config import Config
-    from mmseg.registry import DATASETS
     data = tmp_path / 'data'
     make_voc_fixture(str(data), num_images=4, height=32, width=40,
                      seg_dir='pseudo_masks', voc_seg_dir=None)
